@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install everything the build, the tests and the lab need on Debian 12.
+# Idempotent and non-interactive; run as root (CI is root) or through sudo.
+#
+#   scripts/install-deps.sh [host|lab|all]     (default: all)
+set -euo pipefail
+
+what=${1:-all}
+export DEBIAN_FRONTEND=noninteractive
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: need root or sudo" >&2; exit 1; }
+	SUDO=sudo
+fi
+
+host_pkgs=(build-essential cmake pkg-config git clang-format codespell
+	   libcmocka-dev libsystemd-dev libnl-genl-3-dev libcjson-dev libinih-dev
+	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev)
+lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
+	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
+	  binutils-aarch64-linux-gnu file)
+arm64_pkgs=(busybox-static:arm64)
+
+pkgs=()
+case "$what" in
+host) pkgs=("${host_pkgs[@]}") ;;
+lab) pkgs=("${lab_pkgs[@]}") ;;
+all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}") ;;
+*) echo "install-deps: unknown set '$what' (host, lab, all)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+# The guest's arm64 packages are downloaded and unpacked, never installed on the host;
+# apt needs the architecture to know them.
+need_arm64=0
+if [ "$what" != host ]; then
+	dpkg --print-foreign-architectures | grep -qx arm64 || need_arm64=1
+fi
+
+stamp=/var/lib/apt/periodic/sdei-nmi-update-stamp
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_arm64" = 1 ] || [ ! -e "$stamp" ]; then
+	[ "$need_arm64" = 1 ] && $SUDO dpkg --add-architecture arm64
+	$SUDO apt-get update -qq
+	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+exit 0

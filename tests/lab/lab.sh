@@ -1,0 +1,555 @@
+#!/usr/bin/env bash
+# The sdei-nmi lab: QEMU arm64 "virt" + TF-A (SDEI) + the patched or unpatched kernel.
+#
+#   lab.sh build [patched|unpatched|all]      sources, TF-A, kernels, initramfs
+#   lab.sh run [options] SCENARIO             boot, run one scenario, print a verdict
+#       --kernel patched|unpatched            (default patched)
+#       --expect pass|fail                    fail: the negative control; it passes only
+#                                             when the scenario's assertion fails
+#       --smp N  --no-sdei  --append "ARGS"  --timeout S
+#       --tag T                               keep the log as SCENARIO-KERNEL-T.log
+#   lab.sh check-series                       checkpatch and a build after each patch
+#   lab.sh list                               the scenarios
+#
+# Sources come from ../shared/cache/ (sha256-checked) when it is there, otherwise from
+# Debian's pool at the same pinned version. Builds are cached under a key of all their
+# inputs in $SDEI_NMI_LAB_CACHE (default ~/.cache/sdei-nmi-lab). Nothing here skips: a
+# lab that cannot get its sources or build fails loudly.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$LAB_DIR/../.." && pwd)
+CACHE=${SDEI_NMI_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sdei-nmi-lab}
+OUT=${SDEI_NMI_LAB_OUT:-$TOP/build/lab}
+SHARED=${SDEI_NMI_SHARED:-$TOP/../shared}
+JOBS=${SDEI_NMI_JOBS:-$(nproc)}
+CROSS=aarch64-linux-gnu-
+
+LINUX_VERSION=7.2.8
+LINUX_DEB=linux
+LINUX_DEB_VERSIONS=(7.2.8-1)
+LINUX_TARBALL=linux_${LINUX_VERSION}.orig.tar.xz
+LINUX_SHA256=08f058f9de8d487e32a5c9e2855ee7e35bee1a047e77d37ba797d734c0cc07b3
+TFA_VERSION=2.12.1
+TFA_DEB=arm-trusted-firmware
+TFA_DEB_VERSIONS=(2.12.1+dfsg-1)
+TFA_TARBALL=arm-trusted-firmware_${TFA_VERSION}+dfsg.orig.tar.xz
+TFA_SHA256=332c08d71867b7f0dce0bce4cb2abd80f19cb3e0a2de6fe07245c111189d6fb7
+
+QEMU_MACHINE=virt,secure=on,gic-version=3
+QEMU_CPU=cortex-a57
+QEMU_MEM=1024
+INITRD_ADDR=0x48000000
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# key NAME FILE... : a stable hash of the named inputs (file contents and strings)
+key_of() {
+	local f
+	for f in "$@"; do
+		if [ -f "$f" ]; then
+			printf '%s %s\n' "$(basename "$f")" "$(sha256_of "$f")"
+		else
+			printf 'str %s\n' "$f"
+		fi
+	done | sha256sum | cut -c1-16
+}
+
+# ---------------------------------------------------------------- sources
+
+# fetch_source TARBALL SHA256 DEB_PACKAGE VERSIONS... : print the path of a checked tarball
+fetch_source() {
+	local tarball=$1 sum=$2 pkg=$3
+	shift 3
+	local dst=$CACHE/dl/$tarball v tmp url
+	mkdir -p "$CACHE/dl"
+	if [ -f "$dst" ] && [ "$(sha256_of "$dst")" = "$sum" ]; then
+		echo "$dst"
+		return
+	fi
+	if [ -f "$SHARED/cache/$tarball" ]; then
+		[ "$(sha256_of "$SHARED/cache/$tarball")" = "$sum" ] ||
+			die "$SHARED/cache/$tarball does not match its pinned sha256 $sum"
+		log "source: $tarball from $SHARED/cache (sha256 ok)"
+		echo "$SHARED/cache/$tarball"
+		return
+	fi
+	enable_deb_src
+	for v in "$@"; do
+		tmp=$(mktemp -d)
+		log "source: $tarball not in shared/cache; trying Debian $pkg=$v"
+		url=$(cd "$tmp" && apt-get source -qq --print-uris "$pkg=$v" 2>/dev/null |
+			awk -v t="$tarball" "index(\$0, t) { gsub(/'/, \"\", \$1); print \$1 }")
+		if [ -n "$url" ] && (cd "$tmp" && apt-get source -qq --download-only "$pkg=$v" \
+					>/dev/null 2>&1) && [ -f "$tmp/$tarball" ]; then
+			if [ "$(sha256_of "$tmp/$tarball")" = "$sum" ]; then
+				mv "$tmp/$tarball" "$dst"
+				rm -rf "$tmp"
+				log "source: $tarball from Debian $pkg=$v (sha256 ok)"
+				echo "$dst"
+				return
+			fi
+			log "source: Debian $pkg=$v gave a $tarball with another sha256"
+		fi
+		rm -rf "$tmp"
+	done
+	die "cannot get $tarball: not in $SHARED/cache and Debian has none of $pkg=$*"
+}
+
+enable_deb_src() {
+	local f=/etc/apt/sources.list.d/sdei-nmi-src.sources
+	[ -f "$f" ] && return
+	log "adding deb-src entries for bookworm, trixie and sid ($f)"
+	cat >"$f" <<-EOF
+	Types: deb-src
+	URIs: http://deb.debian.org/debian
+	Suites: bookworm trixie sid
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	apt-get update -qq
+}
+
+# unpack TARBALL DIR : extract once into DIR (atomic)
+unpack() {
+	local tarball=$1 dir=$2
+	[ -f "$dir/.unpacked" ] && return
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	log "unpacking $(basename "$tarball")"
+	tar -xf "$tarball" -C "$dir.tmp" --strip-components=1
+	touch "$dir.tmp/.unpacked"
+	mv "$dir.tmp" "$dir"
+}
+
+linux_pristine() {
+	local tb
+	tb=$(fetch_source "$LINUX_TARBALL" "$LINUX_SHA256" "$LINUX_DEB" "${LINUX_DEB_VERSIONS[@]}")
+	unpack "$tb" "$CACHE/src/linux-$LINUX_VERSION-$LINUX_SHA256"
+	echo "$CACHE/src/linux-$LINUX_VERSION-$LINUX_SHA256"
+}
+
+# ---------------------------------------------------------------- firmware
+
+build_tfa() {
+	local tb key dir src
+	tb=$(fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}")
+	key=$(key_of "$TFA_SHA256" "$(${CROSS}gcc -dumpfullversion)" tfa-v1)
+	dir=$CACHE/tfa-$key
+	if [ ! -f "$dir/bl31.bin" ]; then
+		src=$CACHE/src/tfa-$TFA_VERSION
+		unpack "$tb" "$src"
+		log "building TF-A $TFA_VERSION with SDEI"
+		make -C "$src" -j"$JOBS" CROSS_COMPILE=$CROSS PLAT=qemu \
+			QEMU_USE_GIC_DRIVER=QEMU_GICV3 ARM_LINUX_KERNEL_AS_BL33=1 \
+			SDEI_SUPPORT=1 EL3_EXCEPTION_HANDLING=1 all >"$CACHE/tfa-build.log" 2>&1 ||
+			{ tail -30 "$CACHE/tfa-build.log" >&2; die "TF-A build failed"; }
+		mkdir -p "$dir.tmp"
+		cp "$src"/build/qemu/release/bl{1,2,31}.bin "$dir.tmp/"
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# ---------------------------------------------------------------- kernels
+
+# series_patches: the patches of kernel/series, or its first $SDEI_NMI_LAB_PATCHES
+series_patches() {
+	local p n=0 limit=${SDEI_NMI_LAB_PATCHES:-}
+	while read -r p; do
+		case "$p" in "" | "#"*) continue ;; esac
+		[ -n "$limit" ] && [ "$n" -ge "$limit" ] && break
+		echo "$TOP/kernel/$p"
+		n=$((n + 1))
+	done <"$TOP/kernel/series"
+}
+
+# kernel_fragments VARIANT
+kernel_fragments() {
+	echo "$TOP/configs/lab.config"
+	[ "$1" = unpatched ] || echo "$TOP/configs/sdei-nmi.config"
+}
+
+# kernel_key VARIANT [NPATCHES]
+kernel_key() {
+	local variant=$1 inputs=()
+	mapfile -t frags < <(kernel_fragments "$variant")
+	inputs+=("$LINUX_SHA256" "${frags[@]}" "$(${CROSS}gcc -dumpfullversion)" kernel-v1)
+	[ "$variant" = unpatched ] || mapfile -t -O "${#inputs[@]}" inputs < <(series_patches)
+	key_of "${inputs[@]}"
+}
+
+# check_config BUILDDIR FRAGMENT... : every option of the fragments is set as written
+check_config() {
+	local build=$1 line sym val got bad=0
+	shift
+	while read -r line; do
+		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+		sym=${line%%=*} val=${line#*=}
+		got=$(grep -E "^$sym=|^# $sym is not set" "$build/.config" || true)
+		if [ "$got" != "$sym=$val" ]; then
+			log "config: $sym wanted '$val', got '${got:-absent}'"
+			bad=1
+		fi
+	done < <(cat "$@")
+	[ "$bad" = 0 ] || die "the kernel config does not match configs/ (see above)"
+}
+
+build_kernel() {
+	local variant=$1 key dir src build pristine p
+	key=$(kernel_key "$variant")
+	dir=$CACHE/kernel-$variant-$key
+	[ "$variant" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
+		log "kernel: patched with the first $SDEI_NMI_LAB_PATCHES patches of the series only"
+	if [ -f "$dir/Image" ]; then
+		echo "$dir"
+		return
+	fi
+	pristine=$(linux_pristine)
+	src=$CACHE/src/linux-$variant${SDEI_NMI_LAB_PATCHES:+-$SDEI_NMI_LAB_PATCHES}
+	build=$CACHE/build/linux-$variant${SDEI_NMI_LAB_PATCHES:+-$SDEI_NMI_LAB_PATCHES}
+	# a hard-linked copy of the pristine tree; patch(1) writes new files, so the
+	# pristine tree is never modified
+	rm -rf "$src"
+	mkdir -p "$CACHE/src" "$build"
+	cp -al "$pristine" "$src"
+	if [ "$variant" = patched ]; then
+		while read -r p; do
+			log "kernel: applying $(basename "$p")"
+			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+				die "kernel/$(basename "$p") does not apply to Linux $LINUX_VERSION"
+		done < <(series_patches)
+	fi
+	# The build dir is reused for speed. A file a patch touched before and no longer
+	# touches is back to its pristine (old) mtime: touch both lists so make rebuilds.
+	{
+		cat "$build/.patched-files" 2>/dev/null || true
+		[ "$variant" = unpatched ] || series_patches | xargs -r sed -n 's|^+++ b/||p'
+	} | sort -u >"$build/.patched-files.new"
+	(cd "$src" && xargs -r touch -c <"$build/.patched-files.new")
+	mv "$build/.patched-files.new" "$build/.patched-files"
+	mapfile -t frags < <(kernel_fragments "$variant")
+	cat "${frags[@]}" >"$build/fragment.config"
+	log "kernel: building $variant Linux $LINUX_VERSION (key $key, log $build/build.log)"
+	local t0=$SECONDS
+	{
+		make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS \
+			KCONFIG_ALLCONFIG="$build/fragment.config" allnoconfig &&
+			make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image
+	} >"$build/build.log" 2>&1 || { tail -40 "$build/build.log" >&2; die "kernel build failed"; }
+	check_config "$build" "${frags[@]}"
+	log "kernel: $variant built in $((SECONDS - t0)) s"
+	mkdir -p "$dir.tmp"
+	cp "$build/arch/arm64/boot/Image" "$build/System.map" "$build/.config" "$dir.tmp/"
+	rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	echo "$dir"
+}
+
+# check_series: what kernel/README.md promises of every patch. checkpatch --strict
+# clean; the tree builds after each patch in turn (incrementally, service on); the whole
+# series builds with the service off; the new and changed files build clean with W=1.
+check_series() {
+	local pristine src build p n=0 rc=0 t0 out
+	pristine=$(linux_pristine)
+	mapfile -t patches < <(SDEI_NMI_LAB_PATCHES='' series_patches)
+	[ "${#patches[@]}" -gt 0 ] || die "kernel/series lists no patch"
+
+	for p in "${patches[@]}"; do
+		if out=$(cd "$pristine" && perl scripts/checkpatch.pl --strict --quiet "$p" 2>&1); then
+			echo "checkpatch --strict: $(basename "$p"): clean"
+		else
+			echo "checkpatch --strict: $(basename "$p"):"
+			printf '%s\n' "$out" | sed 's/^/    /'
+			rc=1
+		fi
+	done
+
+	src=$CACHE/src/linux-series
+	build=$CACHE/build/linux-series
+	rm -rf "$src"
+	mkdir -p "$build"
+	cp -al "$pristine" "$src"
+	# a previous run left patched objects here: rebuild what any patch touches
+	cat "${patches[@]}" | sed -n 's|^+++ b/||p' | sort -u | (cd "$src" && xargs -r touch -c)
+	cat "$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config" >"$build/fragment.config"
+	for p in "${patches[@]}"; do
+		n=$((n + 1))
+		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+			die "$(basename "$p") does not apply after the patches before it"
+		t0=$SECONDS
+		if make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS \
+			KCONFIG_ALLCONFIG="$build/fragment.config" allnoconfig >"$build/build-$n.log" 2>&1 &&
+			make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
+				KCFLAGS=-Werror Image >>"$build/build-$n.log" 2>&1; then
+			echo "build after patch $n ($(basename "$p")): ok in $((SECONDS - t0)) s"
+		else
+			echo "build after patch $n ($(basename "$p")): FAILED (log $build/build-$n.log)"
+			grep -E 'error|warning' "$build/build-$n.log" | head -20 | sed 's/^/    /'
+			rc=1
+		fi
+	done
+	t0=$SECONDS
+	if make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
+		drivers/firmware/arm_sdei_nmi.o drivers/firmware/arm_sdei.o \
+		arch/arm64/kernel/smp.o >"$build/build-w1.log" 2>&1 &&
+		! grep -q 'warning:' "$build/build-w1.log"; then
+		echo "W=1 build of arm_sdei_nmi.o, arm_sdei.o, smp.o: clean"
+	else
+		echo "W=1 build of the changed files: warnings or errors (log $build/build-w1.log)"
+		grep -E 'error|warning' "$build/build-w1.log" | head -20 | sed 's/^/    /'
+		rc=1
+	fi
+
+	local off=$CACHE/build/linux-series-off
+	mkdir -p "$off"
+	t0=$SECONDS
+	if make -C "$src" O="$off" ARCH=arm64 CROSS_COMPILE=$CROSS \
+		KCONFIG_ALLCONFIG="$TOP/configs/lab.config" allnoconfig >"$off/build.log" 2>&1 &&
+		! grep -q '^CONFIG_ARM_SDEI_NMI=y' "$off/.config" &&
+		make -C "$src" O="$off" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
+			KCFLAGS=-Werror Image >>"$off/build.log" 2>&1; then
+		echo "build of the whole series with ARM_SDEI_NMI off: ok in $((SECONDS - t0)) s"
+	else
+		echo "build of the whole series with ARM_SDEI_NMI off: FAILED (log $off/build.log)"
+		rc=1
+	fi
+	return $rc
+}
+
+# ---------------------------------------------------------------- guest userspace
+
+busybox_static() {
+	local dir=$CACHE/busybox-arm64 deb tmp
+	if [ ! -x "$dir/bin/busybox" ]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -qq busybox-static:arm64 >/dev/null) ||
+			die "cannot download busybox-static:arm64 (dpkg --add-architecture arm64 and apt-get update?)"
+		deb=$(ls "$tmp"/busybox-static_*_arm64.deb)
+		rm -rf "$dir" && mkdir -p "$dir"
+		dpkg -x "$deb" "$dir"
+		rm -rf "$tmp"
+	fi
+	echo "$dir/bin/busybox"
+}
+
+gen_init_cpio() {
+	local bin=$CACHE/bin/gen_init_cpio pristine
+	if [ ! -x "$bin" ]; then
+		pristine=$(linux_pristine)
+		mkdir -p "$CACHE/bin"
+		cc -O2 -o "$bin" "$pristine/usr/gen_init_cpio.c"
+	fi
+	echo "$bin"
+}
+
+guest_programs() {
+	local out=$CACHE/guest-bin
+	mkdir -p "$out"
+	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/syscall-bench" "$TOP/tests/bench/syscall-bench.c"
+	echo "$out"
+}
+
+build_initramfs() {
+	local bb gic list out bins f
+	bb=$(busybox_static)
+	gic=$(gen_init_cpio)
+	bins=$(guest_programs)
+	out=$OUT/initramfs.cpio.gz
+	mkdir -p "$OUT"
+	list=$OUT/initramfs.list
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		echo "nod /dev/null 0666 0 0 c 1 3"
+		for d in /bin /sbin /proc /sys /tmp /root /lab /lab/scenarios; do
+			echo "dir $d 0755 0 0"
+		done
+		echo "file /bin/busybox $bb 0755 0 0"
+		echo "slink /bin/sh /bin/busybox 0777 0 0"
+		echo "file /init $LAB_DIR/guest/init 0755 0 0"
+		echo "file /lab/lib.sh $LAB_DIR/guest/lib.sh 0644 0 0"
+		for f in "$LAB_DIR"/scenarios/*.sh; do
+			echo "file /lab/scenarios/$(basename "$f") $f 0644 0 0"
+		done
+		echo "file /bin/syscall-bench $bins/syscall-bench 0755 0 0"
+	} >"$list"
+	"$gic" "$list" | gzip -9 >"$out.tmp"
+	mv "$out.tmp" "$out"
+	echo "$out"
+}
+
+# ---------------------------------------------------------------- device tree and boot
+
+# make_dtb SMP SDEI(yes|no) INITRD BOOTARGS OUT
+make_dtb() {
+	local smp=$1 sdei=$2 initrd=$3 bootargs=$4 out=$5 raw size end
+	raw=$out.qemu
+	qemu-system-aarch64 -machine "$QEMU_MACHINE,dumpdtb=$raw" -cpu $QEMU_CPU \
+		-smp "$smp" -m $QEMU_MEM -nographic -nic none >/dev/null 2>&1 ||
+		die "qemu could not dump its device tree"
+	# the dump is padded to 1 MiB, which TF-A's BL2 rejects: repack it
+	dtc -q -I dtb -O dtb -o "$out" "$raw"
+	rm -f "$raw"
+	if [ "$sdei" = yes ]; then
+		fdtput -p -c "$out" /firmware/sdei
+		fdtput -t s "$out" /firmware/sdei compatible arm,sdei-1.0
+		fdtput -t s "$out" /firmware/sdei method smc
+	fi
+	size=$(stat -c %s "$initrd")
+	end=$((INITRD_ADDR + size))
+	fdtput -p -c "$out" /chosen
+	fdtput -t x "$out" /chosen linux,initrd-start 0 "$INITRD_ADDR"
+	fdtput -t x "$out" /chosen linux,initrd-end 0 "$(printf '%x' "$end")"
+	fdtput -t s "$out" /chosen bootargs "$bootargs"
+}
+
+# boot VARIANT SCENARIO SMP SDEI APPEND TIMEOUT LOG
+# Boots and waits for QEMU to exit, for the end pattern (SCENARIO_END_REGEX, by default
+# the guest's end marker) or for the timeout, which SCENARIO_AFTER_MARKER shortens to
+# that many seconds after the guest's host-timer-start marker. Appends HOST: lines with
+# what the host saw and when.
+boot() {
+	local variant=$1 scenario=$2 smp=$3 sdei=$4 append=$5 timeout=$6 logf=$7
+	local kdir tdir initrd run bootargs qpid t0 now marker_t="" rc="" ended="" end_t
+	local end_re=${SCENARIO_END_REGEX:-^LAB: scenario .* end} grace=${SCENARIO_END_GRACE:-0.5}
+	local deadline
+	kdir=$(build_kernel "$variant")
+	tdir=$(build_tfa)
+	initrd=$(build_initramfs)
+	run=$(mktemp -d "$OUT/run-$scenario-$variant.XXXX")
+	cp "$tdir"/bl{1,2,31}.bin "$run/"
+	cp "$kdir/Image" "$run/bl33.bin"
+	cp "$initrd" "$run/initramfs.cpio.gz"
+	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
+	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
+	: >"$logf"
+	log "boot: $variant kernel, $smp CPUs, SDEI node: $sdei, scenario $scenario"
+	log "boot: bootargs: $bootargs"
+	t0=$(date +%s.%N)
+	(cd "$run" && exec qemu-system-aarch64 -machine "$QEMU_MACHINE" -cpu $QEMU_CPU \
+		-smp "$smp" -m $QEMU_MEM -nographic -nic none -no-reboot \
+		-bios bl1.bin -dtb boot.dtb \
+		-device loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on \
+		-semihosting-config enable=on,target=native \
+		-monitor none -serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
+	qpid=$!
+	deadline=$(awk -v a="$t0" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
+	while :; do
+		sleep 0.2
+		now=$(date +%s.%N)
+		if ! kill -0 "$qpid" 2>/dev/null; then
+			wait "$qpid" && rc=0 || rc=$?
+			end_t=$now
+			break
+		fi
+		if [ -z "$marker_t" ] && grep -q 'LAB: host-timer-start' "$logf" 2>/dev/null; then
+			marker_t=$now
+			if [ -n "${SCENARIO_AFTER_MARKER:-}" ]; then
+				deadline=$(awk -v a="$now" -v t="$SCENARIO_AFTER_MARKER" \
+					'BEGIN { printf "%.3f", a + t }')
+			fi
+		fi
+		if grep -Eq -- "$end_re" "$logf" 2>/dev/null; then
+			ended=pattern
+			end_t=$now
+			sleep "$grace"
+			break
+		fi
+		if awk -v a="$now" -v d="$deadline" 'BEGIN { exit !(a > d) }'; then
+			ended=timeout
+			end_t=$now
+			break
+		fi
+	done
+	if [ -z "$rc" ]; then
+		kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	sed -i 's/\r$//' "$logf"
+	{
+		echo
+		case "$ended" in
+		pattern) echo "HOST: end pattern '$end_re' seen; qemu stopped by the host" ;;
+		timeout) echo "HOST: timeout; qemu killed" ;;
+		*) echo "HOST: qemu exited by itself with status $rc" ;;
+		esac
+		awk -v a="$end_t" -v b="$t0" 'BEGIN { printf "HOST: wall time %.1f s\n", a - b }'
+		if [ -n "$marker_t" ]; then
+			if [ "$ended" = pattern ]; then
+				awk -v a="$end_t" -v b="$marker_t" 'BEGIN {
+					printf "HOST: end pattern seen %.1f s after the host-timer-start marker\n", a - b }'
+			else
+				awk -v a="$end_t" -v b="$marker_t" 'BEGIN {
+					printf "HOST: %.1f s from the host-timer-start marker to the end\n", a - b }'
+			fi
+		fi
+	} >>"$logf"
+	cat "$run/qemu.out" >>"$logf"
+	rm -rf "$run"
+}
+
+# ---------------------------------------------------------------- scenarios
+
+run_scenario() {
+	local variant=patched expect=pass smp=4 sdei=yes append="" timeout="" tag="" scenario
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--kernel) variant=$2; shift 2 ;;
+		--expect) expect=$2; shift 2 ;;
+		--smp) smp=$2; shift 2 ;;
+		--no-sdei) sdei=no; shift ;;
+		--append) append=$2; shift 2 ;;
+		--timeout) timeout=$2; shift 2 ;;
+		--tag) tag=-$2; shift 2 ;;
+		-*) die "unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	scenario=${1:?usage: lab.sh run [options] SCENARIO}
+	local file=$LAB_DIR/scenarios/$scenario.sh
+	[ -f "$file" ] || die "no scenario '$scenario' (lab.sh list)"
+	case "$variant" in patched | unpatched) ;; *) die "--kernel patched|unpatched" ;; esac
+
+	# shellcheck source=/dev/null
+	. "$LAB_DIR/lib-host.sh"
+	# shellcheck source=/dev/null
+	. "$file"
+	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
+	append="${SCENARIO_APPEND:-} $append"
+	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}
+	mkdir -p "$OUT/logs"
+	local logf=$OUT/logs/$scenario-$variant$tag.log
+	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"
+	log "serial log: $logf"
+
+	local verdict rc=0
+	verdict=$(check "$logf" 2>&1) || rc=$?
+	printf '%s\n' "$verdict" | sed 's/^/  /'
+	case "$expect:$rc" in
+	pass:0) echo "PASS: $scenario on the $variant kernel" ;;
+	pass:1) echo "FAIL: $scenario on the $variant kernel: its assertion failed"; return 1 ;;
+	fail:1) echo "PASS: $scenario negative control: the assertion fails on the $variant kernel, as it must" ;;
+	fail:0) echo "FAIL: $scenario negative control: the assertion held on the $variant kernel"; return 1 ;;
+	*) echo "FAIL: $scenario on the $variant kernel: inconclusive run (the lab did not reach the point it tests)"; return 1 ;;
+	esac
+}
+
+case "${1:-}" in
+build)
+	case "${2:-all}" in
+	patched | unpatched) build_kernel "$2" >/dev/null ;;
+	all) build_kernel patched >/dev/null; build_kernel unpatched >/dev/null ;;
+	*) die "build patched|unpatched|all" ;;
+	esac
+	build_tfa >/dev/null
+	build_initramfs >/dev/null
+	;;
+run) shift; run_scenario "$@" ;;
+kernel-dir) build_kernel "${2:-patched}" ;;
+check-series) check_series ;;
+list) for f in "$LAB_DIR"/scenarios/*.sh; do basename "$f" .sh; done ;;
+*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,154 @@
+# Helpers for scenario checks, on the host (bash). A check prints what it found and
+# returns 0 (the assertion holds), 1 (it does not) or 2 (inconclusive: the run did not
+# reach what it tests, e.g. the CPU was never wedged).
+
+# has LOG REGEX
+has() { grep -Eq -- "$2" "$1"; }
+
+# after LOG MARKER_REGEX : the log from the first line matching MARKER on
+after() { awk -v m="$2" 'f || $0 ~ m { f = 1; print }' "$1"; }
+
+# cpu_block LOG CPU : the NMI backtrace block of CPU, from its header to the next header
+# or marker line
+cpu_block() {
+	awk -v c="$2" '
+		/NMI backtrace for cpu [0-9]+/ {
+			f = ($0 ~ ("NMI backtrace for cpu " c "( |$)")) && !/skipped/
+			if (f) n++
+			if (n > 1) exit
+		}
+		/^LAB: / && f { exit }
+		f { print }' "$1"
+}
+
+# require_wedge LOG CPU : inconclusive unless LKDTM really ran on that CPU
+require_wedge() {
+	if ! has "$1" "lkdtm: Performing direct entry HARDLOCKUP" ||
+		! has "$1" "^LAB: wedged cpu $2"; then
+		echo "inconclusive: CPU $2 was never wedged by LKDTM HARDLOCKUP"
+		return 2
+	fi
+}
+
+# require_begin LOG : inconclusive unless the guest ran the scenario at all
+require_begin() {
+	if ! has "$1" '^LAB: scenario .* begin'; then
+		echo "inconclusive: the guest never started the scenario (boot failed?)"
+		return 2
+	fi
+}
+
+# strip the kernel's "[    1.234567] " timestamp for quoting
+q() { sed -E 's/^\[ *[0-9.]+\] //'; }
+
+# assert_masked_lkdtm_block BLOCK CPU : CPU's backtrace shows LKDTM's spin, I masked
+assert_masked_lkdtm_block() {
+	local blk=$1 cpu=$2 pstate rc=0
+	if [ -z "$blk" ]; then
+		echo "missing: no NMI backtrace for CPU $cpu"
+		return 1
+	fi
+	echo "found: $(head -1 <<<"$blk" | q)"
+	if grep -q 'lkdtm_HARDLOCKUP' <<<"$blk"; then
+		echo "found: $(grep -m1 'lkdtm_HARDLOCKUP' <<<"$blk" | q)"
+	else
+		echo "missing: the LKDTM frame (lkdtm_HARDLOCKUP) in CPU $cpu's stack"
+		rc=1
+	fi
+	pstate=$(grep -m1 -oE 'pstate: [0-9a-f]+' <<<"$blk" | cut -d' ' -f2)
+	if [ -z "$pstate" ]; then
+		echo "missing: CPU $cpu's registers (no pstate line)"
+		rc=1
+	elif (((0x$pstate >> 7) & 1)); then
+		echo "found: $(grep -m1 'pstate:' <<<"$blk" | q): I (IRQ) masked"
+	else
+		echo "wrong: CPU $cpu's pstate $pstate does not have I masked"
+		rc=1
+	fi
+	return $rc
+}
+
+# assert_stop_rung LOG CPU : the SDEI rung of smp_send_stop() named exactly CPU
+assert_stop_rung() {
+	local line
+	line=$(grep -m1 'SMP: retry stop with SDEI NMI for CPUs' "$1" | q || true)
+	if [ -z "$line" ]; then
+		echo "missing: 'SMP: retry stop with SDEI NMI for CPUs $2'"
+		return 1
+	fi
+	echo "found: $line"
+	[[ "$line" =~ CPUs\ $2$ ]] || { echo "wrong: the rung should name CPU $2 alone"; return 1; }
+}
+
+# assert_no_stop_failure LOG
+assert_no_stop_failure() {
+	local line
+	line=$(grep -m1 'SMP: failed to stop secondary CPUs' "$1" | q || true)
+	if [ -n "$line" ]; then
+		echo "found: $line"
+		return 1
+	fi
+	echo "no 'SMP: failed to stop secondary CPUs' line"
+}
+
+# show_stuck LOG : what the guest saw when a reboot or halt did not complete
+show_stuck() {
+	if has "$1" '^LAB: still running'; then
+		echo "the guest was still running 20 s later; sysrq-w showed:"
+		after "$1" '^LAB: still running' | grep -E 'task:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' |
+			head -24 | q | sed 's/^/    /'
+	fi
+}
+
+# assert_reset_within LOG SECONDS : QEMU exited by itself (-no-reboot) in time
+assert_reset_within() {
+	local t
+	t=$(grep -m1 -oE 'HOST: [0-9.]+ s from the host-timer-start marker' "$1" | cut -d' ' -f2)
+	if has "$1" '^HOST: qemu exited by itself with status 0' && [ -n "$t" ] &&
+		awk -v t="$t" -v l="$2" 'BEGIN { exit !(t <= l) }'; then
+		echo "the machine reset ${t} s after the command (limit $2 s)"
+		return 0
+	fi
+	echo "no reset within $2 s of the command: $(grep -m1 '^HOST: ' "$1")"
+	show_stuck "$1"
+	return 1
+}
+
+# assert_halted_within LOG SECONDS : "System halted" seen by the host in time
+assert_halted_within() {
+	local t
+	t=$(grep -m1 -oE 'HOST: end pattern seen [0-9.]+ s after the host-timer-start marker' "$1" |
+		cut -d' ' -f5)
+	if [ -n "$t" ] && awk -v t="$t" -v l="$2" 'BEGIN { exit !(t <= l) }'; then
+		echo "found: $(grep -m1 'reboot: System halted' "$1" | q), ${t} s after the command"
+		return 0
+	fi
+	echo "not halted within $2 s of the command: $(grep -m1 '^HOST: ' "$1")"
+	show_stuck "$1"
+	return 1
+}
+
+# irq_delta LOG FROM TO NAME_REGEX eq|gt : compare per-CPU sums of the /proc/interrupts
+# lines matching NAME_REGEX between two snapshots (LAB: irq-FROM ... LAB: irq-FROM-end)
+irq_delta() {
+	local log=$1 from=$2 to=$3 re=$4 op=$5
+	awk -v from="$from" -v to="$to" -v re="$re" -v op="$op" '
+		$0 == "LAB: irq-" from { s = 1; next }
+		$0 == "LAB: irq-" to { s = 2; next }
+		/^LAB: irq-.*-end$/ { s = 0; next }
+		s && $0 ~ re {
+			for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) v[s, i - 1] += $i
+			if (i - 2 > n) n = i - 2
+		}
+		END {
+			bad = 0
+			for (c = 1; c <= n; c++) {
+				d = v[2, c] - v[1, c]
+				if ((op == "eq" && d != 0) || (op == "gt" && d <= 0)) bad = 1
+				list = list sprintf(" cpu%d %+d", c - 1, d)
+			}
+			printf "%s %s -> %s (%s):%s\n", re, from, to, op == "eq" ? "must not move" : "must rise on every CPU", list
+			if (n == 0) { print "  no such lines in the snapshots"; bad = 1 }
+			exit bad
+		}' "$log"
+}

@@ -1,0 +1,63 @@
+# A healthy machine: 200 rounds of sysrq-l with no CPU wedged. Every round must be
+# answered by every CPU, through SDEI (the backtrace IPI count must not move), and
+# afterwards the timer and IPIs must still arrive on every CPU: nothing lost, nothing
+# hung, no PE left with an unacknowledged firmware interrupt. On the unpatched kernel
+# the backtraces travel as IPIs, so the IPI count moves and the assertion fails.
+
+SCENARIO_APPEND="nmi_watchdog=0"
+SCENARIO_TIMEOUT=600
+ROUNDS=200
+
+guest() {
+	echo "LAB: irq-before"
+	irq_counts
+	echo "LAB: irq-before-end"
+	i=0
+	while [ $i -lt $ROUNDS ]; do
+		echo l >/proc/sysrq-trigger
+		i=$((i + 1))
+	done
+	echo "LAB: rounds done $i"
+	echo "LAB: irq-mid"
+	irq_counts
+	echo "LAB: irq-mid-end"
+	# make every CPU take timer ticks and be woken from another CPU
+	n=$(nproc)
+	c=0
+	while [ $c -lt "$n" ]; do
+		m=$(printf '%x' $((1 << c)))
+		taskset "$m" sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i + 1)); done' &
+		taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo x; sleep 0.01; i=$((i + 1)); done' |
+			taskset "$m" cat >/dev/null &
+		c=$((c + 1))
+	done
+	wait
+	echo "LAB: irq-after"
+	irq_counts
+	echo "LAB: irq-after-end"
+}
+
+check() {
+	local log=$1 rc=0 n cpu cnt
+	require_begin "$log" || return
+	if ! has "$log" "^LAB: rounds done $ROUNDS"; then
+		echo "inconclusive: the guest did not finish $ROUNDS rounds"
+		return 2
+	fi
+	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
+	for ((cpu = 0; cpu < n; cpu++)); do
+		cnt=$(grep -cE "NMI backtrace for cpu $cpu( |$)" "$log" || true)
+		if [ "$cnt" -ne "$ROUNDS" ]; then
+			echo "CPU $cpu answered $cnt of $ROUNDS rounds"
+			rc=1
+		fi
+	done
+	[ $rc = 0 ] && echo "every one of $n CPUs answered all $ROUNDS rounds"
+	irq_delta "$log" before mid 'CPU backtrace interrupts' eq || {
+		echo "the backtraces went out as IPIs, not through SDEI"
+		rc=1
+	}
+	irq_delta "$log" mid after 'arch_timer' gt || rc=1
+	irq_delta "$log" mid after 'IPI[0-9]+:' gt || rc=1
+	return $rc
+}

@@ -1,0 +1,40 @@
+# No SDEI node in the device tree: the service must say it is inactive, and sysrq-l
+# must still reach every CPU (none is masked) through the IPI. The unpatched kernel
+# has no service to say so.
+
+SCENARIO_NO_SDEI=yes
+SCENARIO_APPEND="nmi_watchdog=0"
+
+guest() {
+	echo "LAB: sysrq-l"
+	echo l >/proc/sysrq-trigger
+	sleep 1
+}
+
+check() {
+	local log=$1 rc=0 n cpu
+	require_begin "$log" || return
+	if ! after "$log" '^LAB: sysrq-l' | grep -q 'sysrq: Show backtrace of all active CPUs'; then
+		echo "inconclusive: sysrq-l never ran"
+		return 2
+	fi
+	if has "$log" 'sdei: SDEIv'; then
+		echo "inconclusive: firmware SDEI was found although the node was removed"
+		return 2
+	fi
+	if has "$log" 'sdei_nmi: inactive: no SDEI firmware interface'; then
+		echo "found: $(grep -m1 -o 'sdei_nmi: inactive.*' "$log")"
+	else
+		echo "missing: the service's 'inactive' line"
+		rc=1
+	fi
+	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
+	for ((cpu = 0; cpu < n; cpu++)); do
+		if ! after "$log" '^LAB: sysrq-l' | grep -qE "NMI backtrace for cpu $cpu( |$)"; then
+			echo "CPU $cpu did not answer sysrq-l"
+			rc=1
+		fi
+	done
+	[ $rc = 1 ] || echo "all $n CPUs answered sysrq-l through the IPI"
+	return $rc
+}

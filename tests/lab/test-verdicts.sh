@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every scenario's check() against serial logs recorded in the lab
+# (tests/fixtures/lab/SCENARIO-patched.log and -unpatched.log): a patched log must pass
+# (0), an unpatched one must fail (1), and the same log cut short after boot must be
+# inconclusive (2), never a pass. Prints 'N passed, N failed'.
+set -uo pipefail
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FIX=$LAB_DIR/../fixtures/lab
+pass=0 fail=0
+
+expect() {
+	local what=$1 want=$2 scenario=$3 log=$4 got out
+	out=$(
+		. "$LAB_DIR/lib-host.sh"
+		. "$LAB_DIR/scenarios/$scenario.sh"
+		check "$log" 2>&1
+	)
+	got=$?
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+		echo "ok: $scenario $what: check returned $got"
+	else
+		fail=$((fail + 1))
+		echo "not ok: $scenario $what: check returned $got, wanted $want"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
+	scenario=$(basename "$scenario_file" .sh)
+	[ "$scenario" = bench ] && continue
+	for variant in patched unpatched; do
+		log=$FIX/$scenario-$variant.log
+		if [ ! -f "$log" ]; then
+			fail=$((fail + 1))
+			echo "not ok: $scenario $variant: no recorded log $log"
+			continue
+		fi
+		n=$((n + 1))
+		[ "$variant" = patched ] && expect "$variant log" 0 "$scenario" "$log"
+		[ "$variant" = unpatched ] && expect "$variant log" 1 "$scenario" "$log"
+	done
+	# cut short right after the scenario began: nothing it tests has happened yet
+	log=$FIX/$scenario-patched.log
+	if [ -f "$log" ]; then
+		awk '{ print } /^LAB: scenario .* begin/ { exit }' "$log" >"$tmp/$scenario-cut.log"
+		expect "log cut after boot" 2 "$scenario" "$tmp/$scenario-cut.log"
+	fi
+done
+[ "$n" -gt 0 ] || { echo "no recorded logs at all"; fail=$((fail + 1)); }
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
