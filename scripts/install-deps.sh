@@ -19,7 +19,7 @@ host_pkgs=(build-essential cmake pkg-config git clang-format codespell
 	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev)
 lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
-	  binutils-aarch64-linux-gnu file)
+	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file)
 arm64_pkgs=(busybox-static:arm64)
 
 pkgs=()

@@ -17,14 +17,17 @@ cpu_block() {
 			if (f) n++
 			if (n > 1) exit
 		}
-		/^LAB: / && f { exit }
+		/LAB: / && f { exit }
 		f { print }' "$1"
 }
+
+# kmsg LOG : the kernel log the guest dumped at the end (LAB: kmsg-begin ... -end)
+kmsg() { awk '/^LAB: kmsg-begin/ { f = 1; n++; next } /^LAB: kmsg-end/ { f = 0 } f && n == 1' "$1"; }
 
 # require_wedge LOG CPU : inconclusive unless LKDTM really ran on that CPU
 require_wedge() {
 	if ! has "$1" "lkdtm: Performing direct entry HARDLOCKUP" ||
-		! has "$1" "^LAB: wedged cpu $2"; then
+		! has "$1" "LAB: wedged cpu $2"; then
 		echo "inconclusive: CPU $2 was never wedged by LKDTM HARDLOCKUP"
 		return 2
 	fi
@@ -95,7 +98,7 @@ assert_no_stop_failure() {
 show_stuck() {
 	if has "$1" '^LAB: still running'; then
 		echo "the guest was still running 20 s later; sysrq-w showed:"
-		after "$1" '^LAB: still running' | grep -E 'task:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' |
+		kmsg "$1" | after - 'LAB: still running' | grep -E 'task:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' |
 			head -24 | q | sed 's/^/    /'
 	fi
 }

@@ -1,15 +1,41 @@
 # Helpers for scenarios, in the guest (busybox sh).
 
+# mark TEXT: a marker on the console and in the kernel log, so that the kernel log dump
+# shows where it falls among the kernel's own messages
+mark() {
+	echo "LAB: $*"
+	echo "LAB: $*" >/dev/kmsg
+}
+
+# keep_off_cpu0_free: a wedged CPU strands what was queued on it, timers included: pin
+# the lab's own shell and the console printer kthreads to CPU 0, which is never wedged.
+pin_lab_to_cpu0() {
+	taskset -p 1 $$ >/dev/null
+	for p in /proc/[0-9]*; do
+		case "$(cat "$p/comm" 2>/dev/null)" in
+		pr/*) taskset -p 1 "${p#/proc/}" >/dev/null 2>&1 ;;
+		esac
+	done
+}
+
 # wedge_cpu N: spin CPU N with interrupts masked (LKDTM HARDLOCKUP), in the background
 wedge_cpu() {
 	mask=$(printf '%x' $((1 << $1)))
 	taskset "$mask" sh -c 'echo HARDLOCKUP > /sys/kernel/debug/provoke-crash/DIRECT' &
 	# give it time to get there; the LKDTM line in the log confirms it
 	sleep 2
-	echo "LAB: wedged cpu $1"
+	mark "wedged cpu $1"
 }
 
-# irq_counts: one line per CPU column of /proc/interrupts for the timer and the IPIs
+# dump_kmsg: the kernel log as the kernel recorded it. The console prints it through a
+# kthread, asynchronously; checks of running systems read this dump instead.
+dump_kmsg() {
+	echo "LAB: kmsg-begin"
+	dmesg
+	echo "LAB: kmsg-end"
+}
+
+# irq_counts: the timer and IPI lines of /proc/interrupts
 irq_counts() {
 	grep -E 'arch_timer|IPI[0-9]+:' /proc/interrupts
 }

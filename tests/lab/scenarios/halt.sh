@@ -9,10 +9,10 @@ SCENARIO_END_GRACE=4
 
 guest() {
 	wedge_cpu 2
-	echo "LAB: host-timer-start"
+	mark host-timer-start
 	halt -f &
 	sleep 20
-	echo "LAB: still running 20 s after 'halt -f'; blocked tasks:"
+	mark "still running 20 s after 'halt -f'; blocked tasks:"
 	echo w >/proc/sysrq-trigger
 	sleep 2
 }

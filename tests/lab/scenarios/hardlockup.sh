@@ -24,6 +24,6 @@ check() {
 		return 2
 	fi
 	grep -m1 'Watchdog detected hard LOCKUP on cpu 2' "$log" | sed 's/^/found: /'
-	blk=$(after "$log" 'Watchdog detected hard LOCKUP on cpu 2' | cpu_block - 2)
+	blk=$(kmsg "$log" | after - 'Watchdog detected hard LOCKUP on cpu 2' | cpu_block - 2)
 	assert_masked_lkdtm_block "$blk" 2
 }

@@ -6,7 +6,7 @@ SCENARIO_NO_SDEI=yes
 SCENARIO_APPEND="nmi_watchdog=0"
 
 guest() {
-	echo "LAB: sysrq-l"
+	mark sysrq-l
 	echo l >/proc/sysrq-trigger
 	sleep 1
 }
@@ -14,7 +14,7 @@ guest() {
 check() {
 	local log=$1 rc=0 n cpu
 	require_begin "$log" || return
-	if ! after "$log" '^LAB: sysrq-l' | grep -q 'sysrq: Show backtrace of all active CPUs'; then
+	if ! kmsg "$log" | after - 'LAB: sysrq-l' | grep -q 'sysrq: Show backtrace of all active CPUs'; then
 		echo "inconclusive: sysrq-l never ran"
 		return 2
 	fi
@@ -30,7 +30,7 @@ check() {
 	fi
 	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
 	for ((cpu = 0; cpu < n; cpu++)); do
-		if ! after "$log" '^LAB: sysrq-l' | grep -qE "NMI backtrace for cpu $cpu( |$)"; then
+		if ! kmsg "$log" | after - 'LAB: sysrq-l' | grep -qE "NMI backtrace for cpu $cpu( |$)"; then
 			echo "CPU $cpu did not answer sysrq-l"
 			rc=1
 		fi

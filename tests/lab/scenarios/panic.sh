@@ -8,7 +8,7 @@ SCENARIO_END_GRACE=2
 
 guest() {
 	wedge_cpu 2
-	echo "LAB: panic"
+	mark panic
 	taskset 1 sh -c 'echo c >/proc/sysrq-trigger'
 }
 

@@ -8,10 +8,10 @@ REBOOT_CMD="reboot -f"
 
 guest() {
 	wedge_cpu 2
-	echo "LAB: host-timer-start"
+	mark host-timer-start
 	$REBOOT_CMD &
 	sleep 20
-	echo "LAB: still running 20 s after '$REBOOT_CMD'; blocked tasks:"
+	mark "still running 20 s after '$REBOOT_CMD'; blocked tasks:"
 	echo w >/proc/sysrq-trigger
 	sleep 2
 }

@@ -7,7 +7,7 @@ SCENARIO_APPEND="nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60"
 
 guest() {
 	wedge_cpu 2
-	echo "LAB: sysrq-l"
+	mark sysrq-l
 	echo l >/proc/sysrq-trigger
 	sleep 1
 }
@@ -16,6 +16,6 @@ check() {
 	local log=$1 blk
 	require_begin "$log" || return
 	require_wedge "$log" 2 || return
-	blk=$(after "$log" '^LAB: sysrq-l' | cpu_block - 2)
+	blk=$(kmsg "$log" | after - 'LAB: sysrq-l' | cpu_block - 2)
 	assert_masked_lkdtm_block "$blk" 2
 }
