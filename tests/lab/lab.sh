@@ -199,6 +199,37 @@ check_config() {
 	[ "$bad" = 0 ] || die "the kernel config does not match configs/ (see above)"
 }
 
+# keep_mtimes SRC BUILD VARIANT : the build dir is reused, and the source tree is laid
+# anew (hard links to the pristine tree, patched files new). make decides by mtime, so:
+# a patched file whose content is the same as at the last build gets that build's mtime
+# back (no needless rebuild); any other file a patch touches now or touched then (back
+# to pristine) is made newer than the build.
+keep_mtimes() {
+	local src=$1 build=$2 variant=$3 f sum old_sum old_mtime
+	local manifest=$build/.patched-manifest
+	touch "$manifest"
+	{
+		cut -d' ' -f1 "$manifest"
+		[ "$variant" = unpatched ] || series_patches | xargs -r sed -n 's|^+++ b/||p'
+	} | sort -u >"$build/.patched-files"
+	: >"$manifest.new"
+	while read -r f; do
+		[ -e "$src/$f" ] || continue
+		sum=$(sha256_of "$src/$f")
+		read -r old_sum old_mtime < <(awk -v f="$f" '$1 == f { print $2, $3 }' "$manifest")
+		if [ -n "${old_sum:-}" ] && [ "$sum" = "$old_sum" ]; then
+			touch -d "@$old_mtime" "$src/$f"
+		else
+			touch "$src/$f"
+		fi
+		# only files that differ from the pristine tree are remembered
+		[ "$(stat -c %h "$src/$f")" = 1 ] &&
+			echo "$f $sum $(stat -c %Y "$src/$f")" >>"$manifest.new"
+		old_sum="" old_mtime=""
+	done <"$build/.patched-files"
+	mv "$manifest.new" "$manifest"
+}
+
 build_kernel() {
 	local variant=$1 key dir src build pristine p
 	key=$(kernel_key "$variant")
@@ -224,14 +255,7 @@ build_kernel() {
 				die "kernel/$(basename "$p") does not apply to Linux $LINUX_VERSION"
 		done < <(series_patches)
 	fi
-	# The build dir is reused for speed. A file a patch touched before and no longer
-	# touches is back to its pristine (old) mtime: touch both lists so make rebuilds.
-	{
-		cat "$build/.patched-files" 2>/dev/null || true
-		[ "$variant" = unpatched ] || series_patches | xargs -r sed -n 's|^+++ b/||p'
-	} | sort -u >"$build/.patched-files.new"
-	(cd "$src" && xargs -r touch -c <"$build/.patched-files.new")
-	mv "$build/.patched-files.new" "$build/.patched-files"
+	keep_mtimes "$src" "$build" "$variant"
 	mapfile -t frags < <(kernel_fragments "$variant")
 	cat "${frags[@]}" >"$build/fragment.config"
 	log "kernel: building $variant Linux $LINUX_VERSION (key $key, log $build/build.log)"

@@ -1,6 +1,7 @@
 # reboot -f with CPU 2 wedged: the machine must reset within 30 s (QEMU runs with
-# -no-reboot, so a reset ends it). If it does not, sysrq-w after 20 s shows where the
-# reboot is stuck.
+# -no-reboot, so a reset ends it), CPU 2 stopped by the SDEI rung of smp_send_stop().
+# If it does not, sysrq-w after 20 s shows where the reboot is stuck: on the unpatched
+# kernel, and with the first three patches only, in sdei_reboot_notifier().
 
 SCENARIO_APPEND="nmi_watchdog=0"
 SCENARIO_AFTER_MARKER=40
@@ -17,8 +18,11 @@ guest() {
 }
 
 check() {
-	local log=$1
+	local log=$1 rc=0
 	require_begin "$log" || return
 	require_wedge "$log" 2 || return
-	assert_reset_within "$log" 30
+	assert_reset_within "$log" 30 || return 1
+	assert_stop_rung "$log" 2 || rc=1
+	assert_no_stop_failure "$log" || rc=1
+	return $rc
 }
