@@ -486,7 +486,7 @@ boot() {
 					'BEGIN { printf "%.3f", a + t }')
 			fi
 		fi
-		if grep -Eq -- "$end_re" "$logf" 2>/dev/null; then
+		if grep -Eq -- "$end_re|---\[ end Kernel panic" "$logf" 2>/dev/null; then
 			ended=pattern
 			end_t=$now
 			sleep "$grace"

@@ -28,12 +28,28 @@ expect() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The guest's busybox sh parses whole files, check() included: they must be POSIX sh.
+for f in "$LAB_DIR"/guest/init "$LAB_DIR"/guest/lib.sh "$LAB_DIR"/scenarios/*.sh; do
+	if out=$(dash -n "$f" 2>&1); then
+		pass=$((pass + 1))
+		echo "ok: $(basename "$f") parses as POSIX sh"
+	else
+		fail=$((fail + 1))
+		echo "not ok: $(basename "$f") does not parse as POSIX sh: $out"
+	fi
+done
+
 n=0
 for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 	scenario=$(basename "$scenario_file" .sh)
 	[ "$scenario" = bench ] && continue
 	for variant in patched unpatched; do
 		log=$FIX/$scenario-$variant.log
+		if [ -f "$log.gz" ]; then
+			gzip -dc "$log.gz" >"$tmp/$scenario-$variant.log"
+			log=$tmp/$scenario-$variant.log
+		fi
 		if [ ! -f "$log" ]; then
 			fail=$((fail + 1))
 			echo "not ok: $scenario $variant: no recorded log $log"
@@ -45,6 +61,7 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 	done
 	# cut short right after the scenario began: nothing it tests has happened yet
 	log=$FIX/$scenario-patched.log
+	[ -f "$log" ] || log=$tmp/$scenario-patched.log
 	if [ -f "$log" ]; then
 		awk '{ print } /^LAB: scenario .* begin/ { exit }' "$log" >"$tmp/$scenario-cut.log"
 		expect "log cut after boot" 2 "$scenario" "$tmp/$scenario-cut.log"

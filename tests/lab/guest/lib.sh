@@ -35,6 +35,11 @@ dump_kmsg() {
 	echo "LAB: kmsg-end"
 }
 
+# ncpus: CPUs online (nproc counts only those this shell may run on, and it is pinned)
+ncpus() {
+	grep -c '^processor' /proc/cpuinfo
+}
+
 # irq_counts: the timer and IPI lines of /proc/interrupts
 irq_counts() {
 	grep -E 'arch_timer|IPI[0-9]+:' /proc/interrupts

@@ -23,7 +23,7 @@ guest() {
 	irq_counts
 	echo "LAB: irq-mid-end"
 	# make every CPU take timer ticks and be woken from another CPU
-	n=$(nproc)
+	n=$(ncpus)
 	c=0
 	while [ $c -lt "$n" ]; do
 		m=$(printf '%x' $((1 << c)))
@@ -46,7 +46,7 @@ check() {
 		return 2
 	fi
 	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
-	for ((cpu = 0; cpu < n; cpu++)); do
+	for cpu in $(seq 0 $((n - 1))); do
 		cnt=$(kmsg "$log" | grep -cE "NMI backtrace for cpu $cpu( |$)" || true)
 		if [ "$cnt" -ne "$ROUNDS" ]; then
 			echo "CPU $cpu answered $cnt of $ROUNDS rounds"

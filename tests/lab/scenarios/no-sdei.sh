@@ -29,7 +29,7 @@ check() {
 		rc=1
 	fi
 	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
-	for ((cpu = 0; cpu < n; cpu++)); do
+	for cpu in $(seq 0 $((n - 1))); do
 		if ! kmsg "$log" | after - 'LAB: sysrq-l' | grep -qE "NMI backtrace for cpu $cpu( |$)"; then
 			echo "CPU $cpu did not answer sysrq-l"
 			rc=1
