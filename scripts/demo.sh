@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-deps.sh lab
 lab=tests/lab/lab.sh
 logs=${SDEI_NMI_LAB_OUT:-build/lab}/logs
+mkdir -p build
 
 echo "== building the lab (cached after the first run)"
 $lab build all

@@ -277,10 +277,29 @@ build_kernel() {
 # clean; the tree builds after each patch in turn (incrementally, service on); the whole
 # series builds with the service off; the new and changed files build clean with W=1.
 check_series() {
-	local pristine src build p n=0 rc=0 t0 out
-	pristine=$(linux_pristine)
+	local key stamp rc=0
 	mapfile -t patches < <(SDEI_NMI_LAB_PATCHES='' series_patches)
 	[ "${#patches[@]}" -gt 0 ] || die "kernel/series lists no patch"
+	# A pass is cached under a key of every input, like the builds: the same series,
+	# configs, compiler and checker give the same answer.
+	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
+		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
+		"$(declare -f check_series_run)")
+	stamp=$CACHE/series-$key.txt
+	if [ -f "$stamp" ]; then
+		echo "(these inputs passed on $(date -r "$stamp" -u '+%F %T UTC'); key $key)"
+		cat "$stamp"
+		return 0
+	fi
+	check_series_run "${patches[@]}" | tee "$stamp.tmp" || rc=$?
+	if [ "$rc" = 0 ]; then mv "$stamp.tmp" "$stamp"; else rm -f "$stamp.tmp"; fi
+	return $rc
+}
+
+check_series_run() {
+	local pristine src build p n=0 rc=0 t0 out
+	local patches=("$@")
+	pristine=$(linux_pristine)
 
 	for p in "${patches[@]}"; do
 		if out=$(cd "$pristine" && perl scripts/checkpatch.pl --strict --quiet "$p" 2>&1); then

@@ -40,6 +40,20 @@ ncpus() {
 	grep -c '^processor' /proc/cpuinfo
 }
 
+# load_every_cpu: make every CPU take timer ticks and be woken from another CPU
+load_every_cpu() {
+	n=$(ncpus)
+	c=0
+	while [ $c -lt "$n" ]; do
+		m=$(printf '%x' $((1 << c)))
+		taskset "$m" sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i + 1)); done' &
+		taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo x; sleep 0.01; i=$((i + 1)); done' |
+			taskset "$m" cat >/dev/null &
+		c=$((c + 1))
+	done
+	wait
+}
+
 # irq_counts: the timer and IPI lines of /proc/interrupts
 irq_counts() {
 	grep -E 'arch_timer|IPI[0-9]+:' /proc/interrupts

@@ -22,17 +22,7 @@ guest() {
 	echo "LAB: irq-mid"
 	irq_counts
 	echo "LAB: irq-mid-end"
-	# make every CPU take timer ticks and be woken from another CPU
-	n=$(ncpus)
-	c=0
-	while [ $c -lt "$n" ]; do
-		m=$(printf '%x' $((1 << c)))
-		taskset "$m" sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i + 1)); done' &
-		taskset 1 sh -c 'i=0; while [ $i -lt 50 ]; do echo x; sleep 0.01; i=$((i + 1)); done' |
-			taskset "$m" cat >/dev/null &
-		c=$((c + 1))
-	done
-	wait
+	load_every_cpu
 	echo "LAB: irq-after"
 	irq_counts
 	echo "LAB: irq-after-end"
