@@ -15,8 +15,9 @@
 # Debian's pool at the same pinned version. Builds are cached under a key of all their
 # inputs in $SDEI_NMI_LAB_CACHE (default ~/.cache/sdei-nmi-lab). Nothing here skips: a
 # lab that cannot get its sources or build fails loudly.
-set -euo pipefail
+set -Eeuo pipefail
 shopt -s inherit_errexit
+trap 'echo "lab: error: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
@@ -216,7 +217,7 @@ keep_mtimes() {
 	while read -r f; do
 		[ -e "$src/$f" ] || continue
 		sum=$(sha256_of "$src/$f")
-		read -r old_sum old_mtime < <(awk -v f="$f" '$1 == f { print $2, $3 }' "$manifest")
+		read -r old_sum old_mtime < <(awk -v f="$f" '$1 == f { print $2, $3 }' "$manifest") || true
 		if [ -n "${old_sum:-}" ] && [ "$sum" = "$old_sum" ]; then
 			touch -d "@$old_mtime" "$src/$f"
 		else
