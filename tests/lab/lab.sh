@@ -18,6 +18,12 @@
 set -Eeuo pipefail
 shopt -s inherit_errexit
 trap 'echo "lab: error: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+# a QEMU the lab started never outlives it, however the lab ends (ctest's timeout
+# sends SIGTERM)
+QEMU_PID=
+trap '[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$LAB_DIR/../.." && pwd)
@@ -490,6 +496,7 @@ boot() {
 		-semihosting-config enable=on,target=native \
 		-monitor none -serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
 	qpid=$!
+	QEMU_PID=$qpid
 	deadline=$(awk -v a="$t0" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
 	while :; do
 		sleep 0.2
@@ -522,6 +529,7 @@ boot() {
 		kill "$qpid" 2>/dev/null || true
 		wait "$qpid" 2>/dev/null || true
 	fi
+	QEMU_PID=
 	sed -i 's/\r$//' "$logf"
 	{
 		echo
