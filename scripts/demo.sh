@@ -19,15 +19,16 @@ for variant in patched unpatched; do
 	$lab run --kernel "$variant" --expect "$([ $variant = patched ] && echo pass || echo fail)" \
 		sysrq-l >"build/demo-$variant.txt" 2>&1 || { cat "build/demo-$variant.txt"; exit 1; }
 	log=$logs/sysrq-l-$variant.log
-	grep -hE 'sdei: SDEIv|sdei_nmi:|lkdtm: Performing direct entry' "$log" | sed 's/^/  /'
+	kernel_log=$(. tests/lab/lib-host.sh && kmsg "$log")
+	grep -E 'sdei: SDEIv|sdei_nmi:|lkdtm: Performing direct entry' <<<"$kernel_log" | sed 's/^/  /'
 	echo "  -- what sysrq-l printed for CPU 2:"
-	block=$(. tests/lab/lib-host.sh && after "$log" '^LAB: sysrq-l' | cpu_block - 2)
+	block=$(. tests/lab/lib-host.sh && after - 'LAB: sysrq-l' <<<"$kernel_log" | cpu_block - 2)
 	if [ -n "$block" ]; then
 		printf '%s\n' "$block" | grep -E 'NMI backtrace|pstate|^\[ *[0-9.]+\]  *(pc|lr) :|Call trace|^\[ *[0-9.]+\]  [a-zA-Z_]' |
 			head -16 | sed 's/^/  /'
 	else
 		echo "  (nothing: the backtrace IPI never reached CPU 2, which spins with interrupts masked)"
-		grep -E 'Sending NMI from CPU' "$log" | sed 's/^/  /'
+		grep -E 'Sending NMI from CPU' <<<"$kernel_log" | sed 's/^/  /'
 	fi
 	sed -n 's/^  \(found\|missing\|wrong\)/  verdict: \1/p' "build/demo-$variant.txt"
 done
