@@ -58,3 +58,18 @@ load_every_cpu() {
 irq_counts() {
 	grep -E 'arch_timer|IPI[0-9]+:' /proc/interrupts
 }
+
+# irq_snapshot NAME: irq_counts between markers that the host's irq_delta reads
+irq_snapshot() {
+	echo "LAB: irq-$1"
+	irq_counts
+	echo "LAB: irq-$1-end"
+}
+
+# irqs_still_arrive: snapshots "mid" and "after" around a load on every CPU, so that
+# the host can check that timers and IPIs still reach every CPU
+irqs_still_arrive() {
+	irq_snapshot mid
+	load_every_cpu
+	irq_snapshot after
+}

@@ -10,22 +10,14 @@ SCENARIO_TIMEOUT=600
 ROUNDS=200
 
 guest() {
-	echo "LAB: irq-before"
-	irq_counts
-	echo "LAB: irq-before-end"
+	irq_snapshot before
 	i=0
 	while [ $i -lt $ROUNDS ]; do
 		echo l >/proc/sysrq-trigger
 		i=$((i + 1))
 	done
 	echo "LAB: rounds done $i"
-	echo "LAB: irq-mid"
-	irq_counts
-	echo "LAB: irq-mid-end"
-	load_every_cpu
-	echo "LAB: irq-after"
-	irq_counts
-	echo "LAB: irq-after-end"
+	irqs_still_arrive
 }
 
 check() {

@@ -35,13 +35,7 @@ guest() {
 	wait
 	echo "LAB: sysrq-l rounds $rounds"
 	echo "LAB: cpu3 online $(cat $f)"
-	echo "LAB: irq-mid"
-	irq_counts
-	echo "LAB: irq-mid-end"
-	load_every_cpu
-	echo "LAB: irq-after"
-	irq_counts
-	echo "LAB: irq-after-end"
+	irqs_still_arrive
 }
 
 check() {
