@@ -17,7 +17,8 @@
 # lab that cannot get its sources or build fails loudly.
 set -Eeuo pipefail
 shopt -s inherit_errexit
-trap 'echo "lab: error: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+trap '[[ $BASH_COMMAND == return* ]] ||
+	echo "lab: error: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 # a QEMU the lab started never outlives it, however the lab ends (ctest's timeout
 # sends SIGTERM)
 QEMU_PID=

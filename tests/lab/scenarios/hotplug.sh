@@ -10,7 +10,7 @@
 SCENARIO_BASELINE=yes
 SCENARIO_APPEND="nmi_watchdog=0 log_buf_len=4M"
 SCENARIO_TIMEOUT=600
-CYCLES=60
+CYCLES=200
 
 guest() {
 	f=/sys/devices/system/cpu/cpu3/online
