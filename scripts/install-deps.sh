@@ -16,17 +16,21 @@ fi
 
 host_pkgs=(build-essential cmake pkg-config git clang-format codespell
 	   libcmocka-dev libsystemd-dev libnl-genl-3-dev libcjson-dev libinih-dev
-	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev)
+	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev
+	   scdoc python3-jsonschema)
 lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
-	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file)
-arm64_pkgs=(busybox-static:arm64)
+	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file python3-yaml
+	  python3-jsonschema)
+# What sdei-nmictl links for the guest: installed next to the host's (multiarch), for
+# cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake.
+cross_pkgs=(libnl-genl-3-dev:arm64 libcjson-dev:arm64)
 
 pkgs=()
 case "$what" in
 host) pkgs=("${host_pkgs[@]}") ;;
-lab) pkgs=("${lab_pkgs[@]}") ;;
-all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}") ;;
+lab) pkgs=("${lab_pkgs[@]}" "${cross_pkgs[@]}") ;;
+all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}" "${cross_pkgs[@]}") ;;
 *) echo "install-deps: unknown set '$what' (host, lab, all)" >&2; exit 2 ;;
 esac
 
@@ -36,8 +40,8 @@ for p in "${pkgs[@]}"; do
 		missing+=("$p")
 done
 
-# The guest's arm64 packages are downloaded and unpacked, never installed on the host;
-# apt needs the architecture to know them.
+# apt needs the arm64 architecture for the cross -dev packages, and for the guest's
+# busybox, which tests/lab/lab.sh downloads and unpacks (never installs).
 need_arm64=0
 if [ "$what" != host ]; then
 	dpkg --print-foreign-architectures | grep -qx arm64 || need_arm64=1

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sdei-nmictl: the SDEI NMI service's state, backtraces of chosen CPUs taken through
+ * SDEI, and the kernel's own backtraces as they happen. Glue only: the netlink client,
+ * the parsers and the formatters live in lib/.
+ *
+ * Exit status: 0 when it worked (for backtrace: every CPU asked was captured), 1 when
+ * some CPU was not captured, 2 on any error.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+
+#include "cpu-list.h"
+#include "macro.h"
+#include "nmi-client.h"
+#include "nmi-format.h"
+
+#define PROGRAM "sdei-nmictl"
+
+#ifndef SDEI_NMI_VERSION
+#define SDEI_NMI_VERSION "unknown"
+#endif
+
+enum {
+	EXIT_INCOMPLETE = 1, /* some CPU asked was not captured */
+	EXIT_ERROR = 2,
+};
+
+enum {
+	OPT_JSON = 1 << 0,
+	OPT_CPUS = 1 << 1,
+	OPT_ALL = 1 << 2,
+	OPT_TIMEOUT = 1 << 3,
+};
+
+static unsigned arg_given; /* OPT_* seen on the command line */
+static bool arg_json;
+static bool arg_all;
+static uint32_t *arg_cpus;
+static size_t arg_n_cpus;
+static uint32_t arg_timeout_ms; /* 0: the kernel's default */
+
+static void arg_free(void)
+{
+	free(arg_cpus);
+}
+
+_printf_(2, 3) static int log_error_errno(int r, const char *fmt, ...);
+
+static int log_error_errno(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r = r < 0 ? -r : r;
+	fputs(PROGRAM ": ", stderr);
+	errno = r;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -r;
+}
+
+#define log_error(...) log_error_errno(EINVAL, __VA_ARGS__)
+
+static int help(void)
+{
+	printf("%1$s [OPTIONS...] COMMAND\n"
+	       "\n"
+	       "Query the SDEI NMI service and take CPU backtraces through SDEI\n"
+	       "event 0, which reaches a CPU whatever its interrupt mask.\n"
+	       "\n"
+	       "Commands:\n"
+	       "  status              Show the service's state and per-CPU counters\n"
+	       "  backtrace           Backtrace chosen CPUs (needs CAP_NET_ADMIN)\n"
+	       "  monitor             Print the kernel's own backtraces as they happen\n"
+	       "                      (needs CAP_NET_ADMIN)\n"
+	       "\n"
+	       "Options:\n"
+	       "  -h --help           Show this help\n"
+	       "     --version        Show the version\n"
+	       "  -j --json           Print JSON (one object per line for monitor)\n"
+	       "  -c --cpu=N          Backtrace CPU N (may be repeated)\n"
+	       "     --cpus=LIST      Backtrace the CPUs of LIST, e.g. 0,2-3\n"
+	       "  -a --all            Backtrace every online CPU\n"
+	       "  -t --timeout=MS     Wait at most MS (1-10000) for the CPUs [500]\n"
+	       "\n"
+	       "Exit status: 0 on success, 1 when some CPU was not captured,\n"
+	       "2 on error.\n"
+	       "See the %1$s(8) man page for details.\n",
+	       PROGRAM);
+	return 0;
+}
+
+static int parse_timeout(const char *s, uint32_t *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 10000)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* Returns 1 to go on, 0 to exit successfully (--help, --version), < 0 on error. */
+static int parse_argv(int argc, char *argv[])
+{
+	enum {
+		ARG_VERSION = 0x100,
+		ARG_CPUS,
+	};
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "json", no_argument, NULL, 'j' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "cpus", required_argument, NULL, ARG_CPUS },
+		{ "all", no_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{}
+	};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "hjc:at:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			return help();
+		case ARG_VERSION:
+			printf(PROGRAM " " SDEI_NMI_VERSION "\n");
+			return 0;
+		case 'j':
+			arg_json = true;
+			arg_given |= OPT_JSON;
+			break;
+		case 'c':
+		case ARG_CPUS:
+			r = sn_cpu_list_add(&arg_cpus, &arg_n_cpus, optarg,
+					    SN_MAX_ENTRIES);
+			if (r == -E2BIG)
+				return log_error_errno(
+					r, "too many CPUs in '%s' (at most %d)", optarg,
+					SN_MAX_ENTRIES);
+			if (r < 0)
+				return log_error_errno(r, "invalid CPU %s '%s'",
+						       c == 'c' ? "number" : "list",
+						       optarg);
+			arg_given |= OPT_CPUS;
+			break;
+		case 'a':
+			arg_all = true;
+			arg_given |= OPT_ALL;
+			break;
+		case 't':
+			r = parse_timeout(optarg, &arg_timeout_ms);
+			if (r < 0)
+				return log_error_errno(
+					r, "invalid timeout '%s' (1 to 10000 ms)",
+					optarg);
+			arg_given |= OPT_TIMEOUT;
+			break;
+		case '?':
+			return -EINVAL;
+		default:
+			return log_error("unhandled option %d", c);
+		}
+	}
+	return 1;
+}
+
+/* The kernel lacks the family, or netlink talks to something else entirely. */
+static int log_open_error(int r)
+{
+	if (r == -ENOENT || r == -EOPNOTSUPP)
+		return log_error_errno(
+			r, "the kernel has no sdei-nmi netlink family (not an "
+			   "arm64 kernel with the SDEI NMI service patches, "
+			   "CONFIG_ARM_SDEI_NMI)");
+	return log_error_errno(r, "cannot talk to the kernel over generic netlink: %m");
+}
+
+static int log_request_error(struct sn_client *c, int r, const char *what)
+{
+	const char *msg = sn_client_error_message(c);
+
+	if (r == -EPERM)
+		return log_error_errno(r, "%s needs CAP_NET_ADMIN (run as root)", what);
+	if (msg)
+		return log_error_errno(r, "%s failed: %s (%m)", what, msg);
+	return log_error_errno(r, "%s failed: %m", what);
+}
+
+static int client_open(struct sn_client **ret)
+{
+	int r = sn_client_new(ret);
+
+	return r < 0 ? log_open_error(r) : 0;
+}
+
+static int print_json(cJSON *j, bool pretty)
+{
+	int r = sn_json_print(stdout, j, pretty);
+
+	return r < 0 ? log_error_errno(r, "cannot write the output: %m") : 0;
+}
+
+static int verb_status(int argc, char *argv[], int *ret_exit)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	int r;
+
+	r = client_open(&c);
+	if (r < 0)
+		return r;
+	r = sn_client_status(c, &s);
+	if (r < 0)
+		return log_request_error(c, r, "status");
+
+	if (!arg_json) {
+		r = sn_format_status(stdout, s);
+		return r < 0 ? log_error_errno(r, "cannot write the output: %m") : 0;
+	}
+	r = sn_status_to_json(s, &j);
+	if (r < 0)
+		return log_error_errno(r, "cannot build the JSON output: %m");
+	return print_json(j, true);
+}
+
+static const struct sn_entry *find_entry(const struct sn_backtrace *b, uint32_t cpu)
+{
+	for (size_t i = 0; i < b->n_entries; i++)
+		if (b->entries[i].cpu == cpu)
+			return &b->entries[i];
+	return NULL;
+}
+
+/* Whether every CPU asked was captured; prints those missing from the reply. */
+static bool backtrace_complete(const struct sn_backtrace *b, bool print)
+{
+	bool complete = b->n_entries > 0;
+
+	for (size_t i = 0; i < b->n_entries; i++)
+		if (b->entries[i].delivery != SDEI_NMI_DELIVERY_CAPTURED)
+			complete = false;
+	if (arg_all) {
+		if (b->n_entries == 0 && print)
+			printf("no CPU in the kernel's reply\n");
+		return complete;
+	}
+	for (size_t i = 0; i < arg_n_cpus; i++)
+		if (!find_entry(b, arg_cpus[i])) {
+			complete = false;
+			if (print)
+				printf("CPU %" PRIu32
+				       ": missing from the kernel's reply\n",
+				       arg_cpus[i]);
+		}
+	return complete;
+}
+
+static int verb_backtrace(int argc, char *argv[], int *ret_exit)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	struct sn_format_opts o = {
+		.timeout_ms = arg_timeout_ms ?: SN_DEFAULT_TIMEOUT_MS,
+	};
+	bool complete;
+	int r;
+
+	if (arg_all && arg_n_cpus > 0)
+		return log_error("--all and --cpu/--cpus exclude each other");
+	if (!arg_all && arg_n_cpus == 0)
+		return log_error("backtrace needs --cpu N, --cpus LIST or --all");
+
+	r = client_open(&c);
+	if (r < 0)
+		return r;
+	r = sn_client_backtrace(c, arg_cpus, arg_n_cpus, arg_all, arg_timeout_ms, &b);
+	if (r < 0)
+		return log_request_error(c, r, "backtrace");
+
+	if (arg_json) {
+		r = sn_backtrace_to_json(b, &j);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the JSON output: %m");
+		r = print_json(j, true);
+		if (r < 0)
+			return r;
+		complete = backtrace_complete(b, false);
+	} else {
+		/* The interval a rate-limited CPU fell within is the service's setting.
+		 */
+		for (size_t i = 0; i < b->n_entries; i++)
+			if (b->entries[i].delivery == SDEI_NMI_DELIVERY_RATE_LIMITED) {
+				_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+
+				if (sn_client_status(c, &s) >= 0 &&
+				    s->has_min_interval_ms)
+					o.min_interval_ms = s->min_interval_ms;
+				break;
+			}
+		r = sn_format_backtrace(stdout, b, &o);
+		if (r < 0)
+			return log_error_errno(r, "cannot write the output: %m");
+		complete = backtrace_complete(b, true);
+	}
+
+	*ret_exit = complete ? EXIT_SUCCESS : EXIT_INCOMPLETE;
+	return 0;
+}
+
+static int monitor_handler(struct sn_client *c, int error, const struct sn_backtrace *b,
+			   void *userdata)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	int r;
+
+	if (error == -ENOBUFS) {
+		log_error_errno(error,
+				"notifications lost (the socket overran), ignoring");
+		return 0;
+	}
+	if (error < 0) {
+		log_error_errno(error, "malformed notification (%m), ignoring");
+		return 0;
+	}
+
+	if (arg_json) {
+		r = sn_backtrace_to_json(b, &j);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the JSON output: %m");
+		r = print_json(j, false);
+	} else {
+		r = sn_format_backtrace(stdout, b, NULL);
+		if (r >= 0 && fputc('\n', stdout) == EOF)
+			r = -EIO;
+		if (r < 0)
+			log_error_errno(r, "cannot write the output: %m");
+	}
+	if (r < 0)
+		return r;
+	if (fflush(stdout) == EOF)
+		return log_error_errno(errno, "cannot write the output: %m");
+	return 0;
+}
+
+static int verb_monitor(int argc, char *argv[], int *ret_exit)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(closep) int sfd = -EBADF;
+	sigset_t mask;
+	int r;
+
+	r = client_open(&c);
+	if (r < 0)
+		return r;
+	r = sn_client_monitor_start(c);
+	if (r == -EPERM)
+		return log_error_errno(r, "monitor needs CAP_NET_ADMIN (run as root)");
+	if (r < 0)
+		return log_error_errno(r, "cannot join the monitor group: %m");
+
+	/* SIGINT and SIGTERM end the loop through a signalfd, as an event source. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(errno, "cannot block SIGINT and SIGTERM: %m");
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return log_error_errno(errno, "cannot create a signalfd: %m");
+
+	r = sn_client_monitor_run(c, sfd, monitor_handler, NULL);
+	if (r < 0)
+		return log_error_errno(r, "monitor failed: %m");
+	return 0;
+}
+
+struct verb {
+	const char *name;
+	unsigned options; /* OPT_* the verb takes */
+	int (*run)(int argc, char *argv[], int *ret_exit);
+};
+
+/* kdump and reports come with their issues. */
+static const struct verb verbs[] = {
+	{ "status", OPT_JSON, verb_status },
+	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT, verb_backtrace },
+	{ "monitor", OPT_JSON, verb_monitor },
+};
+
+static const char *option_name(unsigned opt)
+{
+	switch (opt) {
+	case OPT_JSON:
+		return "--json";
+	case OPT_CPUS:
+		return "--cpu/--cpus";
+	case OPT_ALL:
+		return "--all";
+	default:
+		return "--timeout";
+	}
+}
+
+static int dispatch_verb(int argc, char *argv[], int *ret_exit)
+{
+	const char *name = optind < argc ? argv[optind] : "status";
+	const struct verb *v = NULL;
+	unsigned extra;
+
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			v = &verbs[i];
+	if (!v)
+		return log_error("unknown command '%s' (see --help)", name);
+	if (optind + 1 < argc)
+		return log_error("%s takes no arguments, got '%s'", name,
+				 argv[optind + 1]);
+	extra = arg_given & ~v->options;
+	if (extra)
+		return log_error("%s does not take %s", name,
+				 option_name(extra & -extra));
+	return v->run(argc - optind, argv + optind, ret_exit);
+}
+
+int main(int argc, char *argv[])
+{
+	int exit_status = EXIT_SUCCESS, r;
+
+	atexit(arg_free);
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? EXIT_ERROR : EXIT_SUCCESS;
+	r = dispatch_verb(argc, argv, &exit_status);
+	return r < 0 ? EXIT_ERROR : exit_status;
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "nmi-client.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* Large replies (many CPUs, 32 frames each) and bursts of notifications. */
+#define SOCKET_RCVBUF (4 * 1024 * 1024)
+/* How long to wait for a reply past the request's own timeout: requests queue. */
+#define REPLY_SLACK_MS 30000
+
+struct sn_client {
+	struct nl_sock *sk;
+	struct nl_sock *mon;
+	int protocol; /* NETLINK_GENERIC, or the tests' peer's */
+	int family;
+	int monitor_group; /* 0: resolved by name */
+	char *error_message;
+};
+
+/* libnl folds errno into its own codes; back to errno for our callers. */
+static int errno_from_nl(int nlerr)
+{
+	switch (abs(nlerr)) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_INTR:
+	case NLE_DUMP_INTR:
+		return -EINTR;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSGSIZE:
+	case NLE_MSG_TRUNC:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+	case NLE_MSGTYPE_NOSUPPORT:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_SEQ_MISMATCH:
+	case NLE_MSG_OVERFLOW:
+	case NLE_MSG_TOOSHORT:
+	case NLE_PARSE_ERR:
+	case NLE_ATTRSIZE:
+	case NLE_MISSING_ATTR:
+		return -EBADMSG;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
+}
+
+static void socket_tune(struct nl_sock *sk)
+{
+	int fd = nl_socket_get_fd(sk), one = 1, size = SOCKET_RCVBUF;
+
+	/* Best effort: older kernels lack extended acks, SO_RCVBUFFORCE needs root. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)nl_socket_set_buffer_size(sk, SOCKET_RCVBUF, 0);
+	/* libnl sizes its receive buffer by peeking at each message. */
+	nl_socket_enable_msg_peek(sk);
+}
+
+static int socket_open(int protocol, struct nl_sock **ret)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, protocol);
+	if (r < 0)
+		return errno_from_nl(r);
+	socket_tune(sk);
+	*ret = TAKE_PTR(sk);
+	return 0;
+}
+
+int sn_client_new(struct sn_client **ret)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->protocol = NETLINK_GENERIC;
+	r = socket_open(c->protocol, &c->sk);
+	if (r < 0)
+		return r;
+	r = genl_ctrl_resolve(c->sk, SDEI_NMI_FAMILY_NAME);
+	if (r < 0)
+		return errno_from_nl(r);
+	c->family = r;
+
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+int sn_client_new_peer(const struct sn_client_peer *peer, struct sn_client **ret)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	if (peer->family < NLMSG_MIN_TYPE || peer->family > UINT16_MAX)
+		return -EINVAL;
+	c->protocol = peer->protocol;
+	c->family = peer->family;
+	c->monitor_group = peer->monitor_group;
+	r = socket_open(c->protocol, &c->sk);
+	if (r < 0)
+		return r;
+	nl_socket_set_peer_port(c->sk, peer->port);
+
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+struct sn_client *sn_client_free(struct sn_client *c)
+{
+	if (!c)
+		return NULL;
+	nl_socket_free(c->sk);
+	nl_socket_free(c->mon);
+	free(c->error_message);
+	free(c);
+	return NULL;
+}
+
+const char *sn_client_error_message(const struct sn_client *c)
+{
+	return c->error_message;
+}
+
+struct request {
+	struct sn_client *c;
+	int (*parse)(const void *buf, size_t len, void **ret);
+	void (*free)(void *p);
+	void *result;
+	int error;
+	bool done;
+};
+
+static int request_valid(struct nl_msg *msg, void *arg)
+{
+	struct request *q = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	void *result;
+	int r;
+
+	/* Keep reading up to the ack, so that nothing stale stays on the socket. */
+	if (q->error < 0)
+		return NL_SKIP;
+	if (q->result) {
+		q->error = -EBADMSG; /* a do command has one reply */
+		return NL_SKIP;
+	}
+	r = q->parse(h, h->nlmsg_len, &result);
+	if (r < 0) {
+		q->error = r;
+		return NL_SKIP;
+	}
+	q->result = result;
+	return NL_OK;
+}
+
+static int request_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct request *q = arg;
+	/* libnl hands over the payload; the TLVs need the whole message. */
+	const struct nlmsghdr *h =
+		(const struct nlmsghdr *)((const uint8_t *)e - NLMSG_HDRLEN);
+	char *message = NULL;
+	int error, r;
+
+	r = sn_parse_error_msg(h, h->nlmsg_len, &error, &message);
+	if (r < 0)
+		error = e->error < 0 ? e->error : -EBADMSG;
+	free(q->c->error_message);
+	q->c->error_message = message;
+	q->error = error < 0 ? error : -EBADMSG;
+	q->done = true;
+	return NL_STOP;
+}
+
+static int request_ack(struct nl_msg *msg, void *arg)
+{
+	struct request *q = arg;
+
+	q->done = true;
+	return NL_STOP;
+}
+
+static int request_run(struct sn_client *c, struct nl_msg *m, uint32_t wait_ms,
+		       struct request *q)
+{
+	_cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct timeval tv = { .tv_sec = wait_ms / 1000,
+			      .tv_usec = (wait_ms % 1000) * 1000 };
+	int r;
+
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, request_valid, q);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_ack, q);
+	nl_cb_err(cb, NL_CB_CUSTOM, request_error, q);
+
+	free(c->error_message);
+	c->error_message = NULL;
+	if (setsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		       sizeof(tv)) < 0)
+		return -errno;
+
+	r = nl_send_auto(c->sk, m);
+	if (r < 0)
+		return errno_from_nl(r);
+
+	while (!q->done) {
+		r = nl_recvmsgs(c->sk, cb);
+		if (q->done)
+			break;
+		if (r == -NLE_AGAIN)
+			return -ETIMEDOUT;
+		if (r < 0)
+			return errno_from_nl(r);
+	}
+	if (q->error < 0)
+		return q->error;
+	if (!q->result)
+		return -ENODATA; /* acked without a reply */
+	return 0;
+}
+
+static struct nl_msg *request_new(struct sn_client *c, uint8_t cmd, size_t payload)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m =
+		nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN + payload + 256);
+
+	if (!m)
+		return NULL;
+	if (!genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, 0, cmd,
+			 SDEI_NMI_FAMILY_VERSION))
+		return NULL;
+	return TAKE_PTR(m);
+}
+
+static int parse_status(const void *buf, size_t len, void **ret)
+{
+	return sn_parse_status_msg(buf, len, (struct sn_status **)ret);
+}
+
+static int parse_backtrace(const void *buf, size_t len, void **ret)
+{
+	return sn_parse_backtrace_msg(buf, len, (struct sn_backtrace **)ret);
+}
+
+static void free_status(void *p)
+{
+	sn_status_free(p);
+}
+
+static void free_backtrace(void *p)
+{
+	sn_backtrace_free(p);
+}
+
+static void request_done(struct request *q)
+{
+	if (q->result)
+		q->free(q->result);
+}
+
+int sn_client_status(struct sn_client *c, struct sn_status **ret)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m = request_new(c, SDEI_NMI_CMD_STATUS, 0);
+	_cleanup_(request_done) struct request q = {
+		.c = c,
+		.parse = parse_status,
+		.free = free_status,
+	};
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = request_run(c, m, REPLY_SLACK_MS, &q);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(q.result);
+	return 0;
+}
+
+int sn_request_backtrace_put(struct nl_msg *m, const uint32_t *cpus, size_t n_cpus,
+			     bool all, uint32_t timeout_ms)
+{
+	int r;
+
+	if (all) {
+		r = nla_put_flag(m, SDEI_NMI_A_BACKTRACE_ALL);
+		if (r < 0)
+			return errno_from_nl(r);
+	} else {
+		if (n_cpus == 0)
+			return -EINVAL;
+		if (n_cpus > SN_MAX_ENTRIES)
+			return -E2BIG;
+		for (size_t i = 0; i < n_cpus; i++) {
+			r = nla_put_u32(m, SDEI_NMI_A_BACKTRACE_CPU, cpus[i]);
+			if (r < 0)
+				return errno_from_nl(r);
+		}
+	}
+	if (timeout_ms > 0) {
+		r = nla_put_u32(m, SDEI_NMI_A_BACKTRACE_TIMEOUT_MS, timeout_ms);
+		if (r < 0)
+			return errno_from_nl(r);
+	}
+	return 0;
+}
+
+int sn_client_backtrace(struct sn_client *c, const uint32_t *cpus, size_t n_cpus,
+			bool all, uint32_t timeout_ms, struct sn_backtrace **ret)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	_cleanup_(request_done) struct request q = {
+		.c = c,
+		.parse = parse_backtrace,
+		.free = free_backtrace,
+	};
+	int r;
+
+	if (n_cpus > SN_MAX_ENTRIES)
+		return -E2BIG;
+	m = request_new(c, SDEI_NMI_CMD_BACKTRACE,
+			all ? 16 : n_cpus * NLA_HDRLEN * 2 + 16);
+	if (!m)
+		return -ENOMEM;
+	r = sn_request_backtrace_put(m, cpus, n_cpus, all, timeout_ms);
+	if (r < 0)
+		return r;
+	r = request_run(c, m, (timeout_ms ?: 500) + REPLY_SLACK_MS, &q);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(q.result);
+	return 0;
+}
+
+int sn_client_monitor_start(struct sn_client *c)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *mon = NULL;
+	int grp, r;
+
+	if (c->mon)
+		return -EALREADY;
+	grp = c->monitor_group;
+	if (grp == 0) {
+		grp = genl_ctrl_resolve_grp(c->sk, SDEI_NMI_FAMILY_NAME,
+					    SDEI_NMI_MCGRP_MONITOR);
+		if (grp < 0)
+			return errno_from_nl(grp);
+	}
+
+	r = socket_open(c->protocol, &mon);
+	if (r < 0)
+		return r;
+	/* Notifications carry no sequence numbers of ours. */
+	nl_socket_disable_seq_check(mon);
+	r = nl_socket_add_membership(mon, grp);
+	if (r < 0)
+		return errno_from_nl(r);
+	r = nl_socket_set_nonblocking(mon);
+	if (r < 0)
+		return errno_from_nl(r);
+
+	c->mon = TAKE_PTR(mon);
+	return 0;
+}
+
+int sn_client_monitor_fd(const struct sn_client *c)
+{
+	return c->mon ? nl_socket_get_fd(c->mon) : -EBADF;
+}
+
+struct monitor {
+	struct sn_client *c;
+	sn_monitor_handler_t handler;
+	void *userdata;
+	int stop;
+};
+
+static int monitor_valid(struct nl_msg *msg, void *arg)
+{
+	struct monitor *mo = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	const void *attrs;
+	size_t attrs_len;
+	uint8_t cmd;
+	int r;
+
+	if (h->nlmsg_type != mo->c->family)
+		return NL_SKIP;
+	r = sn_parse_genl_msg(h, h->nlmsg_len, &cmd, &attrs, &attrs_len);
+	if (r >= 0) {
+		/* Notifications of later versions are for later versions. */
+		if (cmd != SDEI_NMI_CMD_BACKTRACE_NTF)
+			return NL_SKIP;
+		r = sn_parse_backtrace_msg(h, h->nlmsg_len, &b);
+	}
+	r = mo->handler(mo->c, r < 0 ? r : 0, b, mo->userdata);
+	if (r < 0) {
+		mo->stop = r;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+static int seq_any(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
+int sn_client_monitor_dispatch(struct sn_client *c, sn_monitor_handler_t handler,
+			       void *userdata)
+{
+	_cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct monitor mo = { .c = c, .handler = handler, .userdata = userdata };
+	int r;
+
+	if (!c->mon)
+		return -EBADF;
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_valid, &mo);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_any, NULL);
+
+	for (;;) {
+		r = nl_recvmsgs(c->mon, cb);
+		if (mo.stop < 0)
+			return mo.stop;
+		if (r == -NLE_AGAIN)
+			return 0;
+		if (r == -NLE_NOMEM) {
+			/* recvmsg()'s ENOBUFS: the socket overran, notifications were
+			 * lost. */
+			r = handler(c, -ENOBUFS, NULL, userdata);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (r < 0)
+			return errno_from_nl(r);
+	}
+}
+
+int sn_client_monitor_run(struct sn_client *c, int stop_fd, sn_monitor_handler_t handler,
+			  void *userdata)
+{
+	int fd = sn_client_monitor_fd(c), r;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
+		};
+
+		if (poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (stop_fd >= 0 && p[1].revents)
+			return 0;
+		if (p[0].revents) {
+			r = sn_client_monitor_dispatch(c, handler, userdata);
+			if (r < 0)
+				return r;
+		}
+	}
+}

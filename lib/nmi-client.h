@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Client of the "sdei-nmi" generic netlink family over libnl-genl-3. Every function
+ * returns 0 or a negative errno; results are written only on success. When the kernel
+ * refuses a request, its extack message is kept in the client until the next request
+ * (sn_client_error_message()).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netlink/msg.h>
+
+#include "macro.h"
+#include "nmi-parse.h"
+
+struct sn_client;
+
+/*
+ * Opens a generic netlink socket and resolves the family. -ENOENT (or -EOPNOTSUPP)
+ * when the kernel has no "sdei-nmi" family: not an arm64 kernel with the SDEI NMI
+ * service (CONFIG_ARM_SDEI_NMI).
+ */
+int sn_client_new(struct sn_client **ret);
+struct sn_client *sn_client_free(struct sn_client *c);
+
+/*
+ * For tests: a client whose kernel is a userspace peer (NETLINK_USERSOCK) at port,
+ * answering as family, its notifications on monitor_group.
+ */
+struct sn_client_peer {
+	int protocol;
+	uint32_t port;
+	int family;
+	int monitor_group;
+};
+int sn_client_new_peer(const struct sn_client_peer *peer, struct sn_client **ret);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_client *, sn_client_free);
+
+/* The kernel's extack message for the last request that failed, or NULL. */
+const char *sn_client_error_message(const struct sn_client *c);
+
+int sn_client_status(struct sn_client *c, struct sn_status **ret);
+
+/*
+ * Backtraces the n_cpus CPUs of cpus, or every online CPU when all is set. timeout_ms
+ * 0 leaves the kernel's default (500 ms). Needs CAP_NET_ADMIN: -EPERM otherwise.
+ */
+int sn_client_backtrace(struct sn_client *c, const uint32_t *cpus, size_t n_cpus,
+			bool all, uint32_t timeout_ms, struct sn_backtrace **ret);
+
+/* The attributes of a backtrace request, appended to m (after its genl header). */
+int sn_request_backtrace_put(struct nl_msg *m, const uint32_t *cpus, size_t n_cpus,
+			     bool all, uint32_t timeout_ms);
+
+/*
+ * Monitor: the kernel's own backtraces (SDEI_NMI_CMD_BACKTRACE_NTF on the "monitor"
+ * group). The handler gets each one parsed, or error < 0 and b NULL for a notification
+ * that was malformed (-EBADMSG, -E2BIG) or lost (-ENOBUFS: the socket overran). A
+ * handler returning < 0 ends the dispatch with that value.
+ */
+typedef int (*sn_monitor_handler_t)(struct sn_client *c, int error,
+				    const struct sn_backtrace *b, void *userdata);
+
+/* Joins the group on a socket of its own; -EPERM without CAP_NET_ADMIN. */
+int sn_client_monitor_start(struct sn_client *c);
+/* The monitor socket, non-blocking, for an event loop; -EBADF before start. */
+int sn_client_monitor_fd(const struct sn_client *c);
+/* Handles every notification queued on the monitor socket; never blocks. */
+int sn_client_monitor_dispatch(struct sn_client *c, sn_monitor_handler_t handler,
+			       void *userdata);
+/* Dispatches until stop_fd (e.g. a signalfd; -1 for none) is readable: returns 0 then. */
+int sn_client_monitor_run(struct sn_client *c, int stop_fd, sn_monitor_handler_t handler,
+			  void *userdata);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Human and JSON renderings of the sdei-nmi structs. Pure: they write to the FILE* or
+ * build the cJSON tree they are given and nothing else, so tests compare their output
+ * with files. sdei-nmictl uses the same functions for one-shot replies and for the
+ * notifications it monitors.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "nmi-parse.h"
+
+/* The kernel's default when a request names no timeout. */
+#define SN_DEFAULT_TIMEOUT_MS 500
+
+struct sn_format_opts {
+	uint32_t timeout_ms;	  /* the request's timeout, 0 when unknown */
+	uint32_t min_interval_ms; /* the service's minimum interval, 0 when unknown */
+};
+
+/* PSTATE (SPSR_EL1 layout): D, A, I, F masks in bits 9:6, mode in bits 4:0. */
+struct sn_daif {
+	bool d, a, i, f;
+};
+
+struct sn_daif sn_pstate_daif(uint64_t pstate);
+/* IRQs or FIQs masked: nothing but an NMI (here: SDEI) reaches the CPU. */
+bool sn_pstate_interrupts_masked(uint64_t pstate);
+/* "EL1h", "EL0t", ... or "AArch32" for a 32-bit context; buf holds 8 bytes. */
+const char *sn_pstate_el(uint64_t pstate, char buf[static 8]);
+/* "D-IF": the letter when the mask is set, '-' when clear; buf holds 5 bytes. */
+const char *sn_daif_string(struct sn_daif daif, char buf[static 5]);
+
+/* Names as in the YAML spec; NULL for values this version does not know. */
+const char *sn_state_to_string(uint32_t state);
+const char *sn_delivery_to_string(uint32_t delivery);
+const char *sn_trigger_to_string(uint32_t trigger);
+
+/*
+ * One CPU's block: a header line with the delivery status, for captured CPUs followed
+ * by pc, lr, sp and the call trace. Returns 0 or -EIO when the stream failed.
+ */
+int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_opts *o);
+int sn_format_backtrace(FILE *f, const struct sn_backtrace *b,
+			const struct sn_format_opts *o);
+int sn_format_status(FILE *f, const struct sn_status *s);
+
+/* JSON trees (see cli/sdei-nmictl-*.schema.json); -ENOMEM on allocation failure. */
+int sn_entry_to_json(const struct sn_entry *e, cJSON **ret);
+int sn_backtrace_to_json(const struct sn_backtrace *b, cJSON **ret);
+int sn_status_to_json(const struct sn_status *s, cJSON **ret);
+/* Prints j and a newline: indented, or on one line for streams. */
+int sn_json_print(FILE *f, const cJSON *j, bool pretty);

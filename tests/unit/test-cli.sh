@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The real sdei-nmictl binary on this host: help and version, usage errors (exit 2),
+# and a kernel without the sdei-nmi family (exit 2 with one clear line). Where the host
+# kernel has the family (an arm64 kernel with the series), that part cannot run: 77.
+#
+#   test-cli.sh PATH/TO/sdei-nmictl [PATH/TO/sdei-nmictl.bash-completion]
+set -euo pipefail
+
+bin=$1
+completion=${2:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failed=1
+}
+
+# run EXPECTED_RC ARGS...: output in $tmp/out and $tmp/err
+run() {
+	local expect=$1 rc=0
+	shift
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if [ "$rc" != "$expect" ]; then
+		fail "sdei-nmictl $* exited $rc, not $expect; stderr: $(cat "$tmp/err")"
+		return 1
+	fi
+	return 0
+}
+
+if run 0 --help; then
+	grep -q 'sdei-nmictl(8)' "$tmp/out" || fail "--help does not name the man page"
+	for verb in status backtrace monitor; do
+		grep -q "^  $verb " "$tmp/out" || fail "--help does not list $verb"
+	done
+fi
+run 0 -h || true
+if run 0 --version; then
+	grep -Eq '^sdei-nmictl [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" ||
+		fail "--version: $(cat "$tmp/out")"
+fi
+
+# Usage errors: exit 2 and a message, nothing on stdout, no kernel asked.
+usage_errors=(
+	"--bogus"
+	"frobnicate"
+	"status extra"
+	"status --all"
+	"status --cpu 1"
+	"monitor --timeout 100"
+	"backtrace"
+	"backtrace --all --cpu 1"
+	"backtrace --cpu x"
+	"backtrace --cpu -1"
+	"backtrace --cpus 3-1"
+	"backtrace --cpus 0-99999"
+	"backtrace --all --timeout 0"
+	"backtrace --all --timeout 10001"
+	"backtrace --all --timeout 5ms"
+	"backtrace --cpu"
+)
+for args in "${usage_errors[@]}"; do
+	# shellcheck disable=SC2086 # word splitting wanted
+	if run 2 $args; then
+		[ -s "$tmp/err" ] || fail "sdei-nmictl $args: no message"
+		[ ! -s "$tmp/out" ] || fail "sdei-nmictl $args: wrote to stdout"
+		grep -q 'family' "$tmp/err" && fail "sdei-nmictl $args: asked the kernel"
+	fi
+done
+
+# The bash completion offers the verbs and each verb's options.
+if [ -n "$completion" ]; then
+	# shellcheck source=/dev/null
+	source "$completion"
+	COMP_WORDS=(sdei-nmictl "")
+	COMP_CWORD=1
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "status backtrace monitor" ] ||
+		fail "completion of verbs: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl backtrace --)
+	COMP_CWORD=2
+	_sdei_nmictl
+	for opt in --cpu --cpus --all --timeout --json; do
+		[[ " ${COMPREPLY[*]} " == *" $opt "* ]] || fail "completion of backtrace lacks $opt"
+	done
+	COMP_WORDS=(sdei-nmictl status --)
+	COMP_CWORD=2
+	_sdei_nmictl
+	[[ " ${COMPREPLY[*]} " != *" --all "* ]] || fail "completion offers --all to status"
+fi
+
+# A kernel without the family: status, backtrace and monitor say so in one line.
+family_line="sdei-nmictl: the kernel has no sdei-nmi netlink family (not an arm64 kernel"
+family_line+=" with the SDEI NMI service patches, CONFIG_ARM_SDEI_NMI)"
+rc=0
+"$bin" status >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" = 0 ]; then
+	echo "SKIP: this kernel has the sdei-nmi family; the no-family checks need one without"
+	[ "$failed" = 0 ] && exit 77
+	exit 1
+fi
+if grep -q 'cannot talk to the kernel over generic netlink' "$tmp/err"; then
+	echo "SKIP: no generic netlink here: $(cat "$tmp/err")"
+	[ "$failed" = 0 ] && exit 77
+	exit 1
+fi
+for args in "status" "status --json" "backtrace --cpu 0" "backtrace --all --json" "monitor"; do
+	# shellcheck disable=SC2086 # word splitting wanted
+	if run 2 $args; then
+		[ "$(cat "$tmp/err")" = "$family_line" ] ||
+			fail "sdei-nmictl $args: stderr is '$(cat "$tmp/err")'"
+		[ ! -s "$tmp/out" ] || fail "sdei-nmictl $args: wrote to stdout"
+	fi
+done
+
+[ "$failed" = 0 ] && echo "PASS: sdei-nmictl CLI"
+exit "$failed"

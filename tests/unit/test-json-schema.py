@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Validates the JSON fixtures of tests/fixtures/cli/ against the schemas in cli/, as the
+lab validates the guest's output, and checks that the schemas reject what they must.
+
+    test-json-schema.py CLI_DIR FIXTURES_CLI_DIR
+
+Exits 77 (skipped) when python3-jsonschema is missing.
+"""
+import copy
+import json
+import pathlib
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    print("SKIP: python3-jsonschema is not installed")
+    sys.exit(77)
+
+cli_dir, fixtures = map(pathlib.Path, sys.argv[1:3])
+schemas = {
+    "backtrace": json.loads((cli_dir / "sdei-nmictl-backtrace.schema.json").read_text()),
+    "status": json.loads((cli_dir / "sdei-nmictl-status.schema.json").read_text()),
+}
+validators = {}
+for name, schema in schemas.items():
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validators[name] = cls(schema, format_checker=jsonschema.FormatChecker())
+
+failed = 0
+
+
+def check(name, doc, valid, what):
+    global failed
+    errors = list(validators[name].iter_errors(doc))
+    if bool(errors) == valid:
+        failed = 1
+        detail = "; ".join(e.message for e in errors[:3]) if errors else "accepted"
+        print(f"FAIL: {what}: expected {'valid' if valid else 'invalid'}: {detail}")
+
+
+docs = {}
+for path in sorted(fixtures.glob("*.json")):
+    name = "status" if path.name.startswith("status") else "backtrace"
+    doc = json.loads(path.read_text())
+    docs[path.name] = doc
+    check(name, doc, True, path.name)
+
+# Mutations the schemas must reject.
+reply = docs["backtrace-reply.json"]
+captured = next(e for e in reply["entries"] if e["delivery"] == "captured")
+status = docs["status-active.json"]
+mutations = [
+    ("backtrace", lambda d: d.pop("entries"), "no entries"),
+    ("backtrace", lambda d: d.update(kind="other"), "unknown kind"),
+    ("backtrace", lambda d: d["entries"][0].pop("cpu"), "entry without cpu"),
+    ("backtrace", lambda d: d["entries"][0].update(cpu=-1), "negative cpu"),
+    ("backtrace", lambda d: d["entries"][0].update(delivery="lost"), "unknown delivery"),
+    ("backtrace", lambda d: d["entries"][0].pop("pstate"), "captured without pstate"),
+    ("backtrace", lambda d: d["entries"][0].pop("frames"), "captured without frames"),
+    ("backtrace", lambda d: d["entries"][0]["daif"].pop("i"), "daif without i"),
+    ("backtrace", lambda d: d["entries"][0].update(el="EL4h"), "bad el"),
+    ("backtrace", lambda d: d["entries"][0].update(pc="ffff8000"), "pc not 0x-hex"),
+    ("backtrace", lambda d: d["entries"][0].update(interrupts_masked="yes"), "masked not bool"),
+    ("backtrace", lambda d: d["entries"][0].update(frames=[1]), "frame not a string"),
+    ("status", lambda d: d.pop("state"), "status without state"),
+    ("status", lambda d: d.update(state="inactive"), "inactive without reason"),
+    ("status", lambda d: d["cpus"][0].pop("online"), "cpu without online"),
+    ("status", lambda d: d["sdei_version"].pop("major"), "version without major"),
+]
+assert reply["entries"][0] is captured, "the first entry of backtrace-reply.json is captured"
+for name, mutate, what in mutations:
+    doc = copy.deepcopy(reply if name == "backtrace" else status)
+    mutate(doc)
+    check(name, doc, False, what)
+
+if not failed:
+    print(f"PASS: {len(docs)} fixtures valid, {len(mutations)} mutations rejected")
+sys.exit(failed)

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The netlink client against a fake kernel: a forked process on a NETLINK_USERSOCK
+ * socket that answers the client's requests the way the sdei-nmi family does (reply,
+ * then ack; or an error with an extack message) and multicasts notifications.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+
+#include "nmi-client.h"
+#include "test-msg.h"
+
+#define MONITOR_GROUP 3
+
+/* Answers one request; returns 0 or a code the child exits with. */
+typedef int (*serve_fn)(int fd, const struct nlmsghdr *req, uint32_t port);
+
+struct server {
+	pid_t pid;
+	uint32_t port;
+};
+
+static int send_to(int fd, struct nl_msg *m, uint32_t port, uint32_t groups)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK,
+				  .nl_pid = port,
+				  .nl_groups = groups };
+	struct nlmsghdr *h = nlmsg_hdr(m);
+
+	/* To a group, the broadcast goes out; the unicast to port 0 (no kernel side of
+	 * NETLINK_USERSOCK) is then refused. */
+	if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	    !(groups && errno == ECONNREFUSED))
+		return 20;
+	return 0;
+}
+
+/* Sends m as the reply to req, then the ack, as a do command's reply goes. */
+static int reply(int fd, const struct nlmsghdr *req, uint32_t port, struct nl_msg *m)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = m;
+	_cleanup_(nlmsg_freep) struct nl_msg *ack = nlmsg_alloc();
+	struct nlmsghdr *h;
+	struct nlmsgerr *e;
+
+	if (!msg || !ack)
+		return 21;
+	nlmsg_hdr(msg)->nlmsg_seq = req->nlmsg_seq;
+	nlmsg_hdr(msg)->nlmsg_pid = port;
+	if (send_to(fd, msg, port, 0))
+		return 22;
+
+	h = nlmsg_put(ack, port, req->nlmsg_seq, NLMSG_ERROR, sizeof(*e), NLM_F_CAPPED);
+	if (!h)
+		return 23;
+	e = nlmsg_data(h);
+	e->error = 0;
+	e->msg = *req;
+	return send_to(fd, ack, port, 0);
+}
+
+static int reply_error(int fd, const struct nlmsghdr *req, uint32_t port, int error,
+		       const char *extack)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m = test_error_new(error, extack, true);
+
+	if (!m)
+		return 24;
+	nlmsg_hdr(m)->nlmsg_seq = req->nlmsg_seq;
+	return send_to(fd, m, port, 0);
+}
+
+static int check_request(const struct nlmsghdr *req, uint8_t cmd)
+{
+	const struct genlmsghdr *g = nlmsg_data(req);
+
+	if (req->nlmsg_type != TEST_FAMILY_ID)
+		return 30;
+	if (!(req->nlmsg_flags & NLM_F_REQUEST) || !(req->nlmsg_flags & NLM_F_ACK))
+		return 31;
+	if (g->cmd != cmd || g->version != SDEI_NMI_FAMILY_VERSION)
+		return 32;
+	return 0;
+}
+
+static bool server_start(struct server *s, int n_requests, serve_fn fn)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *srv = nl_socket_alloc();
+
+	assert_non_null(srv);
+	if (nl_connect(srv, NETLINK_USERSOCK) < 0)
+		return false;
+	/* Replies far past libnl's default 32 KiB send buffer. */
+	if (setsockopt(nl_socket_get_fd(srv), SOL_SOCKET, SO_SNDBUFFORCE,
+		       &(int){ 1 << 22 }, sizeof(int)) < 0)
+		assert_int_equal(nl_socket_set_buffer_size(srv, 0, 1 << 22), 0);
+	s->port = nl_socket_get_local_port(srv);
+	s->pid = fork();
+	assert_true(s->pid >= 0);
+	if (s->pid > 0)
+		return true;
+
+	alarm(20);
+	for (int i = 0; i < n_requests; i++) {
+		struct sockaddr_nl from;
+		unsigned char *buf = NULL;
+		int n = nl_recv(srv, &from, &buf, NULL), r;
+
+		if (n < (int)NLMSG_HDRLEN)
+			_exit(10);
+		r = fn(nl_socket_get_fd(srv), (struct nlmsghdr *)buf, from.nl_pid);
+		free(buf);
+		if (r)
+			_exit(r);
+	}
+	_exit(0);
+}
+
+static void server_wait(struct server *s)
+{
+	int status;
+
+	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static struct sn_client *client_new(const struct server *s)
+{
+	struct sn_client_peer peer = {
+		.protocol = NETLINK_USERSOCK,
+		.port = s->port,
+		.family = TEST_FAMILY_ID,
+		.monitor_group = MONITOR_GROUP,
+	};
+	struct sn_client *c = NULL;
+
+	assert_int_equal(sn_client_new_peer(&peer, &c), 0);
+	return c;
+}
+
+static struct nl_msg *status_msg(void)
+{
+	struct nl_msg *m = test_msg_new(SDEI_NMI_CMD_STATUS);
+
+	if (m && test_put_status(m, &sample_status_active) < 0) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int serve_status(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	int r = check_request(req, SDEI_NMI_CMD_STATUS);
+
+	return r ?: reply(fd, req, port, status_msg());
+}
+
+static void test_status(void **state)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	struct server srv;
+
+	if (!server_start(&srv, 1, serve_status))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_status(c, &s), 0);
+	server_wait(&srv);
+	assert_int_equal(s->state, SDEI_NMI_STATE_ACTIVE);
+	assert_int_equal(s->n_cpus, sample_status_active.n_cpus);
+	assert_int_equal(s->cpus[3].signals, sample_status_active.cpus[3].signals);
+	assert_null(sn_client_error_message(c));
+}
+
+/* 64 CPUs with 32 frames each: far more than one page, read through MSG_PEEK. */
+static struct nl_msg *large_reply(void)
+{
+	struct nl_msg *m = test_msg_new(SDEI_NMI_CMD_BACKTRACE);
+	char *frames[32];
+
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(frames); i++)
+		frames[i] =
+			"a_rather_long_kernel_function_name+0x1c4/0x2f0 [some_module]";
+	for (uint32_t cpu = 0; cpu < 64; cpu++) {
+		struct sn_entry e = {
+			.cpu = cpu,
+			.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+			.trigger = SDEI_NMI_TRIGGER_REQUEST,
+			.comm = "swapper/0",
+			.n_frames = ELEMENTSOF(frames),
+			.frames = frames,
+		};
+
+		if (test_put_entry(m, &e) < 0) {
+			nlmsg_free(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+static int serve_backtrace(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	static const uint32_t expect[] = { 0, 2, 3 };
+	const struct nlattr *a;
+	size_t n = 0;
+	bool timeout = false;
+	int rem, r;
+
+	r = check_request(req, SDEI_NMI_CMD_BACKTRACE);
+	if (r)
+		return r;
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(req), 0),
+			  genlmsg_attrlen(nlmsg_data(req), 0), rem)
+	{
+		if (nla_type(a) == SDEI_NMI_A_BACKTRACE_CPU) {
+			if (n >= ELEMENTSOF(expect) || nla_get_u32(a) != expect[n++])
+				return 40;
+		} else if (nla_type(a) == SDEI_NMI_A_BACKTRACE_TIMEOUT_MS)
+			timeout = nla_get_u32(a) == 250;
+		else
+			return 41;
+	}
+	if (n != ELEMENTSOF(expect) || !timeout)
+		return 42;
+	return reply(fd, req, port, large_reply());
+}
+
+static void test_backtrace_large(void **state)
+{
+	static const uint32_t cpus[] = { 0, 2, 3 };
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	struct server srv;
+
+	if (!server_start(&srv, 1, serve_backtrace))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_backtrace(c, cpus, ELEMENTSOF(cpus), false, 250, &b),
+			 0);
+	server_wait(&srv);
+	assert_int_equal(b->n_entries, 64);
+	assert_int_equal(b->entries[63].n_frames, 32);
+	assert_string_equal(
+		b->entries[63].frames[31],
+		"a_rather_long_kernel_function_name+0x1c4/0x2f0 [some_module]");
+}
+
+static int serve_errors(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	static int calls;
+
+	switch (calls++) {
+	case 0:
+		return reply_error(fd, req, port, -EINVAL, "CPU 99 out of range");
+	case 1:
+		return reply_error(fd, req, port, -EPERM, NULL);
+	default:
+		return reply(fd, req, port, status_msg());
+	}
+}
+
+static void test_errors(void **state)
+{
+	static const uint32_t cpu99 = 99;
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	struct server srv;
+
+	if (!server_start(&srv, 3, serve_errors))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_backtrace(c, &cpu99, 1, false, 0, &b), -EINVAL);
+	assert_string_equal(sn_client_error_message(c), "CPU 99 out of range");
+	assert_null(b);
+
+	assert_int_equal(sn_client_backtrace(c, NULL, 0, true, 0, &b), -EPERM);
+	assert_null(sn_client_error_message(c));
+
+	/* The next request on the same socket goes through. */
+	assert_int_equal(sn_client_status(c, &s), 0);
+	assert_null(sn_client_error_message(c));
+	server_wait(&srv);
+}
+
+static int serve_malformed(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	static int calls;
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	struct nlattr *nest;
+
+	if (calls++ > 0)
+		return reply(fd, req, port, status_msg());
+	/* A status reply whose CPU has a 3-byte counter. */
+	m = test_msg_new(SDEI_NMI_CMD_STATUS);
+	if (!m || nla_put_u32(m, SDEI_NMI_A_STATUS_STATE, 1) < 0)
+		return 50;
+	nest = nla_nest_start(m, SDEI_NMI_A_STATUS_CPU | NLA_F_NESTED);
+	if (!nest || nla_put_u32(m, SDEI_NMI_A_CPU_STATS_CPU, 0) < 0 ||
+	    nla_put(m, SDEI_NMI_A_CPU_STATS_SIGNALS, 3, "abc") < 0 ||
+	    nla_nest_end(m, nest) < 0)
+		return 51;
+	return reply(fd, req, port, TAKE_PTR(m));
+}
+
+static void test_malformed_reply(void **state)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	struct server srv;
+
+	if (!server_start(&srv, 2, serve_malformed))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_status(c, &s), -EBADMSG);
+	assert_null(s);
+	/* The ack after the bad reply was read: the next request is in step. */
+	assert_int_equal(sn_client_status(c, &s), 0);
+	assert_int_equal(s->n_cpus, sample_status_active.n_cpus);
+	server_wait(&srv);
+}
+
+struct seen {
+	int n_ok, n_bad;
+	uint32_t cpus[8];
+};
+
+static int monitor_handler(struct sn_client *c, int error, const struct sn_backtrace *b,
+			   void *userdata)
+{
+	struct seen *seen = userdata;
+
+	if (error < 0) {
+		assert_int_equal(error, -EBADMSG);
+		assert_null(b);
+		seen->n_bad++;
+		return 0;
+	}
+	assert_int_equal(b->cmd, SDEI_NMI_CMD_BACKTRACE_NTF);
+	for (size_t i = 0; i < b->n_entries && i < ELEMENTSOF(seen->cpus); i++)
+		seen->cpus[i] = b->entries[i].cpu;
+	seen->n_ok++;
+	return 0;
+}
+
+static int serve_notifications(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *ntf =
+		test_msg_new(SDEI_NMI_CMD_BACKTRACE_NTF);
+	_cleanup_(nlmsg_freep) struct nl_msg *other = test_msg_new(SDEI_NMI_CMD_STATUS);
+	_cleanup_(nlmsg_freep) struct nl_msg *bad =
+		test_msg_new(SDEI_NMI_CMD_BACKTRACE_NTF);
+	uint32_t groups = 1u << (MONITOR_GROUP - 1);
+	int r = 0;
+
+	/* The request only says the client listens; the answer goes to the group. */
+	if (!ntf || !other || !bad)
+		return 60;
+	for (size_t i = 0; i < sample_backtrace_ntf.n_entries; i++)
+		if (test_put_entry(ntf, &sample_backtrace_ntf.entries[i]) < 0)
+			return 61;
+	if (nla_put(bad, SDEI_NMI_A_BACKTRACE_ENTRY, 3, "abc") < 0)
+		return 62;
+	r = r ?: send_to(fd, other, 0, groups); /* a later command: ignored */
+	r = r ?: send_to(fd, bad, 0, groups);
+	r = r ?: send_to(fd, ntf, 0, groups);
+	return r ?: reply(fd, req, port, status_msg());
+}
+
+static void test_monitor(void **state)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	struct seen seen = {};
+	struct server srv;
+	int stop[2];
+
+	if (!server_start(&srv, 1, serve_notifications))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_monitor_fd(c), -EBADF);
+	assert_int_equal(sn_client_monitor_start(c), 0);
+	assert_true(sn_client_monitor_fd(c) >= 0);
+	assert_int_equal(sn_client_monitor_start(c), -EALREADY);
+
+	/* Nothing queued yet: returns at once. */
+	assert_int_equal(sn_client_monitor_dispatch(c, monitor_handler, &seen), 0);
+	assert_int_equal(seen.n_ok + seen.n_bad, 0);
+
+	/* The status request makes the server send; its reply follows the notifications.
+	 */
+	assert_int_equal(sn_client_status(c, &s), 0);
+	server_wait(&srv);
+	assert_int_equal(sn_client_monitor_dispatch(c, monitor_handler, &seen), 0);
+	assert_int_equal(seen.n_bad, 1);
+	assert_int_equal(seen.n_ok, 1);
+	assert_int_equal(seen.cpus[0], 1);
+	assert_int_equal(seen.cpus[1], 2);
+
+	/* run() ends when its stop fd is readable. */
+	assert_int_equal(pipe(stop), 0);
+	assert_int_equal(write(stop[1], "x", 1), 1);
+	assert_int_equal(sn_client_monitor_run(c, stop[0], monitor_handler, &seen), 0);
+	close(stop[0]);
+	close(stop[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status),	cmocka_unit_test(test_backtrace_large),
+		cmocka_unit_test(test_errors),	cmocka_unit_test(test_malformed_reply),
+		cmocka_unit_test(test_monitor),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
