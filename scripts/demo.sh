@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The lab demo: boots the virtual arm64 machine (QEMU + TF-A with SDEI) on the patched
-# kernel, wedges CPU 2 with interrupts masked, asks every CPU for a backtrace (sysrq-l)
-# and shows CPU 2's, caught through SDEI; then the same on the unpatched kernel, where
-# CPU 2 never answers. The first run builds the kernels (about 10 minutes on 2 cores).
+# kernel, wedges CPU 2 with interrupts masked and asks for its backtrace with
+# `sdei-nmictl backtrace --cpu 2`: caught through SDEI, with the stack it spins in. Then
+# the same on the unpatched kernel, which has no way to reach CPU 2 (and no sdei-nmi
+# family). The first run builds the kernels (about 10 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/install-deps.sh lab
+scripts/install-deps.sh all
 lab=tests/lab/lab.sh
 logs=${SDEI_NMI_LAB_OUT:-build/lab}/logs
 mkdir -p build
@@ -15,22 +16,17 @@ $lab build all
 
 for variant in patched unpatched; do
 	echo
-	echo "== $variant kernel: CPU 2 wedged (LKDTM HARDLOCKUP), then sysrq-l"
+	echo "== $variant kernel: CPU 2 wedged (LKDTM HARDLOCKUP), then sdei-nmictl backtrace --cpu 2"
 	$lab run --kernel "$variant" --expect "$([ $variant = patched ] && echo pass || echo fail)" \
-		sysrq-l >"build/demo-$variant.txt" 2>&1 || { cat "build/demo-$variant.txt"; exit 1; }
-	log=$logs/sysrq-l-$variant.log
+		nl-backtrace >"build/demo-$variant.txt" 2>&1 || { cat "build/demo-$variant.txt"; exit 1; }
+	log=$logs/nl-backtrace-$variant.log
 	kernel_log=$(. tests/lab/lib-host.sh && kmsg "$log")
 	grep -E 'sdei: SDEIv|sdei_nmi:|lkdtm: Performing direct entry' <<<"$kernel_log" | sed 's/^/  /'
-	echo "  -- what sysrq-l printed for CPU 2:"
-	block=$(. tests/lab/lib-host.sh && after - 'LAB: sysrq-l' <<<"$kernel_log" | cpu_block - 2)
-	if [ -n "$block" ]; then
-		printf '%s\n' "$block" | grep -E 'NMI backtrace|pstate|^\[ *[0-9.]+\]  *(pc|lr) :|Call trace|^\[ *[0-9.]+\]  [a-zA-Z_]' |
-			head -16 | sed 's/^/  /'
-	else
-		echo "  (nothing: the backtrace IPI never reached CPU 2, which spins with interrupts masked)"
-		grep -E 'Sending NMI from CPU' <<<"$kernel_log" | sed 's/^/  /'
-	fi
-	sed -n 's/^  \(found\|missing\|wrong\)/  verdict: \1/p' "build/demo-$variant.txt"
+	echo "  -- # sdei-nmictl backtrace --cpu 2"
+	awk '/^LAB: out-begin cpu2$/ { f = 1; next } /^LAB: out-end cpu2 / { print "  (exit status " substr($4, 4) ")"; exit }
+		f && !/^\[ *[0-9.]+\] / { print "  " $0 }' "$log"
+	sed -n 's/^  \(found\|missing\|wrong\)/  verdict: \1/p' "build/demo-$variant.txt" | head -4
 done
 echo
-echo "Full serial logs: $logs/sysrq-l-patched.log and $logs/sysrq-l-unpatched.log"
+echo "Full serial logs: $logs/nl-backtrace-patched.log and $logs/nl-backtrace-unpatched.log"
+echo "The same wedge seen by sysrq-l on the console: tests/lab/lab.sh run sysrq-l"

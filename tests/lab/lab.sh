@@ -344,14 +344,37 @@ check_series_run() {
 		fi
 	done
 	t0=$SECONDS
+	local w1=(drivers/firmware/arm_sdei_nmi.o drivers/firmware/arm_sdei.o
+		drivers/firmware/arm_sdei_nmi_nl.o drivers/firmware/arm_sdei_nmi_nl_gen.o
+		arch/arm64/kernel/smp.o)
 	if make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
-		drivers/firmware/arm_sdei_nmi.o drivers/firmware/arm_sdei.o \
-		arch/arm64/kernel/smp.o >"$build/build-w1.log" 2>&1 &&
+		"${w1[@]}" >"$build/build-w1.log" 2>&1 &&
 		! grep -q 'warning:' "$build/build-w1.log"; then
-		echo "W=1 build of arm_sdei_nmi.o, arm_sdei.o, smp.o: clean"
+		echo "W=1 build of ${w1[*]##*/}: clean"
 	else
 		echo "W=1 build of the changed files: warnings or errors (log $build/build-w1.log)"
 		grep -E 'error|warning' "$build/build-w1.log" | head -20 | sed 's/^/    /'
+		rc=1
+	fi
+
+	# the files ynl-gen makes from the family's spec are what it makes today
+	local gen mode kind stale=()
+	: >"$build/regen.log"
+	for gen in drivers/firmware/arm_sdei_nmi_nl_gen.c:kernel:source \
+		drivers/firmware/arm_sdei_nmi_nl_gen.h:kernel:header \
+		include/uapi/linux/sdei_nmi.h:uapi:header; do
+		IFS=: read -r gen mode kind <<<"$gen"
+		# the generator names the header to include after its output file
+		mkdir -p "$build/regen"
+		/usr/bin/python3 "$src/tools/net/ynl/pyynl/ynl_gen_c.py" --mode "$mode" \
+			--"$kind" --spec "$src/Documentation/netlink/specs/sdei_nmi.yaml" \
+			-o "$build/regen/${gen##*/}" >>"$build/regen.log" 2>&1 &&
+			cmp -s "$build/regen/${gen##*/}" "$src/$gen" || stale+=("$gen")
+	done
+	if [ "${#stale[@]}" = 0 ]; then
+		echo "ynl-gen output of Documentation/netlink/specs/sdei_nmi.yaml: up to date"
+	else
+		echo "ynl-gen output differs from the committed ${stale[*]} (log $build/regen.log)"
 		rc=1
 	fi
 
@@ -398,11 +421,51 @@ gen_init_cpio() {
 	echo "$bin"
 }
 
+# guest_programs: the project's programs for the guest, built for arm64 into one folder:
+# the small lab tools static, sdei-nmictl as the project builds it (CMake, cross)
 guest_programs() {
-	local out=$CACHE/guest-bin
-	mkdir -p "$out"
+	local out=$CACHE/guest-bin build=$CACHE/build/userspace-arm64
+	mkdir -p "$out" "$build"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/syscall-bench" "$TOP/tests/bench/syscall-bench.c"
+	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/as-user" "$LAB_DIR/guest/as-user.c"
+	{
+		cmake -S "$TOP" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+			-DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/aarch64-linux-gnu.cmake" \
+			-DSDEI_NMI_LAB=OFF -DSDEI_NMI_TESTS=OFF &&
+			cmake --build "$build" -j"$JOBS" --target sdei-nmictl
+	} >"$build/build.log" 2>&1 ||
+		{ tail -30 "$build/build.log" >&2; die "the arm64 build of sdei-nmictl failed"; }
+	cp "$build/cli/sdei-nmictl" "$out/"
 	echo "$out"
+}
+
+# guest_libs BINARY... : initramfs lines for the shared libraries the binaries need,
+# transitively, and the dynamic loader; from the arm64 packages (multiarch) or, for the C
+# library, the cross toolchain's
+guest_libs() {
+	local todo=("$@") seen=" " f lib path
+	echo "dir /lib 0755 0 0"
+	echo "dir /lib/aarch64-linux-gnu 0755 0 0"
+	while [ "${#todo[@]}" -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for lib in $(${CROSS}readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case "$seen" in *" $lib "*) continue ;; esac
+			seen="$seen$lib "
+			path=
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu \
+				/usr/aarch64-linux-gnu/lib; do
+				[ -e "$d/$lib" ] && { path=$(readlink -f "$d/$lib"); break; }
+			done
+			[ -n "$path" ] || die "no arm64 $lib for $(basename "$f") (scripts/install-deps.sh lab)"
+			if [ "$lib" = ld-linux-aarch64.so.1 ]; then
+				echo "file /lib/$lib $path 0755 0 0"
+			else
+				echo "file /lib/aarch64-linux-gnu/$lib $path 0755 0 0"
+			fi
+			todo+=("$path")
+		done
+	done
 }
 
 build_initramfs() {
@@ -428,6 +491,9 @@ build_initramfs() {
 			echo "file /lab/scenarios/$(basename "$f") $f 0644 0 0"
 		done
 		echo "file /bin/syscall-bench $bins/syscall-bench 0755 0 0"
+		echo "file /bin/as-user $bins/as-user 0755 0 0"
+		echo "file /bin/sdei-nmictl $bins/sdei-nmictl 0755 0 0"
+		guest_libs "$bins/sdei-nmictl"
 	} >"$list"
 	"$gic" "$list" | gzip -9 >"$out.tmp"
 	mv "$out.tmp" "$out"

@@ -73,3 +73,22 @@ irqs_still_arrive() {
 	load_every_cpu
 	irq_snapshot after
 }
+
+# run_out NAME COMMAND...: run COMMAND, its output (stderr too) between markers that the
+# host's checks read, with its exit status on the end marker
+run_out() {
+	name=$1
+	shift
+	echo "LAB: out-begin $name"
+	"$@" 2>&1
+	echo "LAB: out-end $name rc=$?"
+}
+
+# counters NAME: the service's per-CPU counters, between markers
+counters() {
+	echo "LAB: counters-begin $1"
+	for f in /sys/kernel/sdei_nmi/cpu*/*; do
+		echo "$f $(cat "$f")"
+	done
+	echo "LAB: counters-end $1"
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/python3
+"""Verdicts of the control-surface scenarios (tests/lab/scenarios/nl-*.sh).
+
+    nl-verdict.py SCENARIO LOG
+
+Reads the serial log of a lab run: the outputs the guest framed with
+'LAB: out-begin NAME' / 'LAB: out-end NAME rc=N' (see run_out in guest/lib.sh) and
+the counter snapshots framed with 'LAB: counters-begin NAME' / '-end NAME'. JSON
+outputs are validated against the JSON Schemas of cli/. Prints what it found and
+exits 0 (the assertion holds), 1 (it does not) or 2 (inconclusive: the run never
+reached what it tests).
+"""
+import json
+import os
+import re
+import sys
+
+HOLDS, FAILS, INCONCLUSIVE = 0, 1, 2
+TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
+KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\] ")
+MISSING_FAMILY = "has no sdei-nmi netlink family"
+
+
+class Inconclusive(Exception):
+    pass
+
+
+class Log:
+    def __init__(self, path):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            # the kernel's console lines may fall between the guest's
+            self.lines = [l.rstrip("\n") for l in f if not KERNEL_LINE.match(l)]
+        self.text = "\n".join(self.lines)
+
+    def has(self, regex):
+        return re.search(regex, self.text, re.M) is not None
+
+    def out(self, name):
+        """(text, exit status) of the command the guest ran as NAME."""
+        begin, body = None, []
+        for line in self.lines:
+            if begin is None:
+                begin = line == f"LAB: out-begin {name}" or None
+                continue
+            m = re.fullmatch(rf"LAB: out-end {re.escape(name)} rc=(\d+)", line)
+            if m:
+                return "\n".join(body), int(m.group(1))
+            body.append(line)
+        raise Inconclusive(f"the guest never finished '{name}'")
+
+    def counters(self, name):
+        """{(cpu, counter): value} of the snapshot NAME."""
+        snap, inside = {}, False
+        for line in self.lines:
+            if line == f"LAB: counters-begin {name}":
+                inside = True
+            elif line == f"LAB: counters-end {name}":
+                return snap
+            elif inside:
+                m = re.fullmatch(r"/sys/kernel/sdei_nmi/cpu(\d+)/(\w+) (\d+)", line)
+                if m:
+                    snap[(int(m.group(1)), m.group(2))] = int(m.group(3))
+        raise Inconclusive(f"no counter snapshot '{name}'")
+
+
+class Verdict:
+    def __init__(self):
+        self.rc = HOLDS
+
+    def found(self, what):
+        print(f"found: {what}")
+
+    def fail(self, what):
+        print(f"missing: {what}")
+        self.rc = FAILS
+
+    def expect(self, cond, good, bad):
+        if cond:
+            self.found(good)
+        else:
+            self.fail(bad)
+        return cond
+
+
+def schema(name):
+    import jsonschema  # Debian's python3-jsonschema, from scripts/install-deps.sh
+
+    with open(os.path.join(TOP, "cli", f"sdei-nmictl-{name}.schema.json")) as f:
+        s = json.load(f)
+    return jsonschema.Draft202012Validator(s)
+
+
+def json_docs(text, v, what, kind):
+    """The JSON documents in TEXT, each valid against the KIND schema, or None."""
+    if MISSING_FAMILY in text:
+        v.fail(f"{what}: the kernel has no sdei-nmi family ('{text.strip()}')")
+        return None
+    docs, dec, i = [], json.JSONDecoder(), 0
+    text = text.strip()
+    while i < len(text):
+        try:
+            doc, end = dec.raw_decode(text, i)
+        except json.JSONDecodeError as e:
+            v.fail(f"{what}: not JSON at offset {e.pos}: {text[e.pos:e.pos + 60]!r}")
+            return None
+        docs.append(doc)
+        i = end
+        while i < len(text) and text[i].isspace():
+            i += 1
+    validator = schema(kind)
+    for doc in docs:
+        errors = sorted(validator.iter_errors(doc), key=str)
+        if errors:
+            v.fail(f"{what}: not valid against sdei-nmictl-{kind}.schema.json: "
+                   f"{errors[0].message} at {list(errors[0].absolute_path)}")
+            return None
+    if not docs:
+        v.fail(f"{what}: no output")
+        return None
+    return docs
+
+
+def entry(doc, cpu):
+    return next((e for e in doc["entries"] if e["cpu"] == cpu), None)
+
+
+def wedged_entry(v, e, what, cpu=2):
+    """CPU's entry is a capture of LKDTM's spin with interrupts masked."""
+    if not v.expect(e is not None, f"{what}: an entry for CPU {cpu}",
+                    f"{what}: no entry for CPU {cpu}"):
+        return
+    if not v.expect(e["delivery"] == "captured", f"{what}: CPU {cpu} captured",
+                    f"{what}: CPU {cpu} {e['delivery']}, not captured"):
+        return
+    frame = next((f for f in e["frames"] if f.startswith("lkdtm_HARDLOCKUP+")), None)
+    v.expect(frame, f"{what}: CPU {cpu}'s frame {frame}",
+             f"{what}: the LKDTM frame in CPU {cpu}'s stack {e['frames'][:3]}")
+    v.expect(e["daif"]["i"], f"{what}: pstate {e['pstate']:#x}, I masked",
+             f"{what}: CPU {cpu}'s pstate {e['pstate']:#x} without I masked")
+
+
+def require_wedge(log):
+    if not (log.has(r"^LAB: wedged cpu 2$") and
+            re.search(r"lkdtm: Performing direct entry HARDLOCKUP",
+                      open(log.path, errors="replace").read())):
+        raise Inconclusive("CPU 2 was never wedged by LKDTM HARDLOCKUP")
+
+
+def ncpus(log):
+    m = re.search(r"^LAB: scenario \S+ begin on (\d+) CPUs", log.text, re.M)
+    if not m:
+        raise Inconclusive("the guest never started the scenario (boot failed?)")
+    return int(m.group(1))
+
+
+def nl_backtrace(log, v):
+    """sdei-nmictl backtrace with CPU 2 wedged: --cpu 2 (human), --all --json, status."""
+    n = ncpus(log)
+    require_wedge(log)
+
+    text, rc = log.out("cpu2")
+    if MISSING_FAMILY in text:
+        v.fail(f"backtrace --cpu 2: '{text.strip()}' (exit {rc})")
+    else:
+        head = next((l for l in text.splitlines() if l.startswith("CPU 2:")), "")
+        v.expect(re.match(r"CPU 2: captured in [0-9.]+ ms, interrupts masked", head),
+                 f"backtrace --cpu 2: '{head}'",
+                 f"backtrace --cpu 2: a 'captured ... interrupts masked' header, got '{head}'")
+        v.expect("lkdtm_HARDLOCKUP+" in text, "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame",
+                 "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame")
+        v.expect(rc == 0, "backtrace --cpu 2: exit 0", f"backtrace --cpu 2: exit {rc}, not 0")
+
+    text, rc = log.out("all")
+    docs = json_docs(text, v, "backtrace --all --json", "backtrace")
+    if docs:
+        doc = docs[0]
+        cpus = sorted(e["cpu"] for e in doc["entries"])
+        v.expect(cpus == list(range(n)), f"backtrace --all: entries for CPUs {cpus}",
+                 f"backtrace --all: entries for CPUs {cpus}, not 0-{n - 1}")
+        wedged_entry(v, entry(doc, 2), "backtrace --all")
+        e = entry(doc, 2)
+        if e and e["delivery"] == "captured":
+            v.expect("pc" in e, f"backtrace --all: raw pc {e.get('pc')} for root",
+                     "backtrace --all: a raw pc for root (kptr_restrict 0)")
+        v.expect(rc == 0, "backtrace --all: exit 0", f"backtrace --all: exit {rc}, not 0")
+
+    text, rc = log.out("status")
+    docs = json_docs(text, v, "status --json", "status")
+    if docs:
+        st = docs[0]
+        v.expect(st["state"] == "active", "status: state active",
+                 f"status: state {st['state']}")
+        sig = sum(c["signals"] for c in st["cpus"])
+        v.expect(len(st["cpus"]) == n and sig > 0,
+                 f"status: {len(st['cpus'])} CPUs, {sig} signals so far",
+                 f"status: {len(st['cpus'])} CPUs, {sig} signals")
+
+
+def nl_limits(log, v):
+    """Offline CPU, CPU out of range, unprivileged caller, kptr_restrict, rate limit."""
+    ncpus(log)
+
+    text, rc = log.out("offline")
+    docs = json_docs(text, v, "backtrace --cpu 3 (offline)", "backtrace")
+    if docs:
+        e = entry(docs[0], 3)
+        v.expect(e and e["delivery"] == "offline" and rc == 1,
+                 f"CPU 3 offline: delivery offline, exit {rc}",
+                 f"CPU 3 offline: {e and e['delivery']}, exit {rc} (want offline, 1)")
+
+    text, rc = log.out("range")
+    v.expect("CPU 99 out of range" in text and rc == 2,
+             f"backtrace --cpu 99: '{text.strip()}', exit {rc}",
+             f"backtrace --cpu 99: the kernel's 'CPU 99 out of range' and exit 2, got "
+             f"'{text.strip()}', exit {rc}")
+
+    text, rc = log.out("unpriv")
+    before, after = log.counters("unpriv-before"), log.counters("unpriv-after")
+    v.expect("CAP_NET_ADMIN" in text and rc == 2,
+             f"uid 65534: '{text.strip()}', exit {rc}",
+             f"uid 65534: a permission error and exit 2, got '{text.strip()}', exit {rc}")
+    moved = {k: (before[k], after.get(k)) for k in before
+             if k[1] == "signals" and before[k] != after.get(k)}
+    if not before:
+        v.fail("uid 65534: no counters to compare (no /sys/kernel/sdei_nmi)")
+    else:
+        v.expect(not moved, "uid 65534: no signal counter moved",
+                 f"uid 65534: signal counters moved: {moved}")
+
+    for name, raw in (("kptr0", True), ("kptr2", False)):
+        text, rc = log.out(name)
+        docs = json_docs(text, v, f"backtrace ({name})", "backtrace")
+        if not docs:
+            continue
+        e = docs[0]["entries"][0]
+        has_raw = all(k in e for k in ("pc", "lr", "sp"))
+        no_raw = not any(k in e for k in ("pc", "lr", "sp"))
+        if raw:
+            v.expect(e["delivery"] == "captured" and has_raw,
+                     f"kptr_restrict=0: root sees pc {e.get('pc')}",
+                     f"kptr_restrict=0: a capture with raw pc, lr, sp ({e['delivery']})")
+        else:
+            v.expect(e["delivery"] == "captured" and no_raw and e.get("frames"),
+                     f"kptr_restrict=2: no raw address, frames from {e.get('pc_sym')}",
+                     f"kptr_restrict=2: a capture with frames and no raw address "
+                     f"({e['delivery']}, keys {sorted(e)})")
+
+    deliveries = []
+    for i in range(1, 6):
+        text, rc = log.out(f"rate{i}")
+        docs = json_docs(text, v, f"burst request {i}", "backtrace")
+        if not docs:
+            return
+        deliveries.append(docs[0]["entries"][0]["delivery"])
+    v.expect(deliveries == ["captured"] + ["rate-limited"] * 4,
+             f"burst of 5 at CPU 3 with min_interval_ms=10000: {deliveries}",
+             f"burst of 5 at CPU 3: captured then 4 rate-limited, got {deliveries}")
+    before, after = log.counters("rate-before"), log.counters("rate-after")
+    d_sig = after[(3, "signals")] - before[(3, "signals")]
+    d_rl = after[(3, "rate_limited")] - before[(3, "rate_limited")]
+    v.expect(d_sig == 1 and d_rl == 4, f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl}",
+             f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl} (want +1, +4)")
+
+
+def nl_monitor(log, v):
+    """monitor --json gets CPU 2's structured stack when sysrq-l runs; uid 65534 may not."""
+    ncpus(log)
+    require_wedge(log)
+
+    text, rc = log.out("monitor")
+    docs = json_docs(text, v, "monitor --json", "backtrace")
+    if docs:
+        ntf = [d for d in docs if d["kind"] == "backtrace-ntf"]
+        e = next((entry(d, 2) for d in ntf if entry(d, 2)), None)
+        v.expect(ntf, f"monitor: {len(ntf)} notification(s)", "monitor: no notification")
+        wedged_entry(v, e, "monitor")
+        if e:
+            v.expect(e["trigger"] == "kernel", "monitor: trigger kernel",
+                     f"monitor: trigger {e['trigger']}")
+            v.expect(not any(k in e for k in ("pc", "lr", "sp")),
+                     "monitor: no raw address in a notification",
+                     "monitor: raw addresses in a notification")
+
+    text, rc = log.out("monitor-unpriv")
+    v.expect(rc == 2 and "CAP_NET_ADMIN" in text,
+             f"monitor as uid 65534: '{text.strip()}', exit {rc}",
+             f"monitor as uid 65534: a permission error and exit 2, got '{text.strip()}', "
+             f"exit {rc}")
+
+
+def nl_stress(log, v):
+    """Back-to-back requests over every CPU while CPU 3 goes offline and online."""
+    n = ncpus(log)
+    m = re.search(r"^LAB: stress done (\d+) requests, (\d+) hotplug cycles$", log.text, re.M)
+    if not m:
+        raise Inconclusive("the guest never finished the requests (hung?)")
+    reqs, cycles = int(m.group(1)), int(m.group(2))
+    v.expect(cycles > 0, f"{reqs} requests, CPU 3 offline and online {cycles} times",
+             "CPU 3 never went offline and online")
+
+    text, _ = log.out("tally")
+    if MISSING_FAMILY in text:
+        v.fail(f"requests: the kernel has no sdei-nmi family ('{text.strip()}')")
+        return
+    rcs = re.findall(r"^rc (\d+) (\d+)$", text, re.M)
+    bad = {int(r): int(c) for r, c in rcs if r not in ("0", "1")}
+    total = sum(int(c) for _, c in rcs)
+    v.expect(total == reqs and not bad, f"{total} requests answered, exit 0 or 1 each",
+             f"{total} of {reqs} requests answered; exit statuses other than 0, 1: {bad}")
+
+    tally = {}
+    for cpu, what, cnt in re.findall(r"^CPU (\d+): (captured|timeout|offline|unsupported|"
+                                     r"rate-limited)\S* (\d+)$", text, re.M):
+        tally[(int(cpu), what)] = int(cnt)
+    before, after = log.counters("stress-before"), log.counters("stress-after")
+    for cpu in range(n):
+        got = {w: tally.get((cpu, w), 0) for w in
+               ("captured", "timeout", "offline", "unsupported", "rate-limited")}
+        d = {k: after[(cpu, k)] - before[(cpu, k)] for k in ("signals", "handled", "timeouts")}
+        asked = sum(got.values())
+        ok = (asked == reqs and d["signals"] == got["captured"] + got["timeout"] and
+              d["timeouts"] == got["timeout"] and got["captured"] <= d["handled"] <= d["signals"]
+              and got["unsupported"] == 0 and got["rate-limited"] == 0)
+        v.expect(ok, f"CPU {cpu}: {got}; counters {d}: they add up",
+                 f"CPU {cpu}: {got}; counters {d}: they do not add up (asked {asked} of {reqs})")
+    v.expect(sum(tally.get((c, "captured"), 0) for c in range(n)) > 0,
+             "captures happened", "no capture at all")
+    warn = re.findall(r"^.*(WARNING:|BUG:|Oops|INFO: task .* blocked|detected stall|"
+                      r"hard LOCKUP|soft lockup).*$", open(log.path, errors="replace").read(),
+                      re.M)
+    v.expect(not warn, "no warning in the kernel log", f"kernel log: {warn[:3]}")
+
+
+CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
+          "nl-monitor": nl_monitor, "nl-stress": nl_stress}
+
+
+def main():
+    scenario, path = sys.argv[1], sys.argv[2]
+    log = Log(path)
+    log.path = path
+    v = Verdict()
+    try:
+        CHECKS[scenario](log, v)
+    except Inconclusive as e:
+        print(f"inconclusive: {e}")
+        return INCONCLUSIVE
+    except ImportError as e:
+        print(f"inconclusive: {e} (scripts/install-deps.sh installs python3-jsonschema)")
+        return INCONCLUSIVE
+    return v.rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
