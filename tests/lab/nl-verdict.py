@@ -331,8 +331,28 @@ def nl_stress(log, v):
     v.expect(not warn, "no warning in the kernel log", f"kernel log: {warn[:3]}")
 
 
+def nl_inactive(log, v):
+    """Without SDEI firmware: status says inactive and why; every CPU is unsupported."""
+    n = ncpus(log)
+    text, rc = log.out("status")
+    docs = json_docs(text, v, "status --json", "status")
+    if docs:
+        st = docs[0]
+        v.expect(st["state"] == "inactive" and st.get("reason") == "no SDEI firmware interface",
+                 f"status: {st['state']}, reason '{st.get('reason')}'",
+                 f"status: inactive with reason 'no SDEI firmware interface', got "
+                 f"{st['state']}, '{st.get('reason')}'")
+    text, rc = log.out("backtrace")
+    docs = json_docs(text, v, "backtrace --all --json", "backtrace")
+    if docs:
+        got = sorted((e["cpu"], e["delivery"]) for e in docs[0]["entries"])
+        v.expect(got == [(c, "unsupported") for c in range(n)] and rc == 1,
+                 f"backtrace --all: every CPU unsupported, exit {rc}",
+                 f"backtrace --all: {got}, exit {rc} (want all unsupported, 1)")
+
+
 CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
-          "nl-monitor": nl_monitor, "nl-stress": nl_stress}
+          "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive}
 
 
 def main():

@@ -13,6 +13,12 @@ guest() {
 	sleep 0.2
 	run_out all sdei-nmictl backtrace --all --json
 	run_out status sdei-nmictl status --json
+	# the kernel's own messages, for the parser's fixtures (tests/unit/record-fixtures.sh)
+	sleep 0.2
+	sdei-nmictl backtrace --cpu 2 --record /tmp/backtrace.hex >/dev/null 2>&1
+	sdei-nmictl status --record /tmp/status.hex >/dev/null 2>&1
+	run_out recorded-backtrace cat /tmp/backtrace.hex
+	run_out recorded-status cat /tmp/status.hex
 }
 
 check() {

@@ -1,11 +1,14 @@
-# No SDEI node in the device tree: the service must say it is inactive, and sysrq-l
-# must still reach every CPU (none is masked) through the IPI. The unpatched kernel
-# has no service to say so.
+# No SDEI node in the device tree: the service must say it is inactive, in the boot log
+# and through `sdei-nmictl status` and `backtrace` (state inactive with its reason,
+# every CPU "unsupported"), and sysrq-l must still reach every CPU (none is masked)
+# through the IPI. The unpatched kernel has no service to say so.
 
 SCENARIO_NO_SDEI=yes
 SCENARIO_APPEND="nmi_watchdog=0"
 
 guest() {
+	run_out status sdei-nmictl status --json
+	run_out backtrace sdei-nmictl backtrace --all --json
 	mark sysrq-l
 	echo l >/proc/sysrq-trigger
 	sleep 1
@@ -36,5 +39,9 @@ check() {
 		fi
 	done
 	[ $rc = 1 ] || echo "all $n CPUs answered sysrq-l through the IPI"
+	local prc=0
+	/usr/bin/python3 "$LAB_DIR/nl-verdict.py" nl-inactive "$log" || prc=$?
+	[ $prc = 1 ] && rc=1
+	[ $prc = 2 ] && [ $rc = 0 ] && rc=2
 	return $rc
 }
