@@ -5,10 +5,12 @@
  * the parsers and the formatters live in lib/.
  *
  * Exit status: 0 when it worked (for backtrace: every CPU asked was captured), 1 when
- * some CPU was not captured, 2 on any error.
+ * some CPU was not captured, 2 on any error (a recording that could not be written
+ * included).
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -39,6 +41,7 @@ enum {
 	OPT_CPUS = 1 << 1,
 	OPT_ALL = 1 << 2,
 	OPT_TIMEOUT = 1 << 3,
+	OPT_RECORD = 1 << 4,
 };
 
 static unsigned arg_given; /* OPT_* seen on the command line */
@@ -46,11 +49,15 @@ static bool arg_json;
 static bool arg_all;
 static uint32_t *arg_cpus;
 static size_t arg_n_cpus;
-static uint32_t arg_timeout_ms; /* 0: the kernel's default */
+static uint32_t arg_timeout_ms;	    /* 0: the kernel's default */
+static const char *arg_record_path; /* --record */
+static FILE *arg_record;	    /* open while a verb runs */
 
 static void arg_free(void)
 {
 	free(arg_cpus);
+	if (arg_record)
+		fclose(arg_record);
 }
 
 _printf_(2, 3) static int log_error_errno(int r, const char *fmt, ...);
@@ -92,6 +99,8 @@ static int help(void)
 	       "     --cpus=LIST      Backtrace the CPUs of LIST, e.g. 0,2-3\n"
 	       "  -a --all            Backtrace every online CPU\n"
 	       "  -t --timeout=MS     Wait at most MS (1-10000) for the CPUs [500]\n"
+	       "     --record=FILE    Append the kernel's netlink messages to FILE,\n"
+	       "                      as hex (status, backtrace, monitor)\n"
 	       "\n"
 	       "Exit status: 0 on success, 1 when some CPU was not captured,\n"
 	       "2 on error.\n"
@@ -121,6 +130,7 @@ static int parse_argv(int argc, char *argv[])
 	enum {
 		ARG_VERSION = 0x100,
 		ARG_CPUS,
+		ARG_RECORD,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -130,6 +140,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "cpus", required_argument, NULL, ARG_CPUS },
 		{ "all", no_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "record", required_argument, NULL, ARG_RECORD },
 		{}
 	};
 	int c, r;
@@ -171,6 +182,10 @@ static int parse_argv(int argc, char *argv[])
 					optarg);
 			arg_given |= OPT_TIMEOUT;
 			break;
+		case ARG_RECORD:
+			arg_record_path = optarg;
+			arg_given |= OPT_RECORD;
+			break;
 		case '?':
 			return -EINVAL;
 		default:
@@ -202,11 +217,69 @@ static int log_request_error(struct sn_client *c, int r, const char *what)
 	return log_error_errno(r, "%s failed: %m", what);
 }
 
+/* --record: appended to, created private (it may hold kernel addresses). */
+static int record_open(void)
+{
+	int fd;
+
+	if (!arg_record_path)
+		return 0;
+	fd = open(arg_record_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
+		  0600);
+	if (fd < 0)
+		return log_error_errno(errno, "cannot open the recording file %s: %m",
+				       arg_record_path);
+	arg_record = fdopen(fd, "a");
+	if (!arg_record) {
+		int r = -errno;
+
+		close(fd);
+		return log_error_errno(r, "cannot open the recording file %s: %m",
+				       arg_record_path);
+	}
+	return 0;
+}
+
+static int log_record_error(int r)
+{
+	return log_error_errno(r, "cannot write the recording to %s: %m",
+			       arg_record_path);
+}
+
+/*
+ * Ends the recording: a write that failed, or the close, is an error. c is the client
+ * that recorded, for the errno of its failed write, or NULL once it is gone.
+ */
+static int record_close(struct sn_client *c)
+{
+	FILE *f = TAKE_PTR(arg_record);
+	bool failed;
+	int r;
+
+	if (!f)
+		return 0;
+	failed = ferror(f);
+	r = c ? sn_client_record(c, NULL) : 0;
+	/* The close flushes what a failed write left, again: its errno. */
+	if (fclose(f) == EOF && r == 0)
+		r = -errno;
+	/* Or a failed write the client reported already, to a later request of ours. */
+	if (r == 0 && failed)
+		r = -EIO;
+	return r < 0 ? log_record_error(r) : 0;
+}
+
 static int client_open(struct sn_client **ret)
 {
-	int r = sn_client_new(ret);
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	int r = sn_client_new(&c);
 
-	return r < 0 ? log_open_error(r) : 0;
+	if (r < 0)
+		return log_open_error(r);
+	if (arg_record)
+		(void)sn_client_record(c, arg_record); /* nothing written yet */
+	*ret = TAKE_PTR(c);
+	return 0;
 }
 
 static int print_json(cJSON *j, bool pretty)
@@ -232,12 +305,17 @@ static int verb_status(int argc, char *argv[], int *ret_exit)
 
 	if (!arg_json) {
 		r = sn_format_status(stdout, s);
-		return r < 0 ? log_error_errno(r, "cannot write the output: %m") : 0;
+		if (r < 0)
+			return log_error_errno(r, "cannot write the output: %m");
+	} else {
+		r = sn_status_to_json(s, &j);
+		if (r < 0)
+			return log_error_errno(r, "cannot build the JSON output: %m");
+		r = print_json(j, true);
+		if (r < 0)
+			return r;
 	}
-	r = sn_status_to_json(s, &j);
-	if (r < 0)
-		return log_error_errno(r, "cannot build the JSON output: %m");
-	return print_json(j, true);
+	return record_close(c);
 }
 
 static const struct sn_entry *find_entry(const struct sn_backtrace *b, uint32_t cpu)
@@ -320,6 +398,9 @@ static int verb_backtrace(int argc, char *argv[], int *ret_exit)
 			return log_error_errno(r, "cannot write the output: %m");
 		complete = backtrace_complete(b, true);
 	}
+	r = record_close(c);
+	if (r < 0)
+		return r;
 
 	*ret_exit = complete ? EXIT_SUCCESS : EXIT_INCOMPLETE;
 	return 0;
@@ -387,9 +468,14 @@ static int verb_monitor(int argc, char *argv[], int *ret_exit)
 		return log_error_errno(errno, "cannot create a signalfd: %m");
 
 	r = sn_client_monitor_run(c, sfd, monitor_handler, NULL);
+	if (r < 0 && arg_record && ferror(arg_record)) {
+		/* Ended by the recording's failed write: r is its errno. */
+		fclose(TAKE_PTR(arg_record));
+		return log_record_error(r);
+	}
 	if (r < 0)
 		return log_error_errno(r, "monitor failed: %m");
-	return 0;
+	return record_close(c);
 }
 
 struct verb {
@@ -400,9 +486,10 @@ struct verb {
 
 /* kdump and reports come with their issues. */
 static const struct verb verbs[] = {
-	{ "status", OPT_JSON, verb_status },
-	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT, verb_backtrace },
-	{ "monitor", OPT_JSON, verb_monitor },
+	{ "status", OPT_JSON | OPT_RECORD, verb_status },
+	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT | OPT_RECORD,
+	  verb_backtrace },
+	{ "monitor", OPT_JSON | OPT_RECORD, verb_monitor },
 };
 
 static const char *option_name(unsigned opt)
@@ -414,8 +501,10 @@ static const char *option_name(unsigned opt)
 		return "--cpu/--cpus";
 	case OPT_ALL:
 		return "--all";
-	default:
+	case OPT_TIMEOUT:
 		return "--timeout";
+	default:
+		return "--record";
 	}
 }
 
@@ -424,6 +513,7 @@ static int dispatch_verb(int argc, char *argv[], int *ret_exit)
 	const char *name = optind < argc ? argv[optind] : "status";
 	const struct verb *v = NULL;
 	unsigned extra;
+	int r, k;
 
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
 		if (strcmp(verbs[i].name, name) == 0)
@@ -437,7 +527,14 @@ static int dispatch_verb(int argc, char *argv[], int *ret_exit)
 	if (extra)
 		return log_error("%s does not take %s", name,
 				 option_name(extra & -extra));
-	return v->run(argc - optind, argv + optind, ret_exit);
+	/* Before the kernel is asked anything: a backtrace is not taken for nothing. */
+	r = record_open();
+	if (r < 0)
+		return r;
+	r = v->run(argc - optind, argv + optind, ret_exit);
+	/* A verb that failed left the recording open: what it lost is said too. */
+	k = record_close(NULL);
+	return r < 0 ? r : k;
 }
 
 int main(int argc, char *argv[])

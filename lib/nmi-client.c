@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +32,8 @@ struct sn_client {
 	int family;
 	int monitor_group; /* 0: resolved by name */
 	char *error_message;
+	FILE *record;	  /* not ours; NULL: not recording */
+	int record_error; /* a failed write, for the next call */
 };
 
 /* libnl folds errno into its own codes; back to errno for our callers. */
@@ -171,6 +174,58 @@ const char *sn_client_error_message(const struct sn_client *c)
 	return c->error_message;
 }
 
+/* The pending write error of the recording, once. */
+static int record_error_take(struct sn_client *c)
+{
+	int r = c->record_error;
+
+	c->record_error = 0;
+	return r;
+}
+
+int sn_client_record(struct sn_client *c, FILE *f)
+{
+	int r = record_error_take(c);
+
+	c->record = f;
+	return r;
+}
+
+/*
+ * Appends h to the recording in the format of tests/fixtures/netlink/ (*.hex): a comment
+ * line, the bytes 16 to a line, an empty line. A failed write turns the recording off
+ * and is kept for the next call.
+ */
+static void record_msg(struct sn_client *c, const char *what, const struct nlmsghdr *h)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *)h;
+	FILE *f = c->record;
+	char line[16 * 3];
+
+	if (!f)
+		return;
+	errno = 0;
+	fprintf(f, "# %s: nlmsg_type %u, %u bytes\n", what, (unsigned)h->nlmsg_type,
+		(unsigned)h->nlmsg_len);
+	for (size_t i = 0; i < h->nlmsg_len; i += 16) {
+		size_t n = h->nlmsg_len - i < 16 ? h->nlmsg_len - i : 16, k = 0;
+
+		for (size_t j = 0; j < n; j++) {
+			line[k++] = hex[p[i + j] >> 4];
+			line[k++] = hex[p[i + j] & 0xf];
+			line[k++] = j + 1 < n ? ' ' : '\n';
+		}
+		fwrite(line, 1, k, f);
+	}
+	fputc('\n', f);
+	if (fflush(f) == EOF || ferror(f)) {
+		c->record = NULL;
+		if (c->record_error == 0)
+			c->record_error = errno > 0 ? -errno : -EIO;
+	}
+}
+
 struct request {
 	struct sn_client *c;
 	int (*parse)(const void *buf, size_t len, void **ret);
@@ -200,6 +255,15 @@ static int request_valid(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	}
 	q->result = result;
+	return NL_OK;
+}
+
+static int request_msg_in(struct nl_msg *msg, void *arg)
+{
+	struct request *q = arg;
+	const struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	record_msg(q->c, h->nlmsg_type == NLMSG_ERROR ? "error" : "reply", h);
 	return NL_OK;
 }
 
@@ -238,8 +302,12 @@ static int request_run(struct sn_client *c, struct nl_msg *m, uint32_t wait_ms,
 			      .tv_usec = (wait_ms % 1000) * 1000 };
 	int r;
 
+	r = record_error_take(c);
+	if (r < 0)
+		return r;
 	if (!cb)
 		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_MSG_IN, NL_CB_CUSTOM, request_msg_in, q);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, request_valid, q);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, request_ack, q);
 	nl_cb_err(cb, NL_CB_CUSTOM, request_error, q);
@@ -426,6 +494,14 @@ struct monitor {
 	int stop;
 };
 
+static int monitor_msg_in(struct nl_msg *msg, void *arg)
+{
+	struct monitor *mo = arg;
+
+	record_msg(mo->c, "notification", nlmsg_hdr(msg));
+	return NL_OK;
+}
+
 static int monitor_valid(struct nl_msg *msg, void *arg)
 {
 	struct monitor *mo = arg;
@@ -467,8 +543,12 @@ int sn_client_monitor_dispatch(struct sn_client *c, sn_monitor_handler_t handler
 
 	if (!c->mon)
 		return -EBADF;
+	r = record_error_take(c);
+	if (r < 0)
+		return r;
 	if (!cb)
 		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_MSG_IN, NL_CB_CUSTOM, monitor_msg_in, &mo);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_valid, &mo);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_any, NULL);
 
@@ -476,8 +556,9 @@ int sn_client_monitor_dispatch(struct sn_client *c, sn_monitor_handler_t handler
 		r = nl_recvmsgs(c->mon, cb);
 		if (mo.stop < 0)
 			return mo.stop;
+		/* All handed over: now a write error of the recording. */
 		if (r == -NLE_AGAIN)
-			return 0;
+			return record_error_take(c);
 		if (r == -NLE_NOMEM) {
 			/* recvmsg()'s ENOBUFS: the socket overran, notifications were
 			 * lost. */

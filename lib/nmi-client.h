@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netlink/msg.h>
 
@@ -42,6 +43,28 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_client *, sn_client_free);
 
 /* The kernel's extack message for the last request that failed, or NULL. */
 const char *sn_client_error_message(const struct sn_client *c);
+
+/*
+ * Records every message the client receives from the family to f (NULL: stops), for
+ * bug reports and test fixtures: replies and the NLMSG_ERROR messages that end requests
+ * (acks included), and the monitor's notifications, each as it comes off the socket,
+ * before it is parsed, malformed ones included. Not recorded: the generic netlink
+ * controller's answers to the family and group lookups. The client does not own f.
+ *
+ * Each message is appended in the format of tests/fixtures/netlink/ (*.hex), then f is
+ * flushed:
+ *
+ *	# <reply|error|notification>: nlmsg_type <n>, <nlmsg_len> bytes
+ *	<nlmsg_len bytes from the nlmsghdr on, lowercase hex, 16 a line, ' ' between>
+ *	<an empty line>
+ *
+ * A failed write turns the recording off, and its negative errno is returned, once, by
+ * the next request (which then sends nothing), by the monitor dispatch during which it
+ * happened (after its handler got every notification) or the next one, or by the next
+ * sn_client_record(). The call whose message failed to be written still returns its
+ * result. sn_client_record() always switches to f; it returns 0 or that error.
+ */
+int sn_client_record(struct sn_client *c, FILE *f);
 
 int sn_client_status(struct sn_client *c, struct sn_status **ret);
 

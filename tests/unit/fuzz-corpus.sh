@@ -9,12 +9,14 @@ mkdir -p "$2"
 for f in "$1"/*.hex; do
 	n=$(basename "$f" .hex)
 	case $n in
-	status-*) sel=01 ;;
+	status-* | recorded-status*) sel=01 ;;
 	error-*) sel=04 ;;
 	*) sel=00 ;;
 	esac
 	{
 		echo "$sel"
-		grep -v '^#' "$f"
+		# A recording (sdei-nmictl --record) holds several messages, each
+		# after a comment line starting "# ": its first, the reply, is the seed.
+		awk '/^# / { if (d) exit; next } /^#/ { next } { d = 1; print }' "$f"
 	} | xxd -r -p >"$2/$n"
 done

@@ -59,6 +59,7 @@ usage_errors=(
 	"backtrace --all --timeout 10001"
 	"backtrace --all --timeout 5ms"
 	"backtrace --cpu"
+	"status --record"
 )
 for args in "${usage_errors[@]}"; do
 	# shellcheck disable=SC2086 # word splitting wanted
@@ -81,13 +82,36 @@ if [ -n "$completion" ]; then
 	COMP_WORDS=(sdei-nmictl backtrace --)
 	COMP_CWORD=2
 	_sdei_nmictl
-	for opt in --cpu --cpus --all --timeout --json; do
+	for opt in --cpu --cpus --all --timeout --json --record; do
 		[[ " ${COMPREPLY[*]} " == *" $opt "* ]] || fail "completion of backtrace lacks $opt"
 	done
-	COMP_WORDS=(sdei-nmictl status --)
-	COMP_CWORD=2
+	for verb in status monitor; do
+		COMP_WORDS=(sdei-nmictl "$verb" --)
+		COMP_CWORD=2
+		_sdei_nmictl
+		[[ " ${COMPREPLY[*]} " != *" --all "* ]] ||
+			fail "completion offers --all to $verb"
+		[[ " ${COMPREPLY[*]} " == *" --record "* ]] ||
+			fail "completion of $verb lacks --record"
+	done
+	# --record takes a file name.
+	touch "$tmp/rec-completion.hex"
+	COMP_WORDS=(sdei-nmictl status --record "$tmp/rec-comp")
+	COMP_CWORD=3
 	_sdei_nmictl
-	[[ " ${COMPREPLY[*]} " != *" --all "* ]] || fail "completion offers --all to status"
+	[ "${COMPREPLY[*]}" = "$tmp/rec-completion.hex" ] ||
+		fail "completion of --record FILE: ${COMPREPLY[*]}"
+fi
+
+# A --record file that cannot be opened: exit 2 and one clear line, before the kernel
+# is asked anything.
+if run 2 status --record "$tmp/no-such-dir/rec.hex"; then
+	want="sdei-nmictl: cannot open the recording file $tmp/no-such-dir/rec.hex: "
+	grep -qF "$want" "$tmp/err" ||
+		fail "--record into a missing directory: $(cat "$tmp/err")"
+	grep -q 'family' "$tmp/err" &&
+		fail "--record into a missing directory: asked the kernel"
+	[ ! -s "$tmp/out" ] || fail "--record into a missing directory: wrote to stdout"
 fi
 
 # A kernel without the family: status, backtrace and monitor say so in one line.
@@ -105,7 +129,8 @@ if grep -q 'cannot talk to the kernel over generic netlink' "$tmp/err"; then
 	[ "$failed" = 0 ] && exit 77
 	exit 1
 fi
-for args in "status" "status --json" "backtrace --cpu 0" "backtrace --all --json" "monitor"; do
+for args in "status" "status --json" "backtrace --cpu 0" "backtrace --all --json" \
+	"monitor" "status --record $tmp/rec.hex" "backtrace --all --record $tmp/rec.hex"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	if run 2 $args; then
 		[ "$(cat "$tmp/err")" = "$family_line" ] ||
@@ -113,6 +138,11 @@ for args in "status" "status --json" "backtrace --cpu 0" "backtrace --all --json
 		[ ! -s "$tmp/out" ] || fail "sdei-nmictl $args: wrote to stdout"
 	fi
 done
+
+# The recording was created private, and holds nothing: no kernel answered.
+[ "$(stat -c %a "$tmp/rec.hex" 2>/dev/null)" = 600 ] ||
+	fail "--record did not create $tmp/rec.hex with mode 600"
+[ ! -s "$tmp/rec.hex" ] || fail "--record wrote without a kernel"
 
 [ "$failed" = 0 ] && echo "PASS: sdei-nmictl CLI"
 exit "$failed"

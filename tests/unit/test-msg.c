@@ -171,11 +171,16 @@ static int hex_digit(int c)
 	return -1;
 }
 
-int test_hex_read(const char *path, void **ret, size_t *ret_len)
+/*
+ * The bytes of a hex file, or with split those of its nth message: messages are
+ * separated by comment lines starting with "# " (several in a row are one separator).
+ */
+static int hex_read(const char *path, bool split, size_t nth, void **ret, size_t *ret_len)
 {
 	_cleanup_(freep) uint8_t *buf = NULL;
 	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	size_t len = 0, size = 0;
+	size_t len = 0, size = 0, msg = 0;
+	bool line_start = true, data = false;
 	int c, hi = -1;
 
 	if (!f)
@@ -184,10 +189,19 @@ int test_hex_read(const char *path, void **ret, size_t *ret_len)
 		int d;
 
 		if (c == '#') {
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
+			c = fgetc(f);
+			if (split && line_start && c == ' ' && data) {
+				if (hi >= 0)
+					return -EINVAL;
+				msg++;
+				data = false;
+			}
+			while (c != EOF && c != '\n')
+				c = fgetc(f);
+			line_start = true;
 			continue;
 		}
+		line_start = c == '\n';
 		if (isspace(c))
 			continue;
 		d = hex_digit(c);
@@ -195,6 +209,11 @@ int test_hex_read(const char *path, void **ret, size_t *ret_len)
 			return -EINVAL;
 		if (hi < 0) {
 			hi = d;
+			continue;
+		}
+		data = true;
+		if (split && msg != nth) {
+			hi = -1;
 			continue;
 		}
 		if (len == size) {
@@ -210,9 +229,21 @@ int test_hex_read(const char *path, void **ret, size_t *ret_len)
 	}
 	if (hi >= 0)
 		return -EINVAL;
+	if (split && len == 0)
+		return -ENOENT;
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
+}
+
+int test_hex_read(const char *path, void **ret, size_t *ret_len)
+{
+	return hex_read(path, false, 0, ret, ret_len);
+}
+
+int test_hex_read_nth(const char *path, size_t n, void **ret, size_t *ret_len)
+{
+	return hex_read(path, true, n, ret, ret_len);
 }
 
 /* Sample data. */

@@ -42,3 +42,9 @@ extern const struct sn_backtrace sample_backtrace_deliveries;
 /* Hex fixture files: bytes as hex pairs, whitespace between, '#' to end of line. */
 int test_hex_write(FILE *f, const char *comment, const void *buf, size_t len);
 int test_hex_read(const char *path, void **ret, size_t *ret_len);
+/*
+ * The nth message (from 0) of a hex file holding several, as sn_client_record() writes
+ * them: a message ends where a comment line starting with "# " follows its bytes.
+ * -ENOENT when the file has fewer messages.
+ */
+int test_hex_read_nth(const char *path, size_t n, void **ret, size_t *ret_len);

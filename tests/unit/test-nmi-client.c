@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +24,7 @@
 #include <netlink/netlink.h>
 
 #include "nmi-client.h"
+#include "test-assert.h"
 #include "test-msg.h"
 
 #define MONITOR_GROUP 3
@@ -425,12 +427,236 @@ static void test_monitor(void **state)
 	close(stop[1]);
 }
 
+/* A new empty file for a recording; *ret_path to unlink. */
+static FILE *record_file(char **ret_path)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = NULL;
+	FILE *f;
+	int fd;
+
+	assert_true(asprintf(&path, "%s/test-nmi-client-XXXXXX", tmp ?: "/tmp") > 0);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	*ret_path = path;
+	return f;
+}
+
+/*
+ * The recording at path is exactly the n messages, each labelled whats[i], in the
+ * fixture format: the comment line, the bytes as lowercase hex 16 to a line, an empty
+ * line. The bytes come back through test_hex_read_nth(), the text is compared whole.
+ */
+static void assert_recording(const char *path, const char *const *whats, size_t n)
+{
+	_cleanup_(freep) char *want = NULL;
+	_cleanup_(freep) char *got = NULL;
+	size_t want_len = 0, got_len = 0;
+	FILE *w = open_memstream(&want, &want_len);
+	void *buf;
+	size_t len;
+
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(freep) char *comment = NULL;
+		bool error = strcmp(whats[i], "error") == 0;
+		const struct nlmsghdr *h;
+
+		assert_int_equal(test_hex_read_nth(path, i, &buf, &len), 0);
+		h = buf;
+		assert_true(len >= NLMSG_HDRLEN);
+		assert_int_equal(h->nlmsg_len, len);
+		assert_int_equal(h->nlmsg_type, error ? NLMSG_ERROR : TEST_FAMILY_ID);
+		assert_true(asprintf(&comment, "%s: nlmsg_type %u, %zu bytes", whats[i],
+				     (unsigned)h->nlmsg_type, len) > 0);
+		assert_int_equal(test_hex_write(w, comment, buf, len), 0);
+		fputc('\n', w);
+		free(buf);
+	}
+	assert_int_equal(test_hex_read_nth(path, n, &buf, &len), -ENOENT);
+	assert_int_equal(fclose(w), 0);
+
+	{
+		_cleanup_(fclosep) FILE *f = fopen(path, "re");
+		FILE *g = open_memstream(&got, &got_len);
+		char chunk[4096];
+		size_t k;
+
+		assert_non_null(f);
+		assert_non_null(g);
+		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			assert_int_equal(fwrite(chunk, 1, k, g), k);
+		assert_int_equal(fclose(g), 0);
+	}
+	assert_string_equal(got, want);
+}
+
+static int serve_record(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	static int calls;
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	int r;
+
+	if (calls++ == 0)
+		return serve_status(fd, req, port);
+	r = check_request(req, SDEI_NMI_CMD_BACKTRACE);
+	if (r)
+		return r;
+	m = test_msg_new(SDEI_NMI_CMD_BACKTRACE);
+	if (!m)
+		return 70;
+	for (size_t i = 0; i < sample_backtrace_reply.n_entries; i++)
+		if (test_put_entry(m, &sample_backtrace_reply.entries[i]) < 0)
+			return 71;
+	return reply(fd, req, port, TAKE_PTR(m));
+}
+
+/* A status and a backtrace recorded, read back and parsed as fixtures are. */
+static void test_record(void **state)
+{
+	static const char *const whats[] = { "reply", "error", "reply", "error" };
+	static const uint32_t cpus[] = { 0, 1, 2, 3 };
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *rs = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *rb = NULL;
+	_cleanup_(freep) char *path = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_(freep) void *buf = NULL;
+	_cleanup_(freep) char *msg = NULL;
+	struct server srv;
+	size_t len;
+	int error = 1;
+
+	if (!server_start(&srv, 2, serve_record))
+		skip();
+	c = client_new(&srv);
+	f = record_file(&path);
+	assert_int_equal(sn_client_record(c, f), 0);
+	assert_int_equal(sn_client_status(c, &s), 0);
+	assert_int_equal(sn_client_backtrace(c, cpus, ELEMENTSOF(cpus), false, 0, &b), 0);
+	assert_int_equal(sn_client_record(c, NULL), 0);
+	server_wait(&srv);
+	assert_int_equal(fclose(TAKE_PTR(f)), 0);
+
+	assert_recording(path, whats, ELEMENTSOF(whats));
+
+	assert_int_equal(test_hex_read_nth(path, 0, &buf, &len), 0);
+	assert_int_equal(sn_parse_status_msg(buf, len, &rs), 0);
+	assert_status_equal(rs, s);
+	assert_status_equal(rs, &sample_status_active);
+	free(TAKE_PTR(buf));
+
+	assert_int_equal(test_hex_read_nth(path, 2, &buf, &len), 0);
+	assert_int_equal(sn_parse_backtrace_msg(buf, len, &rb), 0);
+	assert_backtrace_equal(rb, b);
+	assert_backtrace_equal(rb, &sample_backtrace_reply);
+	free(TAKE_PTR(buf));
+
+	/* The acks. */
+	for (size_t i = 1; i < ELEMENTSOF(whats); i += 2) {
+		assert_int_equal(test_hex_read_nth(path, i, &buf, &len), 0);
+		assert_int_equal(sn_parse_error_msg(buf, len, &error, &msg), 0);
+		assert_int_equal(error, 0);
+		assert_null(msg);
+		free(TAKE_PTR(buf));
+	}
+	assert_int_equal(unlink(path), 0);
+}
+
+/* Notifications are recorded as they come off the monitor socket, malformed or not. */
+static void test_record_monitor(void **state)
+{
+	static const char *const whats[] = { "reply", "error", "notification",
+					     "notification", "notification" };
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	_cleanup_(freep) char *path = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_(freep) void *buf = NULL;
+	struct seen seen = {};
+	struct server srv;
+	size_t len;
+
+	if (!server_start(&srv, 1, serve_notifications))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_monitor_start(c), 0);
+	f = record_file(&path);
+	assert_int_equal(sn_client_record(c, f), 0);
+	assert_int_equal(sn_client_status(c, &s), 0);
+	server_wait(&srv);
+	assert_int_equal(sn_client_monitor_dispatch(c, monitor_handler, &seen), 0);
+	assert_int_equal(seen.n_ok, 1);
+	assert_int_equal(seen.n_bad, 1);
+	assert_int_equal(fclose(TAKE_PTR(f)), 0);
+
+	assert_recording(path, whats, ELEMENTSOF(whats));
+	/* In the order sent: a later command, the malformed one, the backtrace. */
+	assert_int_equal(test_hex_read_nth(path, 3, &buf, &len), 0);
+	assert_int_equal(sn_parse_backtrace_msg(buf, len, &b), -EBADMSG);
+	free(TAKE_PTR(buf));
+	assert_int_equal(test_hex_read_nth(path, 4, &buf, &len), 0);
+	assert_int_equal(sn_parse_backtrace_msg(buf, len, &b), 0);
+	assert_backtrace_equal(b, &sample_backtrace_ntf);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* A write that fails (ENOSPC): the call still returns its result, the next the error. */
+static void test_record_write_error(void **state)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(fclosep) FILE *full = fopen("/dev/full", "we");
+	struct server srv;
+
+	if (!full)
+		skip();
+	if (!server_start(&srv, 3, serve_status))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_record(c, full), 0);
+	{
+		_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+
+		assert_int_equal(sn_client_status(c, &s), 0);
+		assert_int_equal(s->n_cpus, sample_status_active.n_cpus);
+	}
+	{
+		_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+
+		/* Reported once, without asking the kernel; recording is now off. */
+		assert_int_equal(sn_client_status(c, &s), -ENOSPC);
+		assert_null(s);
+		assert_int_equal(sn_client_status(c, &s), 0);
+	}
+	{
+		_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+
+		/* Or by the next sn_client_record(). */
+		clearerr(full);
+		assert_int_equal(sn_client_record(c, full), 0);
+		assert_int_equal(sn_client_status(c, &s), 0);
+		assert_int_equal(sn_client_record(c, NULL), -ENOSPC);
+		assert_int_equal(sn_client_record(c, NULL), 0);
+	}
+	server_wait(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status),	cmocka_unit_test(test_backtrace_large),
-		cmocka_unit_test(test_errors),	cmocka_unit_test(test_malformed_reply),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_backtrace_large),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_malformed_reply),
 		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_monitor),
+		cmocka_unit_test(test_record_write_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

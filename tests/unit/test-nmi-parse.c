@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,69 +18,8 @@
 #include <linux/netlink.h>
 
 #include "nmi-client.h"
+#include "test-assert.h"
 #include "test-msg.h"
-
-static void assert_str_or_null(const char *a, const char *b)
-{
-	if (!a || !b)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
-static void assert_entry_equal(const struct sn_entry *a, const struct sn_entry *b)
-{
-	assert_int_equal(a->cpu, b->cpu);
-	assert_int_equal(a->delivery, b->delivery);
-	assert_int_equal(a->trigger, b->trigger);
-	assert_int_equal(a->has_latency_ns, b->has_latency_ns);
-	assert_int_equal(a->latency_ns, b->latency_ns);
-	assert_int_equal(a->has_time_ns, b->has_time_ns);
-	assert_int_equal(a->time_ns, b->time_ns);
-	assert_int_equal(a->has_seq, b->has_seq);
-	assert_int_equal(a->seq, b->seq);
-	assert_int_equal(a->has_pstate, b->has_pstate);
-	assert_int_equal(a->pstate, b->pstate);
-	assert_int_equal(a->has_pc, b->has_pc);
-	assert_int_equal(a->pc, b->pc);
-	assert_int_equal(a->has_lr, b->has_lr);
-	assert_int_equal(a->lr, b->lr);
-	assert_int_equal(a->has_sp, b->has_sp);
-	assert_int_equal(a->sp, b->sp);
-	assert_int_equal(a->user, b->user);
-	assert_int_equal(a->has_pid, b->has_pid);
-	assert_int_equal(a->pid, b->pid);
-	assert_str_or_null(a->comm, b->comm);
-	assert_str_or_null(a->pc_sym, b->pc_sym);
-	assert_str_or_null(a->lr_sym, b->lr_sym);
-	assert_int_equal(a->n_frames, b->n_frames);
-	for (size_t i = 0; i < a->n_frames; i++)
-		assert_string_equal(a->frames[i], b->frames[i]);
-}
-
-static void assert_backtrace_equal(const struct sn_backtrace *a,
-				   const struct sn_backtrace *b)
-{
-	assert_int_equal(a->cmd, b->cmd);
-	assert_int_equal(a->n_entries, b->n_entries);
-	for (size_t i = 0; i < a->n_entries; i++)
-		assert_entry_equal(&a->entries[i], &b->entries[i]);
-}
-
-static void assert_status_equal(const struct sn_status *a, const struct sn_status *b)
-{
-	assert_int_equal(a->state, b->state);
-	assert_str_or_null(a->reason, b->reason);
-	assert_int_equal(a->has_sdei_version, b->has_sdei_version);
-	assert_int_equal(a->sdei_version, b->sdei_version);
-	assert_int_equal(a->has_event, b->has_event);
-	assert_int_equal(a->event, b->event);
-	assert_int_equal(a->has_min_interval_ms, b->has_min_interval_ms);
-	assert_int_equal(a->min_interval_ms, b->min_interval_ms);
-	assert_int_equal(a->n_cpus, b->n_cpus);
-	for (size_t i = 0; i < a->n_cpus; i++)
-		assert_memory_equal(&a->cpus[i], &b->cpus[i], sizeof(a->cpus[i]));
-}
 
 static struct nl_msg *backtrace_msg(const struct sn_backtrace *b)
 {
@@ -634,6 +574,79 @@ static void test_fixtures(void **state)
 		assert_int_equal(error, -EINVAL);
 		assert_string_equal(msg, "CPU 99 out of range");
 	}
+	{
+		/* One message under two comment lines: the whole file is message 0. */
+		_cleanup_(freep) void *all = NULL;
+		_cleanup_(freep) void *first = NULL;
+		_cleanup_(freep) char *path = NULL;
+		size_t len, first_len;
+		void *none;
+
+		assert_true(asprintf(&path, "%s/netlink/backtrace-reply.hex",
+				     FIXTURES_DIR) > 0);
+		assert_int_equal(test_hex_read(path, &all, &len), 0);
+		assert_int_equal(test_hex_read_nth(path, 0, &first, &first_len), 0);
+		assert_int_equal(first_len, len);
+		assert_memory_equal(first, all, len);
+		assert_int_equal(test_hex_read_nth(path, 1, &none, &len), -ENOENT);
+	}
+}
+
+/*
+ * Replies recorded from the lab's patched kernel (4 CPUs, SDEI 1.x firmware) with
+ * sdei-nmictl --record into a new file, so that message 0 is the reply and message 1
+ * its ack: "status --record recorded-status.hex", and with CPU 2 wedged (wedge_cpu 2 of
+ * tests/lab/guest/lib.sh) "backtrace --cpu 2 --record recorded-backtrace-cpu2.hex".
+ */
+static void load_recorded(const char *name, void **ret, size_t *ret_len)
+{
+	char path[PATH_MAX]; /* not allocated: a failed assertion longjmps */
+	int r;
+
+	assert_true(snprintf(path, sizeof(path), "%s/netlink/%s", FIXTURES_DIR, name) <
+		    (int)sizeof(path));
+	r = test_hex_read_nth(path, 0, ret, ret_len);
+	if (r < 0)
+		fail_msg("cannot read the reply recorded from the lab kernel, %s: %s",
+			 path, strerror(-r));
+}
+
+static void test_recorded_fixtures(void **state)
+{
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *s = NULL;
+	_cleanup_(freep) void *bt_buf = NULL;
+	_cleanup_(freep) void *st_buf = NULL;
+	const struct sn_entry *e;
+	size_t len;
+	bool lkdtm = false;
+
+	load_recorded("recorded-backtrace-cpu2.hex", &bt_buf, &len);
+	assert_int_equal(sn_parse_backtrace_msg(bt_buf, len, &b), 0);
+	assert_int_equal(b->cmd, SDEI_NMI_CMD_BACKTRACE);
+	assert_int_equal(b->n_entries, 1);
+	e = &b->entries[0];
+	assert_int_equal(e->cpu, 2);
+	assert_int_equal(e->delivery, SDEI_NMI_DELIVERY_CAPTURED);
+	assert_int_equal(e->trigger, SDEI_NMI_TRIGGER_REQUEST);
+	for (size_t i = 0; i < e->n_frames; i++)
+		if (strncmp(e->frames[i], "lkdtm_HARDLOCKUP+", 17) == 0)
+			lkdtm = true;
+	assert_true(lkdtm);
+	/* Wedged with interrupts masked: PSTATE.I (bit 7). */
+	assert_true(e->has_pstate);
+	assert_true(e->pstate & (UINT64_C(1) << 7));
+	assert_non_null(e->comm);
+	assert_true(e->comm[0] != '\0');
+
+	load_recorded("recorded-status.hex", &st_buf, &len);
+	assert_int_equal(sn_parse_status_msg(st_buf, len, &s), 0);
+	assert_int_equal(s->state, SDEI_NMI_STATE_ACTIVE);
+	assert_true(s->has_event);
+	assert_int_equal(s->event, 0);
+	assert_int_equal(s->n_cpus, 4);
+	assert_true(s->has_sdei_version);
+	assert_int_equal(sn_sdei_version_major(s->sdei_version), 1);
 }
 
 /* The request the client sends: parsed back as the kernel's policy would see it. */
@@ -692,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_error_malformed),
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_recorded_fixtures),
 		cmocka_unit_test(test_backtrace_request),
 	};
 
