@@ -422,9 +422,10 @@ gen_init_cpio() {
 }
 
 # guest_programs: the project's programs for the guest, built for arm64 into one folder:
-# the small lab tools static, sdei-nmictl as the project builds it (CMake, cross)
+# the small lab tools static, sdei-nmictl as the project builds it (CMake, cross). They
+# are this checkout's own: built under $OUT, never shared through the cache.
 guest_programs() {
-	local out=$CACHE/guest-bin build=$CACHE/build/userspace-arm64
+	local out=$OUT/guest-bin build=$OUT/userspace-arm64
 	mkdir -p "$out" "$build"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/syscall-bench" "$TOP/tests/bench/syscall-bench.c"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/as-user" "$LAB_DIR/guest/as-user.c"

@@ -5,7 +5,7 @@
 
 SCENARIO_APPEND="nmi_watchdog=0 log_buf_len=1M"
 SCENARIO_TIMEOUT=600
-REQUESTS=250
+REQUESTS=1000
 
 guest() {
 	echo 0 >/sys/kernel/sdei_nmi/min_interval_ms
