@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define TIME_LEN      23 /* "YYYYMMDDTHHMMSS.uuuuuuZ" */
+#define TEMP_PREFIX   ".report-"
+#define TEMP_SUFFIX   ".tmp"
+#define TEMP_NAME_LEN (sizeof(TEMP_PREFIX) - 1 + 16 + sizeof(TEMP_SUFFIX) - 1)
+
+struct sn_spool {
+	int dfd;
+	struct sn_spool_limits limits;
+	struct sn_spool_stats stats;
+};
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static int format_time(uint64_t usec, char buf[static TIME_LEN + 1])
+{
+	/* Wide enough for any int, so that the compiler sees no truncation. */
+	char tmp[96];
+	time_t t;
+	struct tm tm;
+	int n;
+
+	if (usec / 1000000 > (uint64_t)253402300799) /* 9999-12-31T23:59:59Z */
+		return -ERANGE;
+	t = (time_t)(usec / 1000000);
+	if (!gmtime_r(&t, &tm))
+		return -ERANGE;
+	n = snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02d.%06uZ",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, (unsigned)(usec % 1000000));
+	if (n != TIME_LEN)
+		return -ERANGE;
+	memcpy(buf, tmp, (size_t)n + 1);
+	return 0;
+}
+
+bool sn_spool_name_is_temp(const char *name)
+{
+	size_t p = sizeof(TEMP_PREFIX) - 1;
+
+	if (strlen(name) != TEMP_NAME_LEN || strncmp(name, TEMP_PREFIX, p) != 0 ||
+	    strcmp(name + p + 16, TEMP_SUFFIX) != 0)
+		return false;
+	for (size_t i = p; i < p + 16; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool sn_spool_name_parse(const char *name, struct sn_spool_entry *ret)
+{
+	static const char form[] = "ddddddddTdddddd.ddddddZ";
+	struct sn_spool_entry e = {};
+	struct tm tm = {};
+	char check[TIME_LEN + 1];
+	unsigned us;
+	time_t t;
+
+	if (strlen(name) != SN_SPOOL_NAME_LEN || name[TIME_LEN] != '-' ||
+	    strcmp(name + SN_SPOOL_NAME_LEN - 5, ".json") != 0)
+		return false;
+	for (size_t i = 0; i < TIME_LEN; i++)
+		if (form[i] == 'd' ? !(name[i] >= '0' && name[i] <= '9') :
+				     name[i] != form[i])
+			return false;
+	memcpy(e.id, name + TIME_LEN + 1, SN_REPORT_ID_LEN);
+	if (!sn_report_id_valid(e.id))
+		return false;
+	if (sscanf(name, "%4d%2d%2dT%2d%2d%2d.%6u", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us) != 7 ||
+	    tm.tm_year < 1970)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t < 0)
+		return false;
+	e.realtime_usec = (uint64_t)t * 1000000 + us;
+	if (format_time(e.realtime_usec, check) < 0 || memcmp(check, name, TIME_LEN) != 0)
+		return false;
+	memcpy(e.name, name, SN_SPOOL_NAME_LEN + 1);
+	if (ret)
+		*ret = e;
+	return true;
+}
+
+static int fsync_dir(struct sn_spool *s)
+{
+	return fsync(s->dfd) < 0 ? -errno : 0;
+}
+
+/* Calls f for each entry of the directory (a fresh read each time). */
+static int dir_scan(struct sn_spool *s,
+		    int (*f)(struct sn_spool *s, const char *name, const struct stat *st,
+			     void *userdata),
+		    void *userdata)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	int fd, r;
+
+	fd = openat(s->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		struct dirent *de;
+		struct stat st;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				return -errno;
+			return 0;
+		}
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
+			continue;
+		if (fstatat(s->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT) /* removed meanwhile */
+				continue;
+			return -errno;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		r = f(s, de->d_name, &st, userdata);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int clean_temp(struct sn_spool *s, const char *name, const struct stat *st,
+		      void *userdata)
+{
+	if (!sn_spool_name_is_temp(name))
+		return 0;
+	if (unlinkat(s->dfd, name, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	s->stats.temp_cleaned++;
+	return 0;
+}
+
+int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
+		  struct sn_spool **ret)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	uint64_t cleaned;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->dfd = -EBADF;
+	if (limits)
+		s->limits = *limits;
+	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dfd < 0 && errno == ENOENT) {
+		if (mkdir(path, 0750) < 0 && errno != EEXIST)
+			return -errno;
+		s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (s->dfd < 0)
+		return -errno;
+	r = dir_scan(s, clean_temp, NULL);
+	if (r < 0)
+		return r;
+	cleaned = s->stats.temp_cleaned;
+	if (cleaned > 0 && (r = fsync_dir(s)) < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+struct sn_spool *sn_spool_free(struct sn_spool *s)
+{
+	if (!s)
+		return NULL;
+	if (s->dfd >= 0)
+		close(s->dfd);
+	free(s);
+	return NULL;
+}
+
+void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret)
+{
+	*ret = s->stats;
+}
+
+struct list_ctx {
+	struct sn_spool_entry *entries;
+	size_t n, allocated;
+};
+
+static int list_one(struct sn_spool *s, const char *name, const struct stat *st,
+		    void *userdata)
+{
+	struct list_ctx *c = userdata;
+	struct sn_spool_entry e;
+
+	if (!sn_spool_name_parse(name, &e))
+		return 0;
+	e.size = (uint64_t)st->st_size;
+	if (c->n == c->allocated) {
+		size_t m = c->allocated ? c->allocated * 2 : 16;
+		struct sn_spool_entry *n = reallocarray(c->entries, m, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		c->entries = n;
+		c->allocated = m;
+	}
+	c->entries[c->n++] = e;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sn_spool_entry *)a)->name,
+		      ((const struct sn_spool_entry *)b)->name);
+}
+
+int sn_spool_list(struct sn_spool *s, struct sn_spool_entry **ret, size_t *ret_n)
+{
+	struct list_ctx c = {};
+	int r;
+
+	r = dir_scan(s, list_one, &c);
+	if (r < 0) {
+		free(c.entries);
+		return r;
+	}
+	if (c.n > 0)
+		qsort(c.entries, c.n, sizeof(*c.entries), entry_cmp);
+	*ret = c.entries;
+	*ret_n = c.n;
+	return 0;
+}
+
+static int find(struct sn_spool *s, const char *id, struct sn_spool_entry *ret)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	size_t n;
+	int r;
+
+	if (!sn_report_id_valid(id))
+		return -EINVAL;
+	r = sn_spool_list(s, &e, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(e[i].id, id) == 0) {
+			*ret = e[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes buf to a new temp file, fsync()ed and closed; its name in tmp. */
+static int write_temp(struct sn_spool *s, const void *buf, size_t len,
+		      char tmp[static TEMP_NAME_LEN + 1])
+{
+	_cleanup_(closep) int fd = -EBADF;
+	uint64_t rnd;
+	int r;
+
+	for (unsigned attempt = 0;; attempt++) {
+		if (getrandom(&rnd, sizeof(rnd), GRND_INSECURE) != sizeof(rnd) &&
+		    getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -errno;
+		snprintf(tmp, TEMP_NAME_LEN + 1, TEMP_PREFIX "%016" PRIx64 TEMP_SUFFIX,
+			 rnd);
+		fd = openat(s->dfd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || attempt >= 16)
+			return -errno;
+	}
+	r = write_all(fd, buf, len);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(s->dfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+static int spool_write(struct sn_spool *s, const char *id, uint64_t realtime_usec,
+		       const void *buf, size_t len, unsigned *ret_evicted)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	char tmp[TEMP_NAME_LEN + 1], name[SN_SPOOL_NAME_LEN + 1], t[TIME_LEN + 1];
+	uint64_t bytes = len;
+	size_t n, count;
+	unsigned evicted = 0;
+	int r;
+
+	if (!sn_report_id_valid(id))
+		return -EINVAL;
+	r = format_time(realtime_usec, t);
+	if (r < 0)
+		return r;
+	if (s->limits.max_bytes > 0 && len > s->limits.max_bytes)
+		return -EFBIG;
+	snprintf(name, sizeof(name), "%s-%s.json", t, id);
+
+	r = sn_spool_list(s, &e, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].id, id) == 0)
+			return -EEXIST;
+		bytes += e[i].size;
+	}
+
+	r = write_temp(s, buf, len, tmp);
+	if (r < 0)
+		return r;
+	if (renameat2(s->dfd, tmp, s->dfd, name, RENAME_NOREPLACE) < 0) {
+		r = -errno;
+		/* File systems without RENAME_NOREPLACE: the id was checked above. */
+		if ((r == -EINVAL || r == -ENOSYS) &&
+		    renameat(s->dfd, tmp, s->dfd, name) >= 0)
+			r = 0;
+		if (r < 0) {
+			(void)unlinkat(s->dfd, tmp, 0);
+			return r;
+		}
+	}
+	r = fsync_dir(s);
+	if (r < 0) {
+		/* Not known to be durable: not accepted, so not visible either. */
+		(void)unlinkat(s->dfd, name, 0);
+		return r;
+	}
+	s->stats.written++;
+
+	/* Now within the bounds, oldest first; the new one (not in e) stays. */
+	count = n + 1;
+	for (size_t i = 0; i < n; i++) {
+		bool over = (s->limits.max_count > 0 && count > s->limits.max_count) ||
+			    (s->limits.max_bytes > 0 && bytes > s->limits.max_bytes);
+
+		if (!over)
+			break;
+		if (unlinkat(s->dfd, e[i].name, 0) < 0 && errno != ENOENT)
+			continue; /* cannot go: the next one might */
+		count--;
+		bytes -= e[i].size;
+		evicted++;
+	}
+	if (evicted > 0) {
+		s->stats.evicted += evicted;
+		(void)fsync_dir(s);
+	}
+	if (ret_evicted)
+		*ret_evicted = evicted;
+	return 0;
+}
+
+int sn_spool_write(struct sn_spool *s, const char *id, uint64_t realtime_usec,
+		   const void *buf, size_t len, unsigned *ret_evicted)
+{
+	int r = spool_write(s, id, realtime_usec, buf, len, ret_evicted);
+
+	if (r < 0)
+		s->stats.write_failures++;
+	return r;
+}
+
+int sn_spool_write_report(struct sn_spool *s, const struct sn_report *r,
+			  unsigned *ret_evicted)
+{
+	_cleanup_(freep) char *buf = NULL;
+	size_t len;
+	int rr;
+
+	rr = sn_report_serialize(r, &buf, &len);
+	if (rr < 0)
+		return rr;
+	return sn_spool_write(s, r->id, r->first_seen.realtime_usec, buf, len,
+			      ret_evicted);
+}
+
+int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	_cleanup_(freep) char *buf = NULL;
+	struct sn_spool_entry e;
+	struct stat st;
+	size_t len = 0, size;
+	int r;
+
+	r = find(s, id, &e);
+	if (r < 0)
+		return r;
+	fd = openat(s->dfd, e.name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	if ((uint64_t)st.st_size > SN_REPORT_MAX_BYTES)
+		return -EFBIG;
+	size = (size_t)st.st_size + 1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* Up to one byte more than stat said, to notice a file that grew. */
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int sn_spool_remove(struct sn_spool *s, const char *id)
+{
+	struct sn_spool_entry e;
+	int r;
+
+	r = find(s, id, &e);
+	if (r < 0)
+		return r;
+	if (unlinkat(s->dfd, e.name, 0) < 0)
+		return -errno;
+	s->stats.removed++;
+	return fsync_dir(s);
+}
