@@ -13,28 +13,13 @@
 #include <string.h>
 
 #include "kmsg-events.h"
+#include "util.h"
 
 /* ---- a cursor over one line ---- */
 
 struct cur {
 	const char *p, *end;
 };
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static size_t left(const struct cur *c)
 {
@@ -76,9 +61,9 @@ static int eat_u64(struct cur *c, uint64_t *ret)
 	uint64_t v = 0;
 	const char *s = c->p;
 
-	if (at_end(c) || !is_digit(*c->p))
+	if (at_end(c) || !sn_is_digit(*c->p))
 		return -EBADMSG;
-	for (; !at_end(c) && is_digit(*c->p); c->p++) {
+	for (; !at_end(c) && sn_is_digit(*c->p); c->p++) {
 		unsigned d = (unsigned)(*c->p - '0');
 
 		if (c->p - s >= 20 || v > (UINT64_MAX - d) / 10)
@@ -124,12 +109,12 @@ static int eat_hex(struct cur *c, uint64_t *ret, size_t *ret_digits)
 	uint64_t v = 0;
 	size_t n = 0;
 
-	if (left(c) > 2 && c->p[0] == '0' && c->p[1] == 'x' && hex_value(c->p[2]) >= 0)
+	if (left(c) > 2 && c->p[0] == '0' && c->p[1] == 'x' && sn_hex_value(c->p[2]) >= 0)
 		c->p += 2;
-	for (; !at_end(c) && hex_value(*c->p) >= 0; c->p++, n++) {
+	for (; !at_end(c) && sn_hex_value(*c->p) >= 0; c->p++, n++) {
 		if (n >= 16)
 			return -EBADMSG;
-		v = v << 4 | (uint64_t)hex_value(*c->p);
+		v = v << 4 | (uint64_t)sn_hex_value(*c->p);
 	}
 	if (n == 0)
 		return -EBADMSG;
@@ -376,9 +361,9 @@ static const char *const head_prefixes[] = {
 /* "x%-2d: %016llx" and the registers pr_cont() added (process.c:238). */
 static bool is_register_line(struct cur c)
 {
-	if (!eat(&c, "x") || at_end(&c) || !is_digit(*c.p))
+	if (!eat(&c, "x") || at_end(&c) || !sn_is_digit(*c.p))
 		return false;
-	while (!at_end(&c) && is_digit(*c.p))
+	while (!at_end(&c) && sn_is_digit(*c.p))
 		c.p++;
 	eat(&c, " ");
 	return eat(&c, ": ");
@@ -689,7 +674,7 @@ static int stall_line(struct sn_kmsg_events *e, struct cur c)
 	if (!eat(&c, "\t"))
 		return -ENOMSG;
 
-	if (!at_end(&c) && is_digit(*c.p)) {
+	if (!at_end(&c) && sn_is_digit(*c.p)) {
 		r = eat_cpu_state(&c, false, &cpu);
 		if (r == 0 && !eat(&c, ": ("))
 			r = -EBADMSG;
@@ -888,7 +873,7 @@ static int match_hung_task(struct cur c, struct header *h)
 	if (!eat(&c, "INFO: task ") || !ends_with(&c, " seconds."))
 		return -ENOMSG;
 	c.end -= strlen(" seconds.");
-	for (num = c.end; num > c.p && (is_digit(num[-1]) || num[-1] == '-'); num--)
+	for (num = c.end; num > c.p && (sn_is_digit(num[-1]) || num[-1] == '-'); num--)
 		;
 	for (size_t i = 0; i < ELEMENTSOF(tails) && !tail; i++) {
 		size_t len = strlen(tails[i]);
@@ -958,7 +943,7 @@ static int match_rcu_stall(struct cur c, struct header *h)
 		return -ENOMSG;
 	flavor = c.p;
 	while (!at_end(&c) &&
-	       ((*c.p >= 'a' && *c.p <= 'z') || is_digit(*c.p) || *c.p == '_'))
+	       ((*c.p >= 'a' && *c.p <= 'z') || sn_is_digit(*c.p) || *c.p == '_'))
 		c.p++;
 	flavor_len = (size_t)(c.p - flavor);
 	if (flavor_len == 0)

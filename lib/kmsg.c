@@ -8,22 +8,7 @@
 #include <string.h>
 
 #include "kmsg.h"
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util.h"
 
 /* What the kernel leaves unescaped: printable ASCII other than '\'. */
 static bool is_plain(char c)
@@ -46,7 +31,7 @@ static int parse_u64(const char *s, const char *end, uint64_t *ret)
 	for (const char *p = s; p < end; p++) {
 		unsigned d;
 
-		if (!is_digit(*p))
+		if (!sn_is_digit(*p))
 			return -EBADMSG;
 		d = (unsigned)(*p - '0');
 		if (v > (UINT64_MAX - d) / 10)
@@ -74,8 +59,8 @@ static int unescape(const char *s, const char *end, char *out, size_t size,
 
 			if (end - p < 4 || p[1] != 'x')
 				return -EBADMSG;
-			hi = hex_value(p[2]);
-			lo = hex_value(p[3]);
+			hi = sn_hex_value(p[2]);
+			lo = sn_hex_value(p[3]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -EBADMSG;
 			c = (char)(hi << 4 | lo);
@@ -277,7 +262,7 @@ int sn_kmsg_console_parse(const char *line, size_t len, uint64_t seq,
 	p++;
 	while (p < end && *p == ' ')
 		p++;
-	for (digits = p; p < end && is_digit(*p); p++)
+	for (digits = p; p < end && sn_is_digit(*p); p++)
 		;
 	r = parse_u64(digits, p, &sec);
 	if (r < 0)
@@ -285,7 +270,7 @@ int sn_kmsg_console_parse(const char *line, size_t len, uint64_t seq,
 	if (p >= end || *p != '.')
 		return -EBADMSG;
 	digits = ++p;
-	for (; p < end && is_digit(*p); p++)
+	for (; p < end && sn_is_digit(*p); p++)
 		;
 	if (p - digits != 6 || p >= end || *p != ']')
 		return -EBADMSG;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nmi-format.h"
+#include "util.h"
 
 #define PSTATE_D    (UINT64_C(1) << 9)
 #define PSTATE_A    (UINT64_C(1) << 8)
@@ -295,14 +296,6 @@ static int json_add_u64(cJSON *o, const char *key, uint64_t v)
 	return cJSON_AddRawToObject(o, key, buf) ? 0 : -ENOMEM;
 }
 
-static int json_add_hex(cJSON *o, const char *key, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
-	return cJSON_AddStringToObject(o, key, buf) ? 0 : -ENOMEM;
-}
-
 static int json_add_string(cJSON *o, const char *key, const char *s)
 {
 	_cleanup_(freep) char *e = strdup_escaped(s);
@@ -359,17 +352,17 @@ static int entry_capture_to_json(const struct sn_entry *e, cJSON *o)
 			return r;
 	}
 	if (e->has_pc) {
-		r = json_add_hex(o, "pc", e->pc);
+		r = sn_json_add_hex(o, "pc", e->pc);
 		if (r < 0)
 			return r;
 	}
 	if (e->has_lr) {
-		r = json_add_hex(o, "lr", e->lr);
+		r = sn_json_add_hex(o, "lr", e->lr);
 		if (r < 0)
 			return r;
 	}
 	if (e->has_sp) {
-		r = json_add_hex(o, "sp", e->sp);
+		r = sn_json_add_hex(o, "sp", e->sp);
 		if (r < 0)
 			return r;
 	}

@@ -13,6 +13,7 @@
 
 #include "nmi-format.h"
 #include "report.h"
+#include "util.h"
 
 #define FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV64_PRIME  UINT64_C(0x100000001b3)
@@ -293,24 +294,7 @@ bool sn_report_id_valid(const char *id)
 
 int sn_format_realtime(uint64_t usec, char buf[static 32])
 {
-	/* Wide enough for any int, so that the compiler sees no truncation. */
-	char tmp[96];
-	time_t t;
-	struct tm tm;
-	int n;
-
-	if (usec / 1000000 > (uint64_t)253402300799) /* 9999-12-31T23:59:59Z */
-		return -ERANGE;
-	t = (time_t)(usec / 1000000);
-	if (!gmtime_r(&t, &tm))
-		return -ERANGE;
-	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, (unsigned)(usec % 1000000));
-	if (n != 27)
-		return -ERANGE;
-	memcpy(buf, tmp, (size_t)n + 1);
-	return 0;
+	return sn_format_utc(usec, false, buf);
 }
 
 int sn_parse_realtime(const char *s, uint64_t *ret_usec)
@@ -813,14 +797,6 @@ static int add_u64_string(cJSON *o, const char *key, uint64_t v)
 	return cJSON_AddStringToObject(o, key, buf) ? 0 : -ENOMEM;
 }
 
-static int add_hex(cJSON *o, const char *key, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
-	return cJSON_AddStringToObject(o, key, buf) ? 0 : -ENOMEM;
-}
-
 static int add_text(cJSON *o, const char *key, const char *s, size_t max)
 {
 	_cleanup_(freep) char *t = text_dup(s, max);
@@ -891,7 +867,7 @@ static int pstate_to_json(cJSON *o, uint64_t pstate)
 
 	if (!p)
 		return -ENOMEM;
-	r = add_hex(p, "value", pstate);
+	r = sn_json_add_hex(p, "value", pstate);
 	if (r < 0)
 		return r;
 	d = cJSON_AddObjectToObject(p, "daif");
@@ -944,11 +920,11 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 	}
 	if (e->has_latency_ns && (r = add_int(o, "latency_ns", e->latency_ns)) < 0)
 		return r;
-	if (e->has_pc && (r = add_hex(o, "pc", e->pc)) < 0)
+	if (e->has_pc && (r = sn_json_add_hex(o, "pc", e->pc)) < 0)
 		return r;
-	if (e->has_lr && (r = add_hex(o, "lr", e->lr)) < 0)
+	if (e->has_lr && (r = sn_json_add_hex(o, "lr", e->lr)) < 0)
 		return r;
-	if (e->has_sp && (r = add_hex(o, "sp", e->sp)) < 0)
+	if (e->has_sp && (r = sn_json_add_hex(o, "sp", e->sp)) < 0)
 		return r;
 	if (e->has_pstate && (r = pstate_to_json(o, e->pstate)) < 0)
 		return r;
@@ -972,7 +948,7 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 			if (r < 0)
 				return r;
 		}
-		if ((r = add_hex(o, "stack_hash", e->stack_hash)) < 0)
+		if ((r = sn_json_add_hex(o, "stack_hash", e->stack_hash)) < 0)
 			return r;
 	}
 	if (!cJSON_AddItemToArray(a, o))

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "util.h"
 
 #define TIME_LEN      23 /* "YYYYMMDDTHHMMSS.uuuuuuZ" */
 #define TEMP_PREFIX   ".report-"
@@ -31,26 +32,9 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static int format_time(uint64_t usec, char buf[static TIME_LEN + 1])
+static int format_time(uint64_t usec, char buf[static TIME_LEN + 5])
 {
-	/* Wide enough for any int, so that the compiler sees no truncation. */
-	char tmp[96];
-	time_t t;
-	struct tm tm;
-	int n;
-
-	if (usec / 1000000 > (uint64_t)253402300799) /* 9999-12-31T23:59:59Z */
-		return -ERANGE;
-	t = (time_t)(usec / 1000000);
-	if (!gmtime_r(&t, &tm))
-		return -ERANGE;
-	n = snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02d.%06uZ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, (unsigned)(usec % 1000000));
-	if (n != TIME_LEN)
-		return -ERANGE;
-	memcpy(buf, tmp, (size_t)n + 1);
-	return 0;
+	return sn_format_utc(usec, true, buf);
 }
 
 bool sn_spool_name_is_temp(const char *name)
@@ -72,7 +56,7 @@ bool sn_spool_name_parse(const char *name, struct sn_spool_entry *ret)
 	static const char form[] = "ddddddddTdddddd.ddddddZ";
 	struct sn_spool_entry e = {};
 	struct tm tm = {};
-	char check[TIME_LEN + 1];
+	char check[TIME_LEN + 5];
 	unsigned us;
 	time_t t;
 
@@ -337,7 +321,7 @@ static int spool_write(struct sn_spool *s, const char *id, uint64_t realtime_use
 		       const void *buf, size_t len, unsigned *ret_evicted)
 {
 	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	char tmp[TEMP_NAME_LEN + 1], name[SN_SPOOL_NAME_LEN + 1], t[TIME_LEN + 1];
+	char tmp[TEMP_NAME_LEN + 1], name[SN_SPOOL_NAME_LEN + 1], t[TIME_LEN + 5];
 	uint64_t bytes = len;
 	size_t n, count;
 	unsigned evicted = 0;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Small helpers that several parts of lib/ share. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* '0'-'9' only, whatever the locale */
+static inline bool sn_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value of a hex digit, either case, or -1 */
+static inline int sn_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * usec since the epoch as UTC, "2026-11-02T10:04:05.123456Z" (27 characters) or, with
+ * compact, "20261102T100405.123456Z" (23), for file names. -ERANGE past year 9999.
+ */
+int sn_format_utc(uint64_t usec, bool compact, char buf[static 28]);
+
+/* o[key] = "0x%016x": addresses and registers, exact where a JSON number is not */
+int sn_json_add_hex(cJSON *o, const char *key, uint64_t v);
