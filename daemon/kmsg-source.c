@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kmsg-events.h"
+#include "kmsg-reader.h"
+#include "kmsg-source.h"
+#include "log.h"
+
+/* Records read per dispatch, so that other sources get their turn. */
+#define KMSG_BATCH 256
+/* How often a regular file is read again for what was appended (no --exit-on-eof). */
+#define KMSG_FILE_POLL_USEC (1000 * 1000)
+
+struct kmsg_source {
+	struct manager *manager;
+	char *path;
+	struct sn_kmsg_reader *reader;
+	struct sn_kmsg_events *events;
+	sd_event_source *io, *defer, *timer, *poll;
+	bool live; /* /dev/kmsg: the kernel's clock is ours */
+	bool exit_on_eof;
+	bool ended;
+	char description[128];
+	struct sn_kmsg_record rec; /* 8 KiB: not on the stack */
+};
+
+struct kmsg_source *kmsg_source_free(struct kmsg_source *s)
+{
+	if (!s)
+		return NULL;
+	sd_event_source_disable_unref(s->io);
+	sd_event_source_disable_unref(s->defer);
+	sd_event_source_disable_unref(s->timer);
+	sd_event_source_disable_unref(s->poll);
+	sn_kmsg_events_free(s->events);
+	sn_kmsg_reader_free(s->reader);
+	free(s->path);
+	free(s);
+	return NULL;
+}
+
+const char *kmsg_source_describe(const struct kmsg_source *s)
+{
+	return s->description;
+}
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t deadline_min(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Live only: the timer at the recognizer's or the incidents' next deadline. */
+static int arm_timer(struct kmsg_source *s)
+{
+	uint64_t d;
+
+	if (!s->live)
+		return 0;
+	d = deadline_min(sn_kmsg_events_next_deadline(s->events),
+			 sn_incidents_next_deadline(s->manager->incidents));
+	if (!d)
+		return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+	if (d == UINT64_MAX)
+		d = UINT64_MAX - 1;
+	int r = sd_event_source_set_time(s->timer, d);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct kmsg_source *s = userdata;
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	int r;
+
+	r = sn_kmsg_events_tick(s->events, now);
+	if (r < 0)
+		log_warning_errno(
+			r, "Failed to handle the kernel log's events: %m, ignoring");
+	r = manager_tick(s->manager, now);
+	if (r < 0)
+		log_warning_errno(r, "Failed to close incidents: %m, ignoring");
+	r = arm_timer(s);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the kernel log timer: %m, ignoring");
+	return 0;
+}
+
+/* One record: its lines to the incidents' excerpt ring, then the recognizer. */
+static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec)
+{
+	const char *p = rec->message;
+	int r;
+
+	if (rec->facility == 0)
+		for (;;) {
+			const char *nl = strchr(p, '\n');
+			_cleanup_(freep) char *line = NULL;
+
+			line = nl ? strndup(p, (size_t)(nl - p)) : strdup(p);
+			if (!line)
+				return -ENOMEM;
+			r = sn_incidents_add_line(s->manager->incidents, rec->seq,
+						  rec->ts_usec, line);
+			if (r < 0)
+				return r;
+			if (!nl)
+				break;
+			p = nl + 1;
+		}
+	r = sn_kmsg_events_feed(s->events, rec);
+	if (r < 0)
+		log_warning_errno(
+			r, "Failed to handle the kernel log's events: %m, ignoring");
+	return manager_tick(s->manager, rec->ts_usec);
+}
+
+static void source_ended(struct kmsg_source *s)
+{
+	int r;
+
+	if (s->ended)
+		return;
+	s->ended = true;
+	sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+	sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
+	log_info("Kernel log source %s: end of input.", s->path);
+	if (!s->exit_on_eof)
+		return;
+	r = manager_flush(s->manager);
+	manager_exit(s->manager,
+		     r < 0 || s->manager->report_failures ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+/* Reads up to KMSG_BATCH records; returns -ENODATA at the end, -EAGAIN when drained. */
+static int read_batch(struct kmsg_source *s)
+{
+	int r;
+
+	for (unsigned i = 0; i < KMSG_BATCH; i++) {
+		r = sn_kmsg_reader_next(s->reader, &s->rec, NULL);
+		if (r == -EAGAIN || r == -ENODATA)
+			return r;
+		if (r < 0)
+			return log_error_errno(r, "Failed to read %s: %m", s->path);
+		r = handle_record(s, &s->rec);
+		if (r < 0)
+			log_warning_errno(
+				r, "Failed to handle a kernel log record: %m, ignoring");
+	}
+	return 0;
+}
+
+static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+	struct kmsg_source *s = userdata;
+	int r;
+
+	r = read_batch(s);
+	if (r == -ENODATA && (revents & (EPOLLHUP | EPOLLERR)))
+		source_ended(s); /* a pipe whose writer is gone */
+	else if (r < 0 && r != -EAGAIN && r != -ENODATA) {
+		log_error_errno(r, "Kernel log source %s stopped: %m", s->path);
+		source_ended(s);
+	}
+	if (arm_timer(s) < 0)
+		log_warning("Failed to arm the kernel log timer, ignoring.");
+	return 0;
+}
+
+static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct kmsg_source *s = userdata;
+
+	return sd_event_source_set_enabled(s->defer, SD_EVENT_ON);
+}
+
+/* A regular file: read until its end, then follow it (or end, with --exit-on-eof). */
+static int on_defer(sd_event_source *es, void *userdata)
+{
+	struct kmsg_source *s = userdata;
+	int r;
+
+	r = read_batch(s);
+	if (r == 0)
+		return 0; /* more to read: dispatched again */
+	if (r == -ENODATA && s->exit_on_eof) {
+		source_ended(s);
+		return 0;
+	}
+	if (r < 0 && r != -ENODATA && r != -EAGAIN) {
+		log_error_errno(r, "Kernel log source %s stopped: %m", s->path);
+		source_ended(s);
+		return 0;
+	}
+	(void)sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
+	r = sd_event_source_set_time_relative(s->poll, KMSG_FILE_POLL_USEC);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->poll, SD_EVENT_ONESHOT);
+	if (r < 0)
+		log_warning_errno(r, "Failed to poll %s again: %m, ignoring", s->path);
+	return 0;
+}
+
+int kmsg_source_new(struct manager *m, const char *path, bool from_start,
+		    bool exit_on_eof, struct kmsg_source **ret)
+{
+	_cleanup_(kmsg_source_freep) struct kmsg_source *s = NULL;
+	struct stat st;
+	int r, fd;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->manager = m;
+	s->exit_on_eof = exit_on_eof;
+	s->path = strdup(path ? path : "/dev/kmsg");
+	if (!s->path)
+		return -ENOMEM;
+
+	r = sn_kmsg_reader_open(s->path, SN_KMSG_READ_AUTO,
+				from_start ? SN_KMSG_START_BEGIN : SN_KMSG_START_END, 0,
+				&s->reader);
+	if (r < 0)
+		return log_debug_errno(r, "Failed to open %s: %m", s->path);
+	fd = sn_kmsg_reader_fd(s->reader);
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	s->live = S_ISCHR(st.st_mode);
+	m->live_clock = m->live_clock || s->live;
+
+	r = sn_kmsg_events_new(NULL, sn_incidents_on_kmsg_event, m->incidents,
+			       &s->events);
+	if (r < 0)
+		return r;
+
+	if (S_ISREG(st.st_mode)) {
+		r = sd_event_add_defer(m->event, &s->defer, on_defer, s);
+		if (r < 0)
+			return r;
+		r = sd_event_add_time_relative(m->event, &s->poll, CLOCK_MONOTONIC,
+					       KMSG_FILE_POLL_USEC, 0, on_poll, s);
+		if (r < 0)
+			return r;
+		r = sd_event_source_set_enabled(s->poll, SD_EVENT_OFF);
+	} else
+		r = sd_event_add_io(m->event, &s->io, fd, EPOLLIN, on_io, s);
+	if (r < 0)
+		return r;
+	if (s->live) {
+		r = sd_event_add_time(m->event, &s->timer, CLOCK_MONOTONIC,
+				      UINT64_MAX - 1, 0, on_timer, s);
+		if (r < 0)
+			return r;
+		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+		if (r < 0)
+			return r;
+	}
+	snprintf(s->description, sizeof(s->description), "kmsg (%s%s)", s->path,
+		 S_ISREG(st.st_mode)  ? ", file" :
+		 S_ISFIFO(st.st_mode) ? ", pipe" :
+					"");
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int kmsg_source_flush(struct kmsg_source *s)
+{
+	int r;
+
+	r = sn_kmsg_events_flush(s->events);
+	if (r < 0)
+		log_warning_errno(
+			r, "Failed to handle the kernel log's events: %m, ignoring");
+	return 0;
+}

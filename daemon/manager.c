@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+
+#include "kmsg-source.h"
+#include "log.h"
+#include "manager.h"
+
+/*
+ * The MESSAGE_ID of a report in the journal, one per kind (journalctl
+ * MESSAGE_ID=...); documented in daemon/README.md. Never change them.
+ */
+static const char *const message_ids[] = {
+	[SN_INCIDENT_HARD_LOCKUP] = "4b1760927c374c00a0a93f99b3d2b689",
+	[SN_INCIDENT_SOFT_LOCKUP] = "e48825e103b943768306615b524e2595",
+	[SN_INCIDENT_RCU_STALL] = "01a421453bab47e28050db0bbf888b69",
+	[SN_INCIDENT_HUNG_TASK] = "3715f5abf5a64285bb90fa87409deb3e",
+	[SN_INCIDENT_OTHER] = "a8f1bd7a0c0e4bd6b0d3b7c1d3f9e6a2",
+};
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int journal_write(const struct sn_report *r, const char *json)
+{
+	char cpus[256] = "";
+	const char *kind = sn_incident_kind_to_string(r->kind);
+	int k;
+
+	if (sn_cpu_set_format(&r->stalled, cpus, sizeof(cpus)) < 0)
+		snprintf(cpus, sizeof(cpus), "(too many to list)");
+	k = sd_journal_send("MESSAGE=sdei-nmid: %s on CPU %s (report %s)", kind, cpus,
+			    r->id, "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
+			    LOG_CRIT, "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_CPUS=%s", cpus,
+			    "SDEI_NMI_REPORT_ID=%s", r->id, "SDEI_NMI_REPORT=%s", json,
+			    NULL);
+	return k;
+}
+
+static int on_incident(const struct sn_incident *inc, void *userdata)
+{
+	struct manager *m = userdata;
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
+	_cleanup_(freep) char *json = NULL;
+	struct sn_report_time now = { .realtime_usec = now_usec(CLOCK_REALTIME) };
+	unsigned sinks = 0, evicted = 0;
+	size_t len;
+	int k;
+
+	/*
+	 * The kernel's times are this boot's only when the log is live; a file's or a
+	 * pipe's are taken as ending now.
+	 */
+	now.monotonic_ns =
+		m->live_clock ? now_usec(CLOCK_MONOTONIC) * 1000 : inc->last_usec * 1000;
+
+	k = sn_incident_to_report(inc, &m->host, &now, &r);
+	if (k < 0) {
+		m->report_failures++;
+		return log_error_errno(
+			k, "Failed to build the report of incident %" PRIu64 ": %m",
+			inc->number);
+	}
+	k = sn_report_serialize(r, &json, &len);
+	if (k < 0) {
+		m->report_failures++;
+		return log_error_errno(k, "Failed to serialize report %s: %m", r->id);
+	}
+
+	if (m->spool) {
+		k = sn_spool_write_report(m->spool, r, &evicted);
+		if (k < 0)
+			log_error_errno(k, "Failed to spool report %s in %s: %m", r->id,
+					m->cfg.spool_dir);
+		else {
+			sinks++;
+			if (evicted)
+				log_notice("Spool %s full: evicted %u older reports.",
+					   m->cfg.spool_dir, evicted);
+		}
+	}
+	if (m->cfg.journal) {
+		k = journal_write(r, json);
+		if (k < 0)
+			log_error_errno(k, "Failed to write report %s to the journal: %m",
+					r->id);
+		else
+			sinks++;
+	}
+	if (sinks == 0 || sinks < (unsigned)!!m->spool + (unsigned)m->cfg.journal)
+		m->report_failures++;
+	if (sinks > 0)
+		m->reports++;
+	log_info("Incident %" PRIu64 ": %s, %" PRIu64
+		 " detections, report %s (%u sinks).",
+		 inc->number, sn_incident_kind_to_string(inc->kind), inc->detections,
+		 r->id, sinks);
+	manager_update_status(m);
+	return 0;
+}
+
+int manager_new(const struct manager_config *cfg, struct manager **ret)
+{
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	int errors[_SN_HOST_FIELD_MAX] = {};
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return log_oom();
+	m->cfg = *cfg;
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+	/* SIGTERM and SIGINT end the loop (NULL handler: sd_event_exit(0)). */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(-errno, "Failed to block signals: %m");
+	r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(m->event, &m->sigint, SIGINT, NULL, NULL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
+
+	r = sn_host_read(cfg->root, &m->host, errors);
+	if (r < 0)
+		return log_error_errno(
+			r, "Failed to read the host's identity under %s: %m", cfg->root);
+	for (int f = 0; f < _SN_HOST_FIELD_MAX; f++)
+		if (errors[f] < 0)
+			log_debug_errno(errors[f], "Host %s not known (under %s): %m",
+					sn_host_field_to_string(f), cfg->root);
+
+	r = sn_incidents_new(NULL, on_incident, m, &m->incidents);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up incidents: %m");
+
+	if (cfg->spool_dir) {
+		r = sn_spool_open(cfg->spool_dir, NULL, &m->spool);
+		if (r < 0) {
+			if (!cfg->journal)
+				return log_error_errno(
+					r, "Failed to open the spool directory %s: %m",
+					cfg->spool_dir);
+			log_warning_errno(
+				r,
+				"Failed to open the spool directory %s: %m, reports "
+				"go to the journal only",
+				cfg->spool_dir);
+		}
+	}
+	if (!m->spool && !cfg->journal)
+		return log_error_errno(-EINVAL,
+				       "No sink for reports (no spool, no --journal).");
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+	if (!m)
+		return NULL;
+	kmsg_source_free(m->kmsg);
+	sn_incidents_free(m->incidents);
+	sn_spool_free(m->spool);
+	sn_host_done(&m->host);
+	sd_event_source_disable_unref(m->sigterm);
+	sd_event_source_disable_unref(m->sigint);
+	sd_event_unref(m->event);
+	free(m);
+	return NULL;
+}
+
+int manager_start(struct manager *m)
+{
+	const char *path = m->cfg.kmsg_path ? m->cfg.kmsg_path : "/dev/kmsg";
+	int r;
+
+	r = kmsg_source_new(m, path, m->cfg.from_start, m->cfg.exit_on_eof, &m->kmsg);
+	if (r < 0)
+		log_warning_errno(r, "Source kmsg (%s) not running: %m", path);
+	else {
+		m->n_sources++;
+		log_info("Source %s running.", kmsg_source_describe(m->kmsg));
+	}
+	log_info("Source netlink not running: not implemented yet.");
+	log_info("Source bpf not running: not implemented yet.");
+
+	if (m->n_sources == 0)
+		return log_error_errno(-ENODEV,
+				       "No source is running, nothing to watch.");
+	return 0;
+}
+
+void manager_update_status(struct manager *m)
+{
+	(void)sd_notifyf(false,
+			 "STATUS=Watching %u source(s); %" PRIu64 " report(s) written",
+			 m->n_sources, m->reports);
+}
+
+int manager_tick(struct manager *m, uint64_t now)
+{
+	return sn_incidents_tick(m->incidents, now);
+}
+
+void manager_exit(struct manager *m, int status)
+{
+	(void)sd_event_exit(m->event, status);
+}
+
+int manager_flush(struct manager *m)
+{
+	if (m->kmsg)
+		(void)kmsg_source_flush(m->kmsg);
+	return sn_incidents_flush(m->incidents);
+}
+
+int manager_run(struct manager *m)
+{
+	int r;
+
+	r = sd_event_loop(m->event);
+	(void)sd_notify(false, "STOPPING=1");
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m"), EXIT_FAILURE;
+	/* Shutting down (a signal): what is open is reported now rather than lost. */
+	if (manager_flush(m) < 0)
+		r = EXIT_FAILURE;
+	if (r == 0 && m->report_failures)
+		r = EXIT_FAILURE;
+	log_info("%" PRIu64 " report(s) written, %" PRIu64 " failed.", m->reports,
+		 m->report_failures);
+	return r;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The manager: sdei-nmid's state around one sd-event loop. It owns the sources (one file
+ * each: kmsg-source.c), the incidents (lib/incident.h) and the sinks (the spool, and
+ * journald when asked); a source hands it recognizer events, the incidents hand it
+ * closed incidents, which become reports (lib/report.h) written to every sink.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "incident.h"
+#include "macro.h"
+#include "report.h"
+#include "spool.h"
+
+struct kmsg_source;
+
+struct manager_config {
+	const char *kmsg_path; /* NULL: /dev/kmsg */
+	bool from_start;       /* read what the kernel log holds, not only what comes */
+	bool exit_on_eof;      /* a file or pipe: flush and exit at its end */
+	const char *spool_dir; /* NULL: no spool */
+	const char *root;      /* where the host identity is read from */
+	bool journal;	       /* write reports to journald too */
+};
+
+struct manager {
+	struct manager_config cfg;
+	sd_event *event;
+	sd_event_source *sigterm, *sigint;
+
+	struct sn_host host;
+	struct sn_incidents *incidents;
+	struct sn_spool *spool;
+
+	struct kmsg_source *kmsg;
+	unsigned n_sources; /* running */
+	bool live_clock; /* the kernel log is this boot's: its clock is CLOCK_MONOTONIC */
+
+	uint64_t reports;	  /* written to at least one sink */
+	uint64_t report_failures; /* not written to every sink */
+};
+
+int manager_new(const struct manager_config *cfg, struct manager **ret);
+struct manager *manager_free(struct manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free);
+
+/* Starts the sources; -ENODEV when none runs (each one's reason is logged). */
+int manager_start(struct manager *m);
+/*
+ * Runs the loop until SIGTERM, SIGINT or the end of input, then reports what is open;
+ * returns the exit status.
+ */
+int manager_run(struct manager *m);
+/* Closes what is open (end of input, shutting down): the reports are written. */
+int manager_flush(struct manager *m);
+
+/* The sources' clock changed (records came, a tick): closes the quiet incidents. */
+int manager_tick(struct manager *m, uint64_t now_usec);
+/* Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE). */
+void manager_exit(struct manager *m, int status);
+void manager_update_status(struct manager *m);

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sdei-nmid: turns lockups and stalls into incident reports. main() reads like the
+ * list it is: log setup, arguments, (configuration: none yet), prerequisites, the
+ * manager, READY=1, the loop.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+
+#define DEFAULT_SPOOL "/var/lib/sdei-nmi/spool"
+
+static const char *arg_kmsg = NULL;
+static bool arg_from_start = false;
+static bool arg_exit_on_eof = false;
+static const char *arg_spool = DEFAULT_SPOOL;
+static const char *arg_root = "/";
+static bool arg_journal = false;
+
+static void help(void)
+{
+	printf("sdei-nmid [OPTIONS...]\n\n"
+	       "Turns lockups and stalls into incident reports.\n\n"
+	       "  -h --help          Show this help\n"
+	       "     --version       Show the package version\n"
+	       "     --kmsg=PATH     Read the kernel log from PATH (default: /dev/kmsg);\n"
+	       "                     a file or a pipe of /dev/kmsg records replays it\n"
+	       "     --from-start    Read what the kernel log holds, not only what comes\n"
+	       "     --exit-on-eof   At the end of a file or pipe, report and exit\n"
+	       "     --spool=DIR     Write reports to DIR (default: %s)\n"
+	       "     --root=DIR      Read the host's identity under DIR (default: /)\n"
+	       "     --journal       Write reports to the journal too\n"
+	       "  -v --verbose       Log debug messages\n\n"
+	       "See the sdei-nmid(8) man page for details.\n",
+	       DEFAULT_SPOOL);
+}
+
+enum {
+	ARG_VERSION = 0x100,
+	ARG_KMSG,
+	ARG_FROM_START,
+	ARG_EXIT_ON_EOF,
+	ARG_SPOOL,
+	ARG_ROOT,
+	ARG_JOURNAL,
+};
+
+/* 1: go on; 0: done (help, version); -EINVAL: a usage error, already said. */
+static int parse_argv(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "kmsg", required_argument, NULL, ARG_KMSG },
+		{ "from-start", no_argument, NULL, ARG_FROM_START },
+		{ "exit-on-eof", no_argument, NULL, ARG_EXIT_ON_EOF },
+		{ "spool", required_argument, NULL, ARG_SPOOL },
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "journal", no_argument, NULL, ARG_JOURNAL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("sdei-nmid %s\n", SDEI_NMI_VERSION);
+			return 0;
+		case ARG_KMSG:
+			arg_kmsg = optarg;
+			break;
+		case ARG_FROM_START:
+			arg_from_start = true;
+			break;
+		case ARG_EXIT_ON_EOF:
+			arg_exit_on_eof = true;
+			break;
+		case ARG_SPOOL:
+			arg_spool = optarg;
+			break;
+		case ARG_ROOT:
+			arg_root = optarg;
+			break;
+		case ARG_JOURNAL:
+			arg_journal = true;
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case '?':
+			if (optopt)
+				log_error(
+					"Option -%c: unknown or missing its argument; see "
+					"--help.",
+					optopt);
+			else
+				log_error(
+					"Option %s: unknown or missing its argument; see "
+					"--help.",
+					argv[optind - 1]);
+			return -EINVAL;
+		default:
+			return -EINVAL;
+		}
+	if (optind < argc) {
+		log_error("Unexpected argument '%s'; sdei-nmid takes options only, see "
+			  "--help.",
+			  argv[optind]);
+		return -EINVAL;
+	}
+	if (!*arg_spool || !*arg_root || (arg_kmsg && !*arg_kmsg)) {
+		log_error("Empty path given; see --help.");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int main(int argc, char *argv[])
+{
+	_cleanup_(manager_freep) struct manager *m = NULL;
+	struct manager_config cfg;
+	int r;
+
+	log_set_max_level(LOG_INFO);
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? 2 : EXIT_SUCCESS;
+
+	/* No configuration file yet: the command line is all. */
+	cfg = (struct manager_config){
+		.kmsg_path = arg_kmsg,
+		.from_start = arg_from_start,
+		.exit_on_eof = arg_exit_on_eof,
+		.spool_dir = arg_spool,
+		.root = arg_root,
+		.journal = arg_journal,
+	};
+
+	r = manager_new(&cfg, &m);
+	if (r < 0)
+		return EXIT_FAILURE;
+	r = manager_start(m);
+	if (r < 0)
+		return EXIT_FAILURE;
+
+	/* Without systemd (no $NOTIFY_SOCKET) this does nothing. */
+	(void)sd_notify(false, "READY=1");
+	manager_update_status(m);
+	log_debug("sdei-nmid " SDEI_NMI_VERSION " running.");
+
+	return manager_run(m);
+}

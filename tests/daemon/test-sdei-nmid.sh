@@ -1,0 +1,118 @@
+#!/bin/bash
+# The real sdei-nmid against a lab log replayed as /dev/kmsg records (from a file and
+# from a pipe), and its failures: a missing kernel log, an unusable spool, bad options.
+#
+#   test-sdei-nmid.sh SDEI_NMID REPORT_PARSE PYTHON3 SCHEMA FIXTURES
+#
+# Exits 77 (skipped) when python3-jsonschema is missing.
+set -euo pipefail
+
+nmid=$1 parse=$2 python=$3 schema=$4 fixtures=$5
+here=$(cd "$(dirname "$0")" && pwd)
+
+if ! "$python" -c 'import jsonschema' 2>/dev/null; then
+	echo "SKIP: python3-jsonschema is not installed"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# Runs sdei-nmid with the given arguments; sets rc, and out (stdout and stderr).
+run() {
+	rc=0
+	out=$("$nmid" "$@" 2>&1) || rc=$?
+}
+
+"$python" "$here/kmsg-from-console.py" "$fixtures/lab/hardlockup-patched.log" >"$tmp/hardlockup.kmsg"
+
+# The reports of a spool: exactly one, strict parse, schema, content.
+check_spool() {
+	local what=$1 dir=$2 reports
+	mapfile -t reports < <(find "$dir" -maxdepth 1 -name '*.json' | sort)
+	if [ "${#reports[@]}" -ne 1 ]; then
+		fail "$what: ${#reports[@]} reports in the spool, expected 1"
+		return
+	fi
+	local parsed
+	if ! parsed=$("$parse" "${reports[@]}"); then
+		fail "$what: sn_report_parse refused the report"
+		return
+	fi
+	[ "$parsed" = "hard-lockup 2 3" ] || fail "$what: parsed as '$parsed', expected 'hard-lockup 2 3'"
+	"$python" - "$schema" "${reports[0]}" <<'PY' || fail "$what: report check failed"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+v = cls(schema, format_checker=jsonschema.FormatChecker())
+doc = json.load(open(sys.argv[2]))
+errors = [e.message for e in v.iter_errors(doc)]
+assert not errors, errors[:3]
+inc = doc["incident"]
+assert inc["kind"] == "hard-lockup", inc
+assert inc["detector"] == "buddy", inc
+assert inc["stalled_cpus"] == [2], inc
+assert doc["folded_count"] == 3, doc["folded_count"]
+assert doc["host"]["hostname"], doc["host"]
+cpus = {c["cpu"]: c for c in doc["cpus"]}
+assert list(cpus) == [2], list(cpus)
+c2 = cpus[2]
+assert c2["delivery"] == "captured" and c2["source"] == "kmsg", c2
+assert any(f.startswith("lkdtm_HARDLOCKUP") for f in c2["frames"]), c2["frames"]
+lines = doc["kernel_log"]["lines"]
+assert "Watchdog detected hard LOCKUP on cpu 2" in lines[0], lines[0]
+PY
+}
+
+# From a file.
+run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-file" \
+	--root "$fixtures/root"
+[ "$rc" -eq 0 ] || fail "file: exit $rc: $out"
+check_spool file "$tmp/spool-file"
+
+# From a pipe (the loop's I/O source rather than the file's deferred one).
+rc=0
+# shellcheck disable=SC2002 # a pipe is the point
+out=$(cat "$tmp/hardlockup.kmsg" | "$nmid" --kmsg /dev/stdin --exit-on-eof \
+	--spool "$tmp/spool-pipe" --root "$fixtures/root" 2>&1) || rc=$?
+[ "$rc" -eq 0 ] || fail "pipe: exit $rc: $out"
+check_spool pipe "$tmp/spool-pipe"
+
+# A kernel log that is not there: no source runs.
+run --kmsg "$tmp/missing.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-missing"
+[ "$rc" -eq 1 ] || fail "missing kmsg: exit $rc, expected 1: $out"
+grep -q "Source kmsg ($tmp/missing.kmsg) not running: No such file or directory" <<<"$out" ||
+	fail "missing kmsg: no reason given: $out"
+grep -q "No source is running" <<<"$out" || fail "missing kmsg: no verdict: $out"
+
+# A spool that cannot be created (its parent is a file): an error, no run.
+touch "$tmp/not-a-dir"
+run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/not-a-dir/spool"
+[ "$rc" -ne 0 ] || fail "unusable spool: exit 0"
+grep -q "Failed to open the spool directory $tmp/not-a-dir/spool: Not a directory" <<<"$out" ||
+	fail "unusable spool: no clear error: $out"
+
+# The command line.
+run --help
+[ "$rc" -eq 0 ] || fail "--help: exit $rc"
+grep -q "sdei-nmid(8)" <<<"$out" || fail "--help does not name sdei-nmid(8)"
+run --version
+if [ "$rc" -ne 0 ] || ! grep -q "^sdei-nmid [0-9]" <<<"$out"; then
+	fail "--version: exit $rc: $out"
+fi
+run --no-such-option
+[ "$rc" -eq 2 ] || fail "bad option: exit $rc, expected 2"
+grep -q -- "--no-such-option" <<<"$out" || fail "bad option not named: $out"
+run --kmsg
+[ "$rc" -eq 2 ] || fail "missing argument: exit $rc, expected 2"
+run extra
+[ "$rc" -eq 2 ] || fail "extra argument: exit $rc, expected 2"
+
+[ "$failed" -eq 0 ] && echo "PASS: sdei-nmid"
+exit "$failed"

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Incidents (lib/incident.c): correlation of synthetic event sequences (rules I1-I5 of
+ * incident.h), and of the lab's real logs through the recognizer; the report each
+ * incident gives, serialized and parsed back.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "incident.h"
+#include "kmsg-events.h"
+#include "macro.h"
+#include "report.h"
+
+#define SEC 1000000ULL
+
+/* What a closed incident was, and its report parsed back. */
+struct closed {
+	uint64_t number;
+	enum sn_incident_kind kind;
+	struct sn_cpu_set cpus;
+	uint64_t detections, first_usec, last_usec, first_seq, last_seq;
+	size_t n_backtraces, n_lines, n_seqs;
+	uint64_t backtraces_extra, lines_dropped;
+	char detector[SN_REPORT_MAX_DETECTOR + 1];
+	struct sn_report *report;
+};
+
+struct collector {
+	size_t n;
+	struct closed c[64];
+	struct sn_host host;
+};
+
+static int collect(const struct sn_incident *inc, void *userdata)
+{
+	struct collector *col = userdata;
+	struct sn_report_time now = { .realtime_usec = 1800000000ULL * SEC,
+				      .monotonic_ns = inc->last_usec * 1000 };
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
+	_cleanup_(freep) char *json = NULL;
+	struct closed *c;
+	size_t len;
+
+	assert_true(col->n < ELEMENTSOF(col->c));
+	c = &col->c[col->n++];
+	*c = (struct closed){
+		.number = inc->number,
+		.kind = inc->kind,
+		.cpus = inc->cpus,
+		.detections = inc->detections,
+		.first_usec = inc->first_usec,
+		.last_usec = inc->last_usec,
+		.first_seq = inc->first_seq,
+		.last_seq = inc->last_seq,
+		.n_backtraces = inc->n_backtraces,
+		.n_lines = inc->n_lines,
+		.n_seqs = inc->n_seqs,
+		.backtraces_extra = inc->backtraces_extra,
+		.lines_dropped = inc->lines_dropped,
+	};
+	memcpy(c->detector, inc->detector, sizeof(c->detector));
+
+	assert_int_equal(sn_incident_to_report(inc, &col->host, &now, &r), 0);
+	assert_int_equal(sn_report_serialize(r, &json, &len), 0);
+	assert_int_equal(sn_report_parse(json, len, &c->report), 0);
+	return 0;
+}
+
+static void collector_done(struct collector *col)
+{
+	for (size_t i = 0; i < col->n; i++)
+		sn_report_free(col->c[i].report);
+	sn_host_done(&col->host);
+	*col = (struct collector){};
+}
+
+static struct sn_incidents *new_incidents(struct collector *col,
+					  const struct sn_incident_config *cfg)
+{
+	struct sn_incidents *s = NULL;
+
+	*col = (struct collector){};
+	assert_int_equal(sn_incidents_new(cfg, collect, col, &s), 0);
+	return s;
+}
+
+static void hard(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t cpu)
+{
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_HARD_LOCKUP,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	ev.hard_lockup.cpu = cpu;
+	ev.hard_lockup.detector_cpu = (cpu + 1) % 4;
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+static void soft(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t cpu)
+{
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_SOFT_LOCKUP,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	ev.soft_lockup.cpu = cpu;
+	ev.soft_lockup.seconds = 22;
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+static void hung(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t pid)
+{
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_HUNG_TASK,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	ev.hung_task.pid = pid;
+	ev.hung_task.seconds = 120;
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+static void backtrace(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t cpu,
+		      const char *frame)
+{
+	static struct sn_kmsg_backtrace bt;
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_BACKTRACE,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	bt = (struct sn_kmsg_backtrace){ .origin = SN_KMSG_BT_NMI,
+					 .cpu = cpu,
+					 .has_trace = true,
+					 .n_frames = 1,
+					 .n_records = 3 };
+	snprintf(bt.frames[0].text, sizeof(bt.frames[0].text), "%s", frame);
+	ev.backtrace = &bt;
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+static const struct sn_evidence *evidence_of(const struct sn_report *r, uint32_t cpu)
+{
+	for (size_t i = 0; i < r->n_evidence; i++)
+		if (r->evidence[i].cpu == cpu)
+			return &r->evidence[i];
+	return NULL;
+}
+
+static bool has_frame(const struct sn_evidence *e, const char *prefix)
+{
+	for (size_t i = 0; e && i < e->n_frames; i++)
+		if (strncmp(e->frames[i], prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+/* I1, I3, I4: repeats of one lockup and its backtrace make one incident. */
+static void test_fold(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	hard(s, 10, 5 * SEC, 2);
+	backtrace(s, 12, 5 * SEC + 1000, 2, "spin+0x8/0x24");
+	hard(s, 40, 8 * SEC + 600000, 2);
+	backtrace(s, 42, 8 * SEC + 601000, 2, "spin+0x8/0x24");
+	assert_int_equal(sn_incidents_open_count(s), 1);
+	assert_int_equal(sn_incidents_next_deadline(s), 8 * SEC + 601000 + 5 * SEC);
+
+	/* Not quiet yet. */
+	assert_int_equal(sn_incidents_tick(s, 13 * SEC), 0);
+	assert_int_equal(col.n, 0);
+	assert_int_equal(sn_incidents_tick(s, 14 * SEC), 0);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(sn_incidents_open_count(s), 0);
+	assert_int_equal(sn_incidents_next_deadline(s), 0);
+
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_string_equal(col.c[0].detector, "buddy");
+	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].detections, 2);
+	assert_int_equal(col.c[0].n_backtraces, 1);
+	assert_int_equal(col.c[0].backtraces_extra, 1);
+	assert_int_equal(col.c[0].first_seq, 10);
+	assert_int_equal(col.c[0].last_seq, 44);
+	assert_int_equal(col.c[0].n_seqs, 4);
+
+	assert_int_equal(col.c[0].report->folded_count, 1);
+	assert_int_equal(col.c[0].report->n_kmsg_seqs, 4);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
+	assert_int_equal(e->source, SN_STACK_KMSG);
+	assert_true(has_frame(e, "spin"));
+	assert_int_equal(col.c[0].report->first_seen.monotonic_ns, 5 * SEC * 1000);
+
+	collector_done(&col);
+}
+
+/* I1: other CPUs, another kind: separate incidents; CPUs without a stack. */
+static void test_separate(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	hard(s, 1, 1 * SEC, 2);
+	hard(s, 2, 1 * SEC + 10, 3);
+	soft(s, 3, 1 * SEC + 20, 2);
+	backtrace(s, 4, 1 * SEC + 30, 3, "loop+0x4/0x10");
+	assert_int_equal(sn_incidents_open_count(s), 3);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 3);
+
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].n_backtraces, 0);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
+	assert_string_equal(e->reason, SN_INCIDENT_NOT_REQUESTED_REASON);
+
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 3));
+	assert_int_equal(col.c[1].n_backtraces, 1);
+	assert_int_equal(evidence_of(col.c[1].report, 3)->delivery, SN_EVIDENCE_CAPTURED);
+
+	assert_int_equal(col.c[2].kind, SN_INCIDENT_SOFT_LOCKUP);
+	assert_string_equal(col.c[2].detector, "softlockup");
+	assert_int_equal(col.c[2].report->kind, SN_INCIDENT_SOFT_LOCKUP);
+	collector_done(&col);
+}
+
+/* I4: a repeat after the quiet period is a new incident; I2: the window caps one. */
+static void test_quiet_and_window(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	uint64_t seq = 0;
+
+	s = new_incidents(&col, NULL);
+	hard(s, ++seq, 1 * SEC, 1);
+	hard(s, ++seq, 7 * SEC, 1); /* 6 s of quiet: the first closed on the way */
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].detections, 1);
+
+	/* Every 3 s from 7 s on: joins until 37 s (30 s after its first), then anew. */
+	for (uint64_t t = 10; t <= 46; t += 3)
+		hard(s, ++seq, t * SEC, 1);
+	assert_int_equal(col.n, 2);
+	assert_int_equal(col.c[1].first_usec, 7 * SEC);
+	assert_int_equal(col.c[1].last_usec, 37 * SEC);
+	assert_int_equal(col.c[1].detections, 11);
+	assert_int_equal(col.c[1].report->folded_count, 10);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 3);
+	assert_int_equal(col.c[2].first_usec, 40 * SEC);
+	assert_int_equal(col.c[2].detections, 3);
+	collector_done(&col);
+}
+
+/* Hung tasks name no CPU: they fold with each other; orphaned backtraces are counted. */
+static void test_hung_and_orphans(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct collector col;
+
+	s = new_incidents(&col, NULL);
+	backtrace(s, 1, 1 * SEC, 0, "idle+0x0/0x4");
+	hung(s, 2, 2 * SEC, 100);
+	hung(s, 3, 2 * SEC + 5, 101);
+	backtrace(s, 4, 2 * SEC + 10, 0, "idle+0x0/0x4");
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HUNG_TASK);
+	assert_int_equal(col.c[0].detections, 2);
+	assert_true(sn_cpu_set_empty(&col.c[0].cpus));
+	assert_int_equal(col.c[0].report->n_evidence, 0);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.orphaned, 2);
+	assert_int_equal(st.opened, 1);
+	assert_int_equal(st.folded, 1);
+	assert_int_equal(st.closed, 1);
+	collector_done(&col);
+}
+
+/* I4: max_open evicts the oldest. */
+static void test_max_open(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_config cfg = { .max_open = 2 };
+	struct sn_incidents_stats st;
+	struct collector col;
+
+	s = new_incidents(&col, &cfg);
+	hard(s, 1, 1 * SEC, 0);
+	hard(s, 2, 1 * SEC, 1);
+	hard(s, 3, 1 * SEC, 2);
+	assert_int_equal(col.n, 1);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 0));
+	assert_int_equal(sn_incidents_open_count(s), 2);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.evicted, 1);
+	collector_done(&col);
+}
+
+/* I5: the excerpt is the incident's records, from a bounded ring. */
+static void test_excerpt(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_config cfg = { .log_max_lines = 8 };
+	struct collector col;
+
+	s = new_incidents(&col, &cfg);
+	for (uint64_t seq = 1; seq <= 20; seq++)
+		assert_int_equal(sn_incidents_add_line(s, seq, seq * 1000, "line"), 0);
+	/* The ring holds 13-20; the incident spans 11-14 (its block 12-14). */
+	hard(s, 11, 11000, 2);
+	backtrace(s, 12, 12000, 2, "spin+0x0/0x4");
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].n_lines, 2);
+	assert_int_equal(col.c[0].report->n_log_lines, 2);
+	assert_string_equal(col.c[0].report->log_lines[0], "[    0.013000] line");
+	collector_done(&col);
+}
+
+/* Lab logs, console lines -> recognizer -> incidents, as sdei-nmid does it. */
+static size_t feed_lab_log(struct sn_incidents *s, const char *name)
+{
+	_cleanup_(sn_kmsg_events_freep) struct sn_kmsg_events *e = NULL;
+	_cleanup_(freep) char *path = NULL, *line = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	static struct sn_kmsg_record rec;
+	bool in = false;
+	size_t cap = 0, n_lines = 0;
+	uint64_t seq = 0;
+	ssize_t n;
+
+	assert_int_equal(sn_kmsg_events_new(NULL, sn_incidents_on_kmsg_event, s, &e), 0);
+	assert_true(asprintf(&path, "%s/lab/%s", FIXTURES_DIR, name) > 0);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (!in) {
+			in = strcmp(line, "LAB: kmsg-begin\n") == 0;
+			continue;
+		}
+		if (strcmp(line, "LAB: kmsg-end\n") == 0)
+			break;
+		assert_int_equal(sn_kmsg_console_parse(line, (size_t)n, ++seq, &rec), 0);
+		assert_int_equal(
+			sn_incidents_add_line(s, rec.seq, rec.ts_usec, rec.message), 0);
+		assert_int_equal(sn_kmsg_events_feed(e, &rec), 0);
+		assert_int_equal(sn_incidents_tick(s, rec.ts_usec), 0);
+		n_lines++;
+	}
+	assert_true(n_lines > 0);
+	assert_int_equal(sn_kmsg_events_flush(e), 0);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	return n_lines;
+}
+
+/*
+ * hardlockup-patched.log: four detections of CPU 2 by CPU 1, 3.6 s apart, each with
+ * CPU 2's backtrace (SDEI NMI): one incident, three folded, CPU 2's stack from the
+ * first.
+ */
+static void test_lab_hardlockup_patched(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_evidence *e;
+	const struct sn_report *r;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_host_read(FIXTURES_DIR "/root", &col.host, NULL), 0);
+	feed_lab_log(s, "hardlockup-patched.log");
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_string_equal(col.c[0].detector, "buddy");
+	assert_int_equal(col.c[0].detections, 4);
+	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].first_usec, 5010516);
+	assert_int_equal(col.c[0].n_backtraces, 1);
+	assert_int_equal(col.c[0].backtraces_extra, 3);
+	assert_true(col.c[0].n_lines >= 4 * 20);
+	assert_int_equal(col.c[0].lines_dropped, 0);
+
+	r = col.c[0].report;
+	assert_int_equal(r->folded_count, 3);
+	assert_non_null(r->host.hostname);
+	assert_int_equal(r->n_evidence, 1);
+	e = evidence_of(r, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
+	assert_true(has_frame(e, "lkdtm_HARDLOCKUP"));
+	assert_string_equal(e->pc_sym, "lkdtm_HARDLOCKUP+0x8/0x24");
+	assert_string_equal(
+		r->log_lines[0],
+		"[    5.010516] watchdog: CPU1: Watchdog detected hard LOCKUP on "
+		"cpu 2");
+	collector_done(&col);
+}
+
+/*
+ * hardlockup-unpatched.log: the IPI never reaches CPU 2, so no backtrace of it comes:
+ * CPU 2's incident has it not-requested; CPU 1, wedged next, is an incident of its own.
+ */
+static void test_lab_hardlockup_unpatched(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	feed_lab_log(s, "hardlockup-unpatched.log");
+	assert_int_equal(col.n, 2);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].n_backtraces, 0);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 1));
+	assert_false(sn_cpu_set_test(&col.c[1].cpus, 2));
+	collector_done(&col);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_separate),
+		cmocka_unit_test(test_quiet_and_window),
+		cmocka_unit_test(test_hung_and_orphans),
+		cmocka_unit_test(test_max_open),
+		cmocka_unit_test(test_excerpt),
+		cmocka_unit_test(test_lab_hardlockup_patched),
+		cmocka_unit_test(test_lab_hardlockup_unpatched),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
