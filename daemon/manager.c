@@ -155,7 +155,7 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 		return log_error_errno(r, "Failed to set up incidents: %m");
 
 	if (cfg->spool_dir) {
-		r = sn_spool_open(cfg->spool_dir, NULL, &m->spool);
+		r = sn_spool_open(cfg->spool_dir, &cfg->spool_limits, &m->spool);
 		if (r < 0) {
 			if (!cfg->journal)
 				return log_error_errno(

@@ -25,8 +25,9 @@ struct manager_config {
 	bool from_start;       /* read what the kernel log holds, not only what comes */
 	bool exit_on_eof;      /* a file or pipe: flush and exit at its end */
 	const char *spool_dir; /* NULL: no spool */
-	const char *root;      /* where the host identity is read from */
-	bool journal;	       /* write reports to journald too */
+	struct sn_spool_limits spool_limits; /* zeros: no bounds */
+	const char *root;		     /* where the host identity is read from */
+	bool journal;			     /* write reports to journald too */
 };
 
 struct manager {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sdei-nmid: turns lockups and stalls into incident reports. main() reads like the
- * list it is: log setup, arguments, (configuration: none yet), prerequisites, the
- * manager, READY=1, the loop.
+ * list it is: log setup, arguments, the configuration files (the command line
+ * overrides them), prerequisites, the manager, READY=1, the loop.
  */
 
 #include <errno.h>
@@ -14,16 +14,19 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "config.h"
 #include "log.h"
 #include "manager.h"
 
-#define DEFAULT_SPOOL "/var/lib/sdei-nmi/spool"
+#define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
+#define DEFAULT_CONFIG "/etc/sdei-nmi/sdei-nmid.conf"
 
 static const char *arg_kmsg = NULL;
 static bool arg_from_start = false;
 static bool arg_exit_on_eof = false;
-static const char *arg_spool = DEFAULT_SPOOL;
-static const char *arg_root = "/";
+static const char *arg_spool = NULL; /* NULL: the files', else DEFAULT_SPOOL */
+static const char *arg_root = NULL;  /* NULL: the files', else "/" */
+static const char *arg_config = DEFAULT_CONFIG;
 static bool arg_journal = false;
 
 static void help(void)
@@ -39,9 +42,11 @@ static void help(void)
 	       "     --spool=DIR     Write reports to DIR (default: %s)\n"
 	       "     --root=DIR      Read the host's identity under DIR (default: /)\n"
 	       "     --journal       Write reports to the journal too\n"
+	       "     --config=PATH   Read the configuration from PATH and PATH.d/*.conf\n"
+	       "                     (default: %s)\n"
 	       "  -v --verbose       Log debug messages\n\n"
 	       "See the sdei-nmid(8) man page for details.\n",
-	       DEFAULT_SPOOL);
+	       DEFAULT_SPOOL, DEFAULT_CONFIG);
 }
 
 enum {
@@ -52,6 +57,7 @@ enum {
 	ARG_SPOOL,
 	ARG_ROOT,
 	ARG_JOURNAL,
+	ARG_CONFIG,
 };
 
 /* 1: go on; 0: done (help, version); -EINVAL: a usage error, already said. */
@@ -66,6 +72,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "spool", required_argument, NULL, ARG_SPOOL },
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "journal", no_argument, NULL, ARG_JOURNAL },
+		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -98,6 +105,9 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_JOURNAL:
 			arg_journal = true;
 			break;
+		case ARG_CONFIG:
+			arg_config = optarg;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -122,7 +132,8 @@ static int parse_argv(int argc, char *argv[])
 			  argv[optind]);
 		return -EINVAL;
 	}
-	if (!*arg_spool || !*arg_root || (arg_kmsg && !*arg_kmsg)) {
+	if ((arg_spool && !*arg_spool) || (arg_root && !*arg_root) ||
+	    (arg_kmsg && !*arg_kmsg) || !*arg_config) {
 		log_error("Empty path given; see --help.");
 		return -EINVAL;
 	}
@@ -131,7 +142,10 @@ static int parse_argv(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
+	/* Declared first, freed last: the manager points into it. */
+	_cleanup_(sn_config_done) struct sn_config files = {};
 	_cleanup_(manager_freep) struct manager *m = NULL;
+	_cleanup_(freep) char *error = NULL;
 	struct manager_config cfg;
 	int r;
 
@@ -141,14 +155,28 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? 2 : EXIT_SUCCESS;
 
-	/* No configuration file yet: the command line is all. */
+	/* The files, then the command line over them. */
+	r = sn_config_load(&files, arg_config, &error);
+	if (r < 0) {
+		if (error)
+			log_error("%s", error);
+		else
+			log_error_errno(r, "Failed to read the configuration %s: %m",
+					arg_config);
+		return 2;
+	}
 	cfg = (struct manager_config){
-		.kmsg_path = arg_kmsg,
-		.from_start = arg_from_start,
+		.kmsg_path = arg_kmsg ?: files.kmsg_path,
+		.from_start = arg_from_start || files.from_start,
 		.exit_on_eof = arg_exit_on_eof,
-		.spool_dir = arg_spool,
-		.root = arg_root,
-		.journal = arg_journal,
+		.spool_dir = arg_spool		     ?:
+				     files.spool_dir ?:
+						       DEFAULT_SPOOL,
+		.spool_limits = files.spool_limits,
+		.root = arg_root	   ?:
+				files.root ?:
+					     "/",
+		.journal = arg_journal || files.journal,
 	};
 
 	r = manager_new(&cfg, &m);

@@ -98,6 +98,25 @@ run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/not-a
 grep -q "Failed to open the spool directory $tmp/not-a-dir/spool: Not a directory" <<<"$out" ||
 	fail "unusable spool: no clear error: $out"
 
+# The configuration: the spool from a drop-in over the main file; the command line
+# over both.
+mkdir -p "$tmp/conf.d"
+printf '[spool]\ndirectory=%s\n' "$tmp/spool-main" >"$tmp/conf"
+printf '[spool]\ndirectory=%s\n[kmsg]\nfrom_start=yes\n' "$tmp/spool-conf" >"$tmp/conf.d/10-spool.conf"
+run --config "$tmp/conf" --kmsg "$tmp/hardlockup.kmsg" --exit-on-eof --root "$fixtures/root"
+[ "$rc" -eq 0 ] || fail "config: exit $rc: $out"
+check_spool config "$tmp/spool-conf"
+[ ! -e "$tmp/spool-main" ] || fail "config: the drop-in did not override the main file"
+
+# A bad configuration: exit 2, the file and line named.
+printf '[spool]\nmax_reports=10\n\n# the next one is wrong\n\n\nfoo=1\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
+	--spool "$tmp/spool-bad"
+[ "$rc" -eq 2 ] || fail "bad config: exit $rc, expected 2: $out"
+grep -qF "$tmp/bad.conf:7: unknown key 'foo' in [spool]" <<<"$out" ||
+	fail "bad config: no line-numbered message: $out"
+[ ! -e "$tmp/spool-bad" ] || fail "bad config: the daemon ran anyway"
+
 # The command line.
 run --help
 [ "$rc" -eq 0 ] || fail "--help: exit $rc"

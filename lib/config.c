@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "macro.h"
+
+struct parse_state {
+	struct sn_config *config;
+	const char *path;
+	FILE *file;
+	unsigned line;	     /* of the line inih last read */
+	unsigned error_line; /* 0: none yet */
+	char *error;	     /* the first error, without "FILE:LINE: " */
+};
+
+void sn_config_done(struct sn_config *c)
+{
+	free(c->kmsg_path);
+	free(c->spool_dir);
+	free(c->root);
+	c->kmsg_path = c->spool_dir = c->root = NULL;
+}
+
+/*
+ * inih's reader: fgets() that counts lines, so that the handler knows where it is. A
+ * line longer than inih's buffer is an error: it would come in pieces.
+ */
+static void fail(struct parse_state *s, const char *fmt, ...) _printf_(2, 3);
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *s = stream;
+	char *p = fgets(str, num, s->file);
+	size_t n;
+
+	if (!p)
+		return NULL;
+	s->line++;
+	n = strlen(p);
+	if (n + 1 == (size_t)num && p[n - 1] != '\n' && !feof(s->file)) {
+		fail(s, "line longer than %d characters", num - 2);
+		return NULL;
+	}
+	return p;
+}
+
+static void fail(struct parse_state *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->error_line)
+		return; /* the first one is what is reported */
+	va_start(ap, fmt);
+	if (vasprintf(&s->error, fmt, ap) < 0)
+		s->error = NULL;
+	va_end(ap);
+	s->error_line = s->line;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Decimal digits only; -ERANGE above max. */
+static int parse_u64(const char *v, uint64_t max, uint64_t *ret)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || n > max)
+		return -ERANGE;
+	*ret = n;
+	return 0;
+}
+
+static int set_string(struct parse_state *s, char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy) {
+		fail(s, "out of memory");
+		return 0;
+	}
+	free(*field);
+	*field = copy;
+	return 1;
+}
+
+/* inih's handler: 1 to go on, 0 for an error (already recorded). */
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *s = user;
+	struct sn_config *c = s->config;
+	bool *b = NULL;
+	uint64_t n, max = 0;
+	int r;
+
+	if (!*section) {
+		fail(s, "key '%s' outside a section", key);
+		return 0;
+	}
+
+	if (strcmp(section, "kmsg") == 0) {
+		if (strcmp(key, "path") == 0)
+			goto string;
+		if (strcmp(key, "from_start") == 0)
+			b = &c->from_start;
+	} else if (strcmp(section, "spool") == 0) {
+		if (strcmp(key, "directory") == 0)
+			goto string;
+		if (strcmp(key, "max_reports") == 0)
+			max = SN_CONFIG_MAX_REPORTS;
+		else if (strcmp(key, "max_bytes") == 0)
+			max = SN_CONFIG_MAX_BYTES;
+	} else if (strcmp(section, "journal") == 0) {
+		if (strcmp(key, "enabled") == 0)
+			b = &c->journal;
+	} else if (strcmp(section, "host") == 0) {
+		if (strcmp(key, "root") == 0)
+			goto string;
+	} else {
+		fail(s, "unknown section [%s]", section);
+		return 0;
+	}
+
+	if (b) {
+		if (parse_bool(value, b) < 0) {
+			fail(s, "bad value '%s' for %s in [%s]: not a boolean", value,
+			     key, section);
+			return 0;
+		}
+		return 1;
+	}
+	if (max) {
+		r = parse_u64(value, max, &n);
+		if (r == -ERANGE) {
+			fail(s, "value '%s' for %s in [%s] out of range (0-%llu)", value,
+			     key, section, (unsigned long long)max);
+			return 0;
+		}
+		if (r < 0) {
+			fail(s, "bad value '%s' for %s in [%s]: not a number", value, key,
+			     section);
+			return 0;
+		}
+		if (strcmp(key, "max_reports") == 0)
+			c->spool_limits.max_count = n;
+		else
+			c->spool_limits.max_bytes = n;
+		return 1;
+	}
+	fail(s, "unknown key '%s' in [%s]", key, section);
+	return 0;
+
+string:
+	if (!*value) {
+		fail(s, "empty value for %s in [%s]", key, section);
+		return 0;
+	}
+	if (strcmp(key, "path") == 0)
+		return set_string(s, &c->kmsg_path, value);
+	if (strcmp(key, "directory") == 0)
+		return set_string(s, &c->spool_dir, value);
+	return set_string(s, &c->root, value);
+}
+
+int sn_config_parse_file(struct sn_config *c, const char *path, char **ret_error)
+{
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_(freep) char *error = NULL;
+	struct parse_state s = { .config = c, .path = path };
+	int r;
+
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		if (r != -ENOENT && asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
+	s.file = f;
+
+	r = ini_parse_stream(reader, &s, handler, &s);
+	error = s.error;
+	if (r < 0) /* only with INI_USE_STACK=0: out of memory */
+		return -ENOMEM;
+	if (r == 0 && !s.error_line)
+		return 0;
+	if (s.error_line && (r == 0 || s.error_line <= (unsigned)r))
+		r = asprintf(ret_error, "%s:%u: %s", path, s.error_line,
+			     error ?: "out of memory");
+	else /* inih's own error (no '=', no ']'), before any of ours */
+		r = asprintf(ret_error, "%s:%d: syntax error", path, r);
+	return r < 0 ? -ENOMEM : -EINVAL;
+}
+
+static int compare(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_conf(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+static void free_namelist(struct dirent **list, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+int sn_config_load(struct sn_config *c, const char *path, char **ret_error)
+{
+	_cleanup_(freep) char *dir = NULL;
+	struct dirent **list = NULL;
+	int n, r;
+
+	r = sn_config_parse_file(c, path, ret_error);
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	if (asprintf(&dir, "%s.d", path) < 0) {
+		dir = NULL;
+		return -ENOMEM;
+	}
+	n = scandir(dir, &list, is_conf, compare);
+	if (n < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			return 0;
+		if (asprintf(ret_error, "%s: %s", dir, strerror(-r)) < 0)
+			return -ENOMEM;
+		return r;
+	}
+
+	r = 0;
+	for (int i = 0; i < n && r >= 0; i++) {
+		_cleanup_(freep) char *p = NULL;
+		struct stat st;
+
+		if (asprintf(&p, "%s/%s", dir, list[i]->d_name) < 0) {
+			p = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		/* Directories and the like named *.conf are not drop-ins. */
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		r = sn_config_parse_file(c, p, ret_error);
+		if (r == -ENOENT) /* removed since scandir() */
+			r = 0;
+	}
+	free_namelist(list, n);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The daemon's configuration files (lib/config.c): a valid file, drop-ins applied in
+ * lexical order after the main file, each kind of error with its file and line, and a
+ * missing file. Fixtures are written to a temporary directory.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char tmpdir[] = "/tmp/test-config-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static const char *path_of(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return path;
+}
+
+static void test_valid(void **state)
+{
+	struct sn_config c = {};
+	char *error = NULL;
+
+	write_file("valid.conf", "# a comment\n"
+				 "; another\n"
+				 "[kmsg]\n"
+				 "path = /tmp/kmsg\n"
+				 "from_start = yes\n"
+				 "\n"
+				 "[spool]\n"
+				 "directory=/var/spool/x\n"
+				 "max_reports=100\n"
+				 "max_bytes=1048576\n"
+				 "[journal]\n"
+				 "enabled=true\n"
+				 "[host]\n"
+				 "root=/srv/root\n");
+	assert_int_equal(sn_config_load(&c, path_of("valid.conf"), &error), 0);
+	assert_null(error);
+	assert_string_equal(c.kmsg_path, "/tmp/kmsg");
+	assert_true(c.from_start);
+	assert_string_equal(c.spool_dir, "/var/spool/x");
+	assert_int_equal(c.spool_limits.max_count, 100);
+	assert_int_equal(c.spool_limits.max_bytes, 1048576);
+	assert_true(c.journal);
+	assert_string_equal(c.root, "/srv/root");
+	sn_config_done(&c);
+}
+
+static void test_dropins(void **state)
+{
+	struct sn_config c = { .journal = true };
+	char *error = NULL;
+	char dir[256];
+
+	write_file("main.conf",
+		   "[spool]\nmax_reports=10\nmax_bytes=20\n[kmsg]\npath=/a\n");
+	snprintf(dir, sizeof(dir), "%s/main.conf.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	/* Lexical order: 10-a before 20-b before 9-c; only *.conf. */
+	write_file("main.conf.d/20-b.conf", "[spool]\nmax_reports=2\n[kmsg]\npath=/b\n");
+	write_file("main.conf.d/10-a.conf", "[spool]\nmax_reports=1\nmax_bytes=30\n");
+	write_file("main.conf.d/9-c.conf", "[kmsg]\npath=/c\n[journal]\nenabled=off\n");
+	write_file("main.conf.d/99-ignored.conf.bak", "[nonsense]\n");
+	snprintf(dir, sizeof(dir), "%s/main.conf.d/50-dir.conf", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+
+	assert_int_equal(sn_config_load(&c, path_of("main.conf"), &error), 0);
+	assert_null(error);
+	assert_int_equal(c.spool_limits.max_count, 2);
+	assert_int_equal(c.spool_limits.max_bytes, 30);
+	assert_string_equal(c.kmsg_path, "/c");
+	assert_false(c.journal);
+	assert_null(c.spool_dir);
+	sn_config_done(&c);
+}
+
+static void test_missing(void **state)
+{
+	struct sn_config c = { .from_start = true };
+	char *error = NULL;
+	char dir[256];
+
+	/* Nothing at all: the defaults stay. */
+	assert_int_equal(sn_config_load(&c, path_of("none.conf"), &error), 0);
+	assert_null(error);
+	assert_true(c.from_start);
+	assert_null(c.kmsg_path);
+	assert_int_equal(sn_config_parse_file(&c, path_of("none.conf"), &error), -ENOENT);
+	assert_null(error);
+
+	/* No main file, but drop-ins: they apply. */
+	snprintf(dir, sizeof(dir), "%s/only-dropins.conf.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file("only-dropins.conf.d/a.conf", "[host]\nroot=/r\n");
+	assert_int_equal(sn_config_load(&c, path_of("only-dropins.conf"), &error), 0);
+	assert_string_equal(c.root, "/r");
+	sn_config_done(&c);
+}
+
+/* Each bad file: its text and the exact message expected after "DIR/". */
+static void check_error(const char *name, const char *text, const char *expected)
+{
+	struct sn_config c = {};
+	char *error = NULL;
+	char want[512];
+
+	write_file(name, text);
+	assert_int_equal(sn_config_load(&c, path_of(name), &error), -EINVAL);
+	assert_non_null(error);
+	snprintf(want, sizeof(want), "%s/%s", tmpdir, expected);
+	assert_string_equal(error, want);
+	free(error);
+	sn_config_done(&c);
+}
+
+static void test_errors(void **state)
+{
+	check_error("key.conf", "[spool]\n\n# x\nmax_reports=1\n\n\nfoo=1\n",
+		    "key.conf:7: unknown key 'foo' in [spool]");
+	check_error("section.conf", "[kmsg]\npath=/x\n[netlink]\nfoo=1\n",
+		    "section.conf:4: unknown section [netlink]");
+	check_error("nosection.conf", "\npath=/x\n",
+		    "nosection.conf:2: key 'path' outside a section");
+	check_error(
+		"bool.conf", "[journal]\nenabled=maybe\n",
+		"bool.conf:2: bad value 'maybe' for enabled in [journal]: not a boolean");
+	check_error(
+		"number.conf", "[spool]\nmax_bytes=12k\n",
+		"number.conf:2: bad value '12k' for max_bytes in [spool]: not a number");
+	check_error(
+		"negative.conf", "[spool]\nmax_reports=-1\n",
+		"negative.conf:2: bad value '-1' for max_reports in [spool]: not a number");
+	check_error(
+		"range.conf", "[spool]\nmax_reports=1000001\n",
+		"range.conf:2: value '1000001' for max_reports in [spool] out of range "
+		"(0-1000000)");
+	check_error(
+		"overflow.conf", "[spool]\n\nmax_bytes=99999999999999999999999\n",
+		"overflow.conf:3: value '99999999999999999999999' for max_bytes in [spool] "
+		"out of range (0-1099511627776)");
+	check_error("empty.conf", "[kmsg]\nfrom_start=no\npath=\n",
+		    "empty.conf:3: empty value for path in [kmsg]");
+	check_error("syntax.conf", "[kmsg]\nfrom_start\n", "syntax.conf:2: syntax error");
+	check_error("bracket.conf", "[kmsg\n", "bracket.conf:1: syntax error");
+	/* The first error is the one reported. */
+	check_error("first.conf", "[kmsg]\nnope\n[x]\n", "first.conf:2: syntax error");
+	check_error("first2.conf", "[x]\nfoo=1\n[kmsg]\nnope\n",
+		    "first2.conf:2: unknown section [x]");
+}
+
+static void test_long_line(void **state)
+{
+	char text[400];
+
+	snprintf(text, sizeof(text), "[kmsg]\npath=/%0300d\n", 0);
+	check_error("long.conf", text, "long.conf:2: line longer than 198 characters");
+}
+
+static void test_dropin_error(void **state)
+{
+	struct sn_config c = {};
+	char *error = NULL;
+	char dir[256], want[512];
+
+	write_file("bad-dropin.conf", "[kmsg]\npath=/a\n");
+	snprintf(dir, sizeof(dir), "%s/bad-dropin.conf.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file("bad-dropin.conf.d/1.conf", "[kmsg]\npath=/b\n");
+	write_file("bad-dropin.conf.d/2.conf", "[kmsg]\n\nfrom_start=2\n");
+	assert_int_equal(sn_config_load(&c, path_of("bad-dropin.conf"), &error), -EINVAL);
+	snprintf(
+		want, sizeof(want),
+		"%s/bad-dropin.conf.d/2.conf:3: bad value '2' for from_start in [kmsg]: not "
+		"a boolean",
+		tmpdir);
+	assert_string_equal(error, want);
+	free(error);
+	sn_config_done(&c);
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),	  cmocka_unit_test(test_dropins),
+		cmocka_unit_test(test_missing),	  cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_line), cmocka_unit_test(test_dropin_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
