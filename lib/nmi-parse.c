@@ -18,6 +18,7 @@
 #include <netlink/attr.h>
 
 #include "nmi-parse.h"
+#include "util.h"
 
 enum attr_kind {
 	ATTR_IGNORE = 0,
@@ -180,9 +181,7 @@ static void entry_done(struct sn_entry *e)
 	free(e->comm);
 	free(e->pc_sym);
 	free(e->lr_sym);
-	for (size_t i = 0; i < e->n_frames; i++)
-		free(e->frames[i]);
-	free(e->frames);
+	sn_strv_free(e->frames, e->n_frames);
 }
 
 struct sn_status *sn_status_free(struct sn_status *s)

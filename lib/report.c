@@ -486,9 +486,7 @@ static void evidence_done(struct sn_evidence *e)
 	free(e->comm);
 	free(e->pc_sym);
 	free(e->lr_sym);
-	for (size_t i = 0; i < e->n_frames; i++)
-		free(e->frames[i]);
-	free(e->frames);
+	sn_strv_free(e->frames, e->n_frames);
 	*e = (struct sn_evidence){};
 }
 

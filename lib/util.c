@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,6 +31,15 @@ int sn_format_utc(uint64_t usec, bool compact, char buf[static 28])
 		return -ERANGE;
 	memcpy(buf, tmp, (size_t)n + 1);
 	return 0;
+}
+
+void sn_strv_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 int sn_json_add_hex(cJSON *o, const char *key, uint64_t v)

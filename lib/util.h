@@ -27,6 +27,9 @@ static inline int sn_hex_value(char c)
 	return -1;
 }
 
+/* Frees n strings and the array that holds them; NULL is fine. */
+void sn_strv_free(char **v, size_t n);
+
 /*
  * usec since the epoch as UTC, "2026-11-02T10:04:05.123456Z" (27 characters) or, with
  * compact, "20261102T100405.123456Z" (23), for file names. -ERANGE past year 9999.
