@@ -88,6 +88,8 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 					m->cfg.spool_dir);
 		else {
 			sinks++;
+			m->counters.reports_spooled++;
+			m->counters.reports_evicted += evicted;
 			if (evicted)
 				log_notice("Spool %s full: evicted %u older reports.",
 					   m->cfg.spool_dir, evicted);
@@ -101,10 +103,15 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 		else
 			sinks++;
 	}
-	if (sinks == 0 || sinks < (unsigned)!!m->spool + (unsigned)m->cfg.journal)
+	if (sinks == 0 || sinks < (unsigned)!!m->spool + (unsigned)m->cfg.journal) {
 		m->report_failures++;
-	if (sinks > 0)
+		m->counters.reports_failed++;
+	}
+	if (sinks > 0) {
 		m->reports++;
+		if (r->kind < _SN_INCIDENT_KIND_MAX)
+			m->counters.incidents[r->kind]++;
+	}
 	log_info("Incident %" PRIu64 ": %s, %" PRIu64
 		 " detections, report %s (%u sinks).",
 		 inc->number, sn_incident_kind_to_string(inc->kind), inc->detections,
@@ -191,20 +198,56 @@ struct manager *manager_free(struct manager *m)
 	return NULL;
 }
 
+static const char *const source_names[_MANAGER_SOURCE_MAX] = {
+	[MANAGER_SOURCE_KMSG] = "kmsg",
+	[MANAGER_SOURCE_NETLINK] = "netlink",
+	[MANAGER_SOURCE_BPF] = "bpf",
+};
+
+const char *manager_source_to_string(enum manager_source_id id)
+{
+	return id < _MANAGER_SOURCE_MAX ? source_names[id] : NULL;
+}
+
+void manager_source_set(struct manager *m, enum manager_source_id id, int error,
+			const char *reason)
+{
+	struct manager_source_state *st = &m->sources[id];
+
+	if (!reason) {
+		if (!st->up)
+			m->n_sources++;
+		st->up = true;
+		st->reason[0] = '\0';
+		return;
+	}
+	if (st->up)
+		m->n_sources--;
+	st->up = false;
+	if (error < 0)
+		snprintf(st->reason, sizeof(st->reason), "%s: %s", reason,
+			 strerror(-error));
+	else
+		snprintf(st->reason, sizeof(st->reason), "%s", reason);
+	log_info("Source %s not running: %s.", source_names[id], st->reason);
+}
+
 int manager_start(struct manager *m)
 {
 	const char *path = m->cfg.kmsg_path ? m->cfg.kmsg_path : "/dev/kmsg";
+	char why[128];
 	int r;
 
 	r = kmsg_source_new(m, path, m->cfg.from_start, m->cfg.exit_on_eof, &m->kmsg);
-	if (r < 0)
-		log_warning_errno(r, "Source kmsg (%s) not running: %m", path);
-	else {
-		m->n_sources++;
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot read %s", path);
+		manager_source_set(m, MANAGER_SOURCE_KMSG, r, why);
+	} else {
+		manager_source_set(m, MANAGER_SOURCE_KMSG, 0, NULL);
 		log_info("Source %s running.", kmsg_source_describe(m->kmsg));
 	}
-	log_info("Source netlink not running: not implemented yet.");
-	log_info("Source bpf not running: not implemented yet.");
+	manager_source_set(m, MANAGER_SOURCE_NETLINK, 0, "not implemented yet");
+	manager_source_set(m, MANAGER_SOURCE_BPF, 0, "not implemented yet");
 
 	if (m->n_sources == 0)
 		return log_error_errno(-ENODEV,

@@ -20,6 +20,37 @@
 
 struct kmsg_source;
 
+/*
+ * The sources, each optional: a source that does not run says why (manager_start()
+ * logs it, the STATUS line and the metrics show it).
+ */
+enum manager_source_id {
+	MANAGER_SOURCE_KMSG,
+	MANAGER_SOURCE_NETLINK,
+	MANAGER_SOURCE_BPF,
+	_MANAGER_SOURCE_MAX,
+};
+
+struct manager_source_state {
+	bool up;
+	char reason[160]; /* why it does not run; "" while it runs */
+};
+
+/*
+ * What the daemon counts since it started: the metrics sink exports these, every part
+ * of the daemon adds to them here and nowhere else.
+ */
+struct manager_counters {
+	uint64_t incidents[_SN_INCIDENT_KIND_MAX]; /* reported, by kind */
+	uint64_t backtraces_requested;		   /* through the netlink family */
+	uint64_t backtraces_captured;
+	uint64_t backtraces_timed_out;
+	uint64_t reports_spooled; /* accepted by the spool */
+	uint64_t reports_evicted; /* evicted from the spool, oldest first */
+	uint64_t reports_shipped; /* delivered to a remote sink (OTLP) */
+	uint64_t reports_failed;  /* not written to some sink */
+};
+
 struct manager_config {
 	const char *kmsg_path; /* NULL: /dev/kmsg */
 	bool from_start;       /* read what the kernel log holds, not only what comes */
@@ -40,7 +71,9 @@ struct manager {
 	struct sn_spool *spool;
 
 	struct kmsg_source *kmsg;
+	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
 	unsigned n_sources; /* running */
+	struct manager_counters counters;
 	bool live_clock; /* the kernel log is this boot's: its clock is CLOCK_MONOTONIC */
 
 	uint64_t reports;	  /* written to at least one sink */
@@ -66,3 +99,7 @@ int manager_tick(struct manager *m, uint64_t now_usec);
 /* Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE). */
 void manager_exit(struct manager *m, int status);
 void manager_update_status(struct manager *m);
+const char *manager_source_to_string(enum manager_source_id id);
+/* Records that a source runs (reason NULL) or why it does not, and logs it. */
+void manager_source_set(struct manager *m, enum manager_source_id id, int error,
+			const char *reason);

@@ -89,6 +89,7 @@ enum sn_incident_kind {
 	SN_INCIDENT_RCU_STALL,
 	SN_INCIDENT_HUNG_TASK,
 	SN_INCIDENT_OTHER,
+	_SN_INCIDENT_KIND_MAX,
 };
 
 /*

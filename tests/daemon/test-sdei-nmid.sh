@@ -87,7 +87,7 @@ check_spool pipe "$tmp/spool-pipe"
 # A kernel log that is not there: no source runs.
 run --kmsg "$tmp/missing.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-missing"
 [ "$rc" -eq 1 ] || fail "missing kmsg: exit $rc, expected 1: $out"
-grep -q "Source kmsg ($tmp/missing.kmsg) not running: No such file or directory" <<<"$out" ||
+grep -q "Source kmsg not running: cannot read $tmp/missing.kmsg: No such file or directory" <<<"$out" ||
 	fail "missing kmsg: no reason given: $out"
 grep -q "No source is running" <<<"$out" || fail "missing kmsg: no verdict: $out"
 
