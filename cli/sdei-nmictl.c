@@ -24,8 +24,11 @@
 #include "macro.h"
 #include "nmi-client.h"
 #include "nmi-format.h"
+#include "report-format.h"
+#include "spool.h"
 
-#define PROGRAM "sdei-nmictl"
+#define PROGRAM	      "sdei-nmictl"
+#define DEFAULT_SPOOL "/var/lib/sdei-nmi/spool"
 
 #ifndef SDEI_NMI_VERSION
 #define SDEI_NMI_VERSION "unknown"
@@ -42,6 +45,7 @@ enum {
 	OPT_ALL = 1 << 2,
 	OPT_TIMEOUT = 1 << 3,
 	OPT_RECORD = 1 << 4,
+	OPT_SPOOL = 1 << 5,
 };
 
 static unsigned arg_given; /* OPT_* seen on the command line */
@@ -52,6 +56,7 @@ static size_t arg_n_cpus;
 static uint32_t arg_timeout_ms;	    /* 0: the kernel's default */
 static const char *arg_record_path; /* --record */
 static FILE *arg_record;	    /* open while a verb runs */
+static const char *arg_spool = DEFAULT_SPOOL;
 
 static void arg_free(void)
 {
@@ -90,6 +95,8 @@ static int help(void)
 	       "  backtrace           Backtrace chosen CPUs (needs CAP_NET_ADMIN)\n"
 	       "  monitor             Print the kernel's own backtraces as they happen\n"
 	       "                      (needs CAP_NET_ADMIN)\n"
+	       "  reports [list]      List sdei-nmid's incident reports in the spool\n"
+	       "  reports show ID     Show one report (ID or a unique prefix of it)\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help           Show this help\n"
@@ -101,6 +108,7 @@ static int help(void)
 	       "  -t --timeout=MS     Wait at most MS (1-10000) for the CPUs [500]\n"
 	       "     --record=FILE    Append the kernel's netlink messages to FILE,\n"
 	       "                      as hex (status, backtrace, monitor)\n"
+	       "     --spool=DIR      Read reports from DIR [" DEFAULT_SPOOL "]\n"
 	       "\n"
 	       "Exit status: 0 on success, 1 when some CPU was not captured,\n"
 	       "2 on error.\n"
@@ -131,6 +139,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_VERSION = 0x100,
 		ARG_CPUS,
 		ARG_RECORD,
+		ARG_SPOOL,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -141,6 +150,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "all", no_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "record", required_argument, NULL, ARG_RECORD },
+		{ "spool", required_argument, NULL, ARG_SPOOL },
 		{}
 	};
 	int c, r;
@@ -185,6 +195,12 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_RECORD:
 			arg_record_path = optarg;
 			arg_given |= OPT_RECORD;
+			break;
+		case ARG_SPOOL:
+			if (!*optarg)
+				return log_error("--spool needs a directory");
+			arg_spool = optarg;
+			arg_given |= OPT_SPOOL;
 			break;
 		case '?':
 			return -EINVAL;
@@ -478,18 +494,198 @@ static int verb_monitor(int argc, char *argv[], int *ret_exit)
 	return record_close(c);
 }
 
+/* The spool, for reading; what is wrong with it said in one line. */
+static int spool_open(struct sn_spool **ret)
+{
+	int r = sn_spool_open_existing(arg_spool, ret);
+
+	if (r == -ENOENT)
+		return log_error_errno(r,
+				       "no spool at %s (sdei-nmid has not written a "
+				       "report there yet, or see --spool)",
+				       arg_spool);
+	if (r == -EACCES || r == -EPERM)
+		return log_error_errno(r, "cannot read the spool %s: %m (run as root)",
+				       arg_spool);
+	if (r < 0)
+		return log_error_errno(r, "cannot open the spool %s: %m", arg_spool);
+	return 0;
+}
+
+/* A spooled report, parsed; the error said, with the file's name. */
+static int report_load(struct sn_spool *sp, const struct sn_spool_entry *e, bool quiet,
+		       struct sn_report **ret, char **ret_json)
+{
+	_cleanup_(freep) char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = sn_spool_read(sp, e->id, &buf, &len);
+	if (r < 0)
+		return quiet ? r :
+			       log_error_errno(r, "cannot read %s/%s: %m", arg_spool,
+					       e->name);
+	r = sn_report_parse(buf, len, ret);
+	if (r < 0)
+		return quiet ? r :
+			       log_error_errno(r, "%s/%s is not a valid report: %m",
+					       arg_spool, e->name);
+	if (ret_json)
+		*ret_json = TAKE_PTR(buf);
+	return 0;
+}
+
+static int reports_list(struct sn_spool *sp, int *ret_exit)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
+	unsigned unreadable = 0;
+	size_t n;
+	int r;
+
+	r = sn_spool_list(sp, &e, &n);
+	if (r < 0)
+		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
+	if (arg_json) {
+		arr = cJSON_CreateArray();
+		if (!arr)
+			return log_error_errno(ENOMEM, "out of memory");
+	} else if (n > 0 && sn_report_format_list_header(stdout) < 0)
+		return log_error_errno(EIO, "cannot write the output: %m");
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(sn_report_freep) struct sn_report *rep = NULL;
+		cJSON *o = NULL;
+
+		/* One bad file does not hide the others: said, counted, skipped. */
+		if (report_load(sp, &e[i], false, &rep, NULL) < 0) {
+			unreadable++;
+			continue;
+		}
+		if (!arg_json) {
+			if (sn_report_format_list_line(stdout, rep) < 0)
+				return log_error_errno(EIO,
+						       "cannot write the output: %m");
+			continue;
+		}
+		r = sn_report_summary_to_json(rep, &o);
+		if (r < 0 || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			return log_error_errno(ENOMEM, "out of memory");
+		}
+	}
+	if (arg_json)
+		r = print_json(arr, true);
+	else if (n == 0)
+		r = printf("No reports in %s.\n", arg_spool) < 0 ? -EIO : 0;
+	else
+		r = printf("\n%zu reports in %s.\n", n - unreadable, arg_spool) < 0 ?
+			    -EIO :
+			    0;
+	if (r < 0)
+		return log_error_errno(r, "cannot write the output: %m");
+	if (unreadable)
+		*ret_exit = EXIT_INCOMPLETE;
+	return 0;
+}
+
+/* The entry whose id is prefix or begins with it; ambiguous prefixes are errors. */
+static int reports_find(struct sn_spool *sp, const char *prefix,
+			struct sn_spool_entry *ret)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	size_t n, len = strlen(prefix), found = SIZE_MAX, matches = 0;
+	int r;
+
+	if (len == 0 || len > SN_REPORT_ID_LEN ||
+	    strspn(prefix, "0123456789abcdef-") != len)
+		return log_error("invalid report id '%s' (an id as 'reports' lists "
+				 "it, or a prefix of one)",
+				 prefix);
+	r = sn_spool_list(sp, &e, &n);
+	if (r < 0)
+		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(e[i].id, prefix, len) == 0) {
+			matches++;
+			found = i;
+			if (e[i].id[len] == '\0') {
+				matches = 1;
+				break;
+			}
+		}
+	if (matches == 0)
+		return log_error_errno(ENOENT, "no report %s in %s", prefix, arg_spool);
+	if (matches > 1)
+		return log_error_errno(ENOTUNIQ,
+				       "%zu reports in %s begin with %s; give more of "
+				       "the id",
+				       matches, arg_spool, prefix);
+	*ret = e[found];
+	return 0;
+}
+
+static int reports_show(struct sn_spool *sp, const char *id)
+{
+	_cleanup_(sn_report_freep) struct sn_report *rep = NULL;
+	_cleanup_(freep) char *json = NULL;
+	struct sn_spool_entry e;
+	int r;
+
+	r = reports_find(sp, id, &e);
+	if (r < 0)
+		return r;
+	r = report_load(sp, &e, false, &rep, &json);
+	if (r < 0)
+		return r;
+	/* --json: the document as sdei-nmid wrote it (and the schema describes it). */
+	if (arg_json)
+		r = fputs(json, stdout) < 0 || putchar('\n') == EOF ? -EIO : 0;
+	else
+		r = sn_report_format(stdout, rep);
+	if (r < 0)
+		return log_error_errno(r, "cannot write the output: %m");
+	return 0;
+}
+
+static int verb_reports(int argc, char *argv[], int *ret_exit)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *sp = NULL;
+	const char *sub = argc > 1 ? argv[1] : "list";
+	int r;
+
+	if (strcmp(sub, "list") == 0) {
+		if (argc > 2)
+			return log_error("reports list takes no arguments, got '%s'",
+					 argv[2]);
+	} else if (strcmp(sub, "show") == 0) {
+		if (argc != 3)
+			return log_error("reports show takes one report id");
+	} else
+		return log_error("unknown reports command '%s' (list, show ID)", sub);
+
+	r = spool_open(&sp);
+	if (r < 0)
+		return r;
+	if (strcmp(sub, "list") == 0)
+		return reports_list(sp, ret_exit);
+	return reports_show(sp, argv[2]);
+}
+
 struct verb {
 	const char *name;
 	unsigned options; /* OPT_* the verb takes */
+	int max_args;	  /* after the verb's name */
 	int (*run)(int argc, char *argv[], int *ret_exit);
 };
 
-/* kdump and reports come with their issues. */
+/* kdump comes with its issue. */
 static const struct verb verbs[] = {
-	{ "status", OPT_JSON | OPT_RECORD, verb_status },
-	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT | OPT_RECORD,
+	{ "status", OPT_JSON | OPT_RECORD, 0, verb_status },
+	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT | OPT_RECORD, 0,
 	  verb_backtrace },
-	{ "monitor", OPT_JSON | OPT_RECORD, verb_monitor },
+	{ "monitor", OPT_JSON | OPT_RECORD, 0, verb_monitor },
+	{ "reports", OPT_JSON | OPT_SPOOL, 2, verb_reports },
 };
 
 static const char *option_name(unsigned opt)
@@ -503,6 +699,8 @@ static const char *option_name(unsigned opt)
 		return "--all";
 	case OPT_TIMEOUT:
 		return "--timeout";
+	case OPT_SPOOL:
+		return "--spool";
 	default:
 		return "--record";
 	}
@@ -520,9 +718,10 @@ static int dispatch_verb(int argc, char *argv[], int *ret_exit)
 			v = &verbs[i];
 	if (!v)
 		return log_error("unknown command '%s' (see --help)", name);
-	if (optind + 1 < argc)
-		return log_error("%s takes no arguments, got '%s'", name,
-				 argv[optind + 1]);
+	if (optind + 1 + v->max_args < argc)
+		return log_error("%s takes %s arguments, got '%s'", name,
+				 v->max_args ? "fewer" : "no",
+				 argv[optind + 1 + v->max_args]);
 	extra = arg_given & ~v->options;
 	if (extra)
 		return log_error("%s does not take %s", name,

@@ -97,7 +97,7 @@ static bool byte_is_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f;
 }
 
-static void fputs_escaped(FILE *f, const char *s)
+void sn_fputs_escaped(FILE *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (byte_is_plain(*p))
@@ -122,7 +122,7 @@ static char *strdup_escaped(const char *s)
 }
 
 /* 710000 -> "0.71 ms", 4200 -> "4.2 us". */
-static const char *format_ns(uint64_t ns, char buf[static 32])
+const char *sn_format_ns(uint64_t ns, char buf[static 32])
 {
 	if (ns < 100000)
 		snprintf(buf, 32, "%.1f us", (double)ns / 1e3);
@@ -180,7 +180,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 
 	fprintf(f, "CPU %" PRIu32 ": captured", e->cpu);
 	if (e->has_latency_ns)
-		fprintf(f, " in %s", format_ns(e->latency_ns, buf));
+		fprintf(f, " in %s", sn_format_ns(e->latency_ns, buf));
 	if (e->has_pstate) {
 		char daif[5], el[8];
 
@@ -191,7 +191,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 	}
 	if (e->comm || e->has_pid) {
 		fputs(", task ", f);
-		fputs_escaped(f, e->comm ?: "?");
+		sn_fputs_escaped(f, e->comm ?: "?");
 		if (e->has_pid)
 			fprintf(f, " (pid %" PRIu32 ")", e->pid);
 	}
@@ -204,7 +204,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 	if (e->pc_sym || e->has_pc) {
 		fputs(" pc : ", f);
 		if (e->pc_sym)
-			fputs_escaped(f, e->pc_sym);
+			sn_fputs_escaped(f, e->pc_sym);
 		else
 			fprintf(f, "%016" PRIx64, e->pc);
 		fputc('\n', f);
@@ -212,7 +212,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 	if (e->lr_sym || e->has_lr) {
 		fputs(" lr : ", f);
 		if (e->lr_sym)
-			fputs_escaped(f, e->lr_sym);
+			sn_fputs_escaped(f, e->lr_sym);
 		else
 			fprintf(f, "%016" PRIx64, e->lr);
 		fputc('\n', f);
@@ -223,7 +223,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 		fputs(" Call trace:\n", f);
 		for (size_t i = 0; i < e->n_frames; i++) {
 			fputs("  ", f);
-			fputs_escaped(f, e->frames[i]);
+			sn_fputs_escaped(f, e->frames[i]);
 			fputc('\n', f);
 		}
 	}
@@ -253,7 +253,7 @@ int sn_format_status(FILE *f, const struct sn_status *s)
 		fprintf(f, "State: unknown (%" PRIu32 ")", s->state);
 	if (s->reason) {
 		fputs(" (", f);
-		fputs_escaped(f, s->reason);
+		sn_fputs_escaped(f, s->reason);
 		fputc(')', f);
 	}
 	fputc('\n', f);
@@ -281,7 +281,7 @@ int sn_format_status(FILE *f, const struct sn_status *s)
 				" %12" PRIu64 " %12s\n",
 				c->cpu, c->online ? "yes" : "no", c->signals, c->handled,
 				c->timeouts, c->rate_limited,
-				c->handled ? format_ns(c->last_latency_ns, buf) : "-");
+				c->handled ? sn_format_ns(c->last_latency_ns, buf) : "-");
 		}
 	}
 	return stream_status(f);

@@ -36,6 +36,11 @@ const char *sn_pstate_el(uint64_t pstate, char buf[static 8]);
 /* "D-IF": the letter when the mask is set, '-' when clear; buf holds 5 bytes. */
 const char *sn_daif_string(struct sn_daif daif, char buf[static 5]);
 
+/* s with bytes other than printable ASCII as \xNN (untrusted text on a terminal). */
+void sn_fputs_escaped(FILE *f, const char *s);
+/* "4.2 us" below 100 us, else "1.23 ms"; buf holds 32 bytes. */
+const char *sn_format_ns(uint64_t ns, char buf[static 32]);
+
 /* Names as in the YAML spec; NULL for values this version does not know. */
 const char *sn_state_to_string(uint32_t state);
 const char *sn_delivery_to_string(uint32_t delivery);

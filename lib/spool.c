@@ -180,6 +180,20 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	return 0;
 }
 
+int sn_spool_open_existing(const char *path, struct sn_spool **ret)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dfd < 0)
+		return -errno;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
 struct sn_spool *sn_spool_free(struct sn_spool *s)
 {
 	if (!s)

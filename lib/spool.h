@@ -65,6 +65,11 @@ struct sn_spool;
 /* Opens (and creates, mode 0750, when missing) the directory; cleans temp files. */
 int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 		  struct sn_spool **ret);
+/*
+ * Opens an existing directory for reading (sdei-nmictl reports): nothing is created or
+ * cleaned; -ENOENT when it is missing, -ENOTDIR, -EACCES as open() says.
+ */
+int sn_spool_open_existing(const char *path, struct sn_spool **ret);
 struct sn_spool *sn_spool_free(struct sn_spool *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_spool *, sn_spool_free);
 

@@ -77,7 +77,7 @@ if [ -n "$completion" ]; then
 	COMP_WORDS=(sdei-nmictl "")
 	COMP_CWORD=1
 	_sdei_nmictl
-	[ "${COMPREPLY[*]}" = "status backtrace monitor" ] ||
+	[ "${COMPREPLY[*]}" = "status backtrace monitor reports" ] ||
 		fail "completion of verbs: ${COMPREPLY[*]}"
 	COMP_WORDS=(sdei-nmictl backtrace --)
 	COMP_CWORD=2

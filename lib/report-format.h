@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Reports (report.h) for people and scripts reading the spool: `sdei-nmictl reports`.
+ * Text is what an on-call engineer reads first: what stalled, where, and whether its
+ * stack was caught; everything from a report is untrusted and printed escaped.
+ * Functions return 0 or -EIO when the stream failed, -ENOMEM.
+ */
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+
+/* The column header of the list, and one line per report under it. */
+int sn_report_format_list_header(FILE *f);
+int sn_report_format_list_line(FILE *f, const struct sn_report *r);
+
+/* The whole report, in sections: incident, host, each CPU's evidence, log, kdump. */
+int sn_report_format(FILE *f, const struct sn_report *r);
+
+/*
+ * The list's object for one report: id, time (first seen, UTC), kind, detector, cpus,
+ * stacks_captured, folded_count.
+ */
+int sn_report_summary_to_json(const struct sn_report *r, cJSON **ret);
+
+/* CPUs of r whose evidence holds a stack (captured, frames or registers). */
+unsigned sn_report_stacks_captured(const struct sn_report *r);

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# sdei-nmictl reports: the real binary on a spool made of the report fixtures
+# (tests/fixtures/reports/), named the way sdei-nmid names them. No kernel needed.
+#
+#   test-cli-reports.sh PATH/TO/sdei-nmictl FIXTURES/reports
+set -euo pipefail
+
+bin=$1
+fixtures=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failed=1
+}
+
+# run EXPECTED_RC ARGS...: output in $tmp/out and $tmp/err
+run() {
+	local expect=$1 rc=0
+	shift
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if [ "$rc" != "$expect" ]; then
+		fail "sdei-nmictl $* exited $rc, not $expect; stderr: $(cat "$tmp/err")"
+		return 1
+	fi
+	return 0
+}
+
+# The spool: "<first seen, compact UTC>-<id>.json", as lib/spool.c writes them.
+spool=$tmp/spool
+mkdir "$spool"
+for f in "$fixtures"/*.json; do
+	name=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["incident"]["first_seen"]["realtime"].replace("-", "").replace(":", "")
+print(t + "-" + d["id"] + ".json")' "$f")
+	cp "$f" "$spool/$name"
+done
+n=$(ls "$spool" | wc -l)
+[ "$n" -ge 3 ] || fail "fixtures: only $n reports"
+hard=0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60
+
+# list: a header and one line per report, oldest first; the default subcommand.
+if run 0 reports --spool "$spool"; then
+	[ "$(grep -c '^[0-9]\{4\}-' "$tmp/out")" -eq "$n" ] ||
+		fail "list: not $n lines: $(cat "$tmp/out")"
+	grep -q "^FIRST SEEN (UTC) .* ID .* KIND .* CPUS .* STACKS .* FOLDED" "$tmp/out" ||
+		fail "list: no header"
+	grep -Eq "^2026-11-02T10:04:05.123456Z +$hard +hard-lockup +2 +1/1 +2$" "$tmp/out" ||
+		fail "list: the hard lockup's line: $(cat "$tmp/out")"
+	grep -q "^$n reports in $spool.$" "$tmp/out" || fail "list: no count line"
+fi
+run 0 reports list --spool "$spool" || true
+
+# list --json: an array of summaries, the same reports.
+if run 0 reports list --json --spool "$spool"; then
+	python3 - "$tmp/out" "$n" "$hard" <<'PY' || fail "list --json: $(cat "$tmp/out")"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert isinstance(a, list) and len(a) == int(sys.argv[2]), a
+h = [o for o in a if o["id"] == sys.argv[3]][0]
+assert h["kind"] == "hard-lockup" and h["cpus"] == [2], h
+assert h["stacks_captured"] == 1 and h["folded_count"] == 2, h
+assert h["detector"] == "buddy" and h["first_seen"].startswith("2026-11-02T10:04:05"), h
+PY
+fi
+
+# show: by a unique prefix; the evidence an on-call engineer needs, decoded.
+if run 0 reports show 0d2f --spool "$spool"; then
+	for want in "^Report $hard$" "^Incident: *hard lockup (detector buddy), CPUs 2, 1 of 1 stacks captured$" \
+		"^CPU 2: captured (netlink-request) in 4.2 us$" \
+		"interrupts masked (DAIF: DAIF), EL1h$" "^   spin_loop+0x24/0x40 \[sdei_nmi_test\]$" \
+		"^CPU 3: timeout$" "^Folded: *2 repeats" "^Kernel log:$" "^Kdump: *not checked$"; do
+		grep -q -- "$want" "$tmp/out" || fail "show: no line like '$want': $(cat "$tmp/out")"
+	done
+fi
+# show --json: the document as spooled.
+if run 0 reports show "$hard" --json --spool "$spool"; then
+	python3 -c 'import json, sys; assert json.load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' \
+		"$tmp/out" "$spool"/*"$hard".json || fail "show --json differs from the spooled file"
+fi
+# A report without stacks says why.
+if run 0 reports show 16fd --spool "$spool"; then
+	grep -q "^CPU [0-9]*: unavailable: ." "$tmp/out" || fail "show: no reason: $(cat "$tmp/out")"
+fi
+
+# Errors: exit 2, one clear line, nothing on stdout.
+check_error() { # PATTERN ARGS...
+	local pattern=$1
+	shift
+	if run 2 "$@"; then
+		grep -q -- "$pattern" "$tmp/err" || fail "sdei-nmictl $*: stderr '$(cat "$tmp/err")' lacks '$pattern'"
+		[ ! -s "$tmp/out" ] || fail "sdei-nmictl $*: wrote to stdout"
+	fi
+}
+check_error "no report ffff in" reports show ffff --spool "$spool"
+check_error "invalid report id 'XYZ'" reports show XYZ --spool "$spool"
+check_error "takes one report id" reports show --spool "$spool"
+check_error "unknown reports command 'frob'" reports frob --spool "$spool"
+check_error "reports takes fewer arguments" reports show "$hard" extra --spool "$spool"
+check_error "no spool at $tmp/missing" reports --spool "$tmp/missing"
+check_error "status does not take --spool" status --spool "$spool"
+check_error "needs a directory" reports --spool ""
+
+# An ambiguous prefix: a second report whose id shares the first 4 characters.
+cp "$spool"/*"$hard".json "$spool/20261103T000000.000000Z-0d2f0000-0000-4000-8000-000000000000.json"
+check_error "2 reports in $spool begin with 0d2f" reports show 0d2f --spool "$spool"
+rm "$spool/20261103T000000.000000Z-0d2f0000-0000-4000-8000-000000000000.json"
+
+# A damaged report: named, skipped, the others listed, exit 1.
+echo '{"schema": "sdei-nmi.report/1", "id": ' >"$spool/20261104T000000.000000Z-11111111-2222-4333-8444-555555555555.json"
+if run 1 reports --spool "$spool"; then
+	grep -q "11111111-2222-4333-8444-555555555555.json is not a valid report" "$tmp/err" ||
+		fail "damaged: stderr $(cat "$tmp/err")"
+	[ "$(grep -c '^[0-9]\{4\}-' "$tmp/out")" -eq "$n" ] || fail "damaged: the others not listed"
+fi
+rm "$spool"/20261104T*
+
+# Empty spool.
+mkdir "$tmp/empty"
+if run 0 reports --spool "$tmp/empty"; then
+	grep -q "^No reports in $tmp/empty.$" "$tmp/out" || fail "empty: $(cat "$tmp/out")"
+fi
+
+# An unprivileged caller on a private spool (mode 0750 root, as tmpfiles.d makes it).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 0750 "$spool"
+	chmod 0755 "$tmp"
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" reports --spool "$spool" \
+		>"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" = 2 ] || fail "unprivileged: exit $rc"
+	grep -q "cannot read the spool $spool: Permission denied (run as root)" "$tmp/err" ||
+		fail "unprivileged: $(cat "$tmp/err")"
+else
+	echo "note: not root, the unprivileged-caller case is left out"
+fi
+
+# The bash completion: subcommands, then the spool's ids for show.
+completion=$(dirname "$0")/../../cli/sdei-nmictl.bash-completion
+# shellcheck source=/dev/null
+source "$completion"
+COMP_WORDS=(sdei-nmictl reports "")
+COMP_CWORD=2
+_sdei_nmictl
+[ "${COMPREPLY[*]}" = "list show" ] || fail "completion of reports: ${COMPREPLY[*]}"
+COMP_WORDS=(sdei-nmictl --spool "$spool" reports show 0d)
+COMP_CWORD=5
+_sdei_nmictl
+[ "${COMPREPLY[*]}" = "$hard" ] || fail "completion of show: ${COMPREPLY[*]}"
+
+[ "$failed" = 0 ] && echo "PASS: sdei-nmictl reports"
+exit "$failed"
