@@ -120,6 +120,103 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	return 0;
 }
 
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	(void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+			 now_usec(CLOCK_MONOTONIC));
+	log_info("Reloading the configuration (SIGHUP).");
+	r = m->reload ? m->reload(m, m->reload_userdata) : 0;
+	if (r < 0) {
+		m->reload_failures++;
+		log_error("Reload failed: the configuration in use is unchanged.");
+	} else
+		m->reloads++;
+	(void)sd_notify(false, "READY=1");
+	manager_update_status(m);
+	return 0;
+}
+
+void manager_set_reload(struct manager *m, manager_reload_t cb, void *userdata)
+{
+	m->reload = cb;
+	m->reload_userdata = userdata;
+}
+
+static bool str_changed(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* Every string of the configuration is listed here: copied and freed together. */
+#define MANAGER_CONFIG_STRINGS(c) &(c)->kmsg_path, &(c)->spool_dir, &(c)->root
+
+int manager_config_copy(const struct manager_config *src, struct manager_config *ret)
+{
+	struct manager_config c = *src;
+	const char **strings[] = { MANAGER_CONFIG_STRINGS(&c) };
+
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+		*strings[i] = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+		const char *const *from[] = { MANAGER_CONFIG_STRINGS(src) };
+
+		if (*from[i] && !(*strings[i] = strdup(*from[i]))) {
+			manager_config_done(&c);
+			return -ENOMEM;
+		}
+	}
+	*ret = c;
+	return 0;
+}
+
+void manager_config_done(struct manager_config *c)
+{
+	const char **strings[] = { MANAGER_CONFIG_STRINGS(c) };
+
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+		free((char *)TAKE_PTR(*strings[i]));
+}
+
+int manager_reload(struct manager *m, const struct manager_config *cfg)
+{
+	struct manager_config next;
+	int r;
+
+	r = manager_config_copy(cfg, &next);
+	if (r < 0)
+		return log_oom();
+
+	/* Fixed for the process's life: said, and the running value kept. */
+	if (str_changed(m->cfg.kmsg_path, cfg->kmsg_path))
+		log_warning("Changing the kernel log's path needs a restart, ignoring.");
+	if (str_changed(m->cfg.spool_dir, cfg->spool_dir))
+		log_warning("Changing the spool directory needs a restart, ignoring.");
+	if (str_changed(m->cfg.root, cfg->root))
+		log_warning("Changing the root needs a restart, ignoring.");
+	SWAP_TWO(next.kmsg_path, m->cfg.kmsg_path);
+	SWAP_TWO(next.spool_dir, m->cfg.spool_dir);
+	SWAP_TWO(next.root, m->cfg.root);
+	next.from_start = m->cfg.from_start;
+	next.exit_on_eof = m->cfg.exit_on_eof;
+
+	if (!m->spool && !next.journal) {
+		log_error("The journal is the only sink (no spool): keeping it on.");
+		next.journal = true;
+	}
+	if (m->spool)
+		sn_spool_set_limits(m->spool, &next.spool_limits);
+	if (next.journal != m->cfg.journal)
+		log_info("Journal sink %s.", next.journal ? "on" : "off");
+
+	SWAP_TWO(m->cfg, next);
+	manager_config_done(&next);
+	return 0;
+}
+
 int manager_new(const struct manager_config *cfg, struct manager **ret)
 {
 	_cleanup_(manager_freep) struct manager *m = NULL;
@@ -129,24 +226,44 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return log_oom();
-	m->cfg = *cfg;
+	r = manager_config_copy(cfg, &m->cfg);
+	if (r < 0)
+		return log_oom();
 
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate the event loop: %m");
 
-	/* SIGTERM and SIGINT end the loop (NULL handler: sd_event_exit(0)). */
+	/*
+	 * SIGTERM and SIGINT end the loop (NULL handler: sd_event_exit(0)); SIGHUP
+	 * reloads the configuration.
+	 */
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return log_error_errno(-errno, "Failed to block signals: %m");
 	r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, NULL, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(m->event, &m->sigint, SIGINT, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
 	if (r < 0)
-		return log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
+		return log_error_errno(r,
+				       "Failed to watch SIGTERM, SIGINT and SIGHUP: %m");
+
+	/*
+	 * Under a unit with WatchdogSec=, sd-event sends WATCHDOG=1 at half the interval
+	 * from the loop itself: a loop that stops turning stops the pings.
+	 */
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		log_warning_errno(r,
+				  "Failed to set up the service watchdog: %m, ignoring");
+	else if (r > 0)
+		log_debug("Service watchdog enabled.");
 
 	r = sn_host_read(cfg->root, &m->host, errors);
 	if (r < 0)
@@ -191,8 +308,10 @@ struct manager *manager_free(struct manager *m)
 	sn_incidents_free(m->incidents);
 	sn_spool_free(m->spool);
 	sn_host_done(&m->host);
+	manager_config_done(&m->cfg);
 	sd_event_source_disable_unref(m->sigterm);
 	sd_event_source_disable_unref(m->sigint);
+	sd_event_source_disable_unref(m->sighup);
 	sd_event_unref(m->event);
 	free(m);
 	return NULL;
@@ -257,9 +376,17 @@ int manager_start(struct manager *m)
 
 void manager_update_status(struct manager *m)
 {
+	char up[64] = "";
+
+	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)
+		if (m->sources[i].up)
+			snprintf(up + strlen(up), sizeof(up) - strlen(up), "%s%s",
+				 up[0] ? "," : "", source_names[i]);
 	(void)sd_notifyf(false,
-			 "STATUS=Watching %u source(s); %" PRIu64 " report(s) written",
-			 m->n_sources, m->reports);
+			 "STATUS=Watching %u source(s) (%s); %" PRIu64
+			 " report(s) written, %" PRIu64 " failed",
+			 m->n_sources, up[0] ? up : "none", m->reports,
+			 m->counters.reports_failed);
 }
 
 int manager_tick(struct manager *m, uint64_t now)

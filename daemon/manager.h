@@ -51,6 +51,7 @@ struct manager_counters {
 	uint64_t reports_failed;  /* not written to some sink */
 };
 
+/* The manager keeps its own copy: manager_config_copy() duplicates every string. */
 struct manager_config {
 	const char *kmsg_path; /* NULL: /dev/kmsg */
 	bool from_start;       /* read what the kernel log holds, not only what comes */
@@ -61,10 +62,17 @@ struct manager_config {
 	bool journal;			     /* write reports to journald too */
 };
 
+struct manager;
+/* SIGHUP: reads the configuration again and hands it to manager_reload(). */
+typedef int (*manager_reload_t)(struct manager *m, void *userdata);
+
 struct manager {
 	struct manager_config cfg;
 	sd_event *event;
-	sd_event_source *sigterm, *sigint;
+	sd_event_source *sigterm, *sigint, *sighup;
+	manager_reload_t reload;
+	void *reload_userdata;
+	uint64_t reloads, reload_failures;
 
 	struct sn_host host;
 	struct sn_incidents *incidents;
@@ -80,9 +88,21 @@ struct manager {
 	uint64_t report_failures; /* not written to every sink */
 };
 
+int manager_config_copy(const struct manager_config *src, struct manager_config *ret);
+void manager_config_done(struct manager_config *c);
+
 int manager_new(const struct manager_config *cfg, struct manager **ret);
 struct manager *manager_free(struct manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free);
+
+/*
+ * Applies a new configuration (SIGHUP): what can change while running does (the
+ * journal sink, the spool's bounds, and what the sinks and sources take), what cannot
+ * (the kernel log's path, the spool directory, the root) is logged as needing a
+ * restart and kept as it was.
+ */
+int manager_reload(struct manager *m, const struct manager_config *cfg);
+void manager_set_reload(struct manager *m, manager_reload_t cb, void *userdata);
 
 /* Starts the sources; -ENODEV when none runs (each one's reason is logged). */
 int manager_start(struct manager *m);

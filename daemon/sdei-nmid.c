@@ -140,12 +140,64 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
+/* The files, then the command line over them: what the manager runs with. */
+static void merge_config(const struct sn_config *files, struct manager_config *ret)
+{
+	*ret = (struct manager_config){
+		.kmsg_path = arg_kmsg ?: files->kmsg_path,
+		.from_start = arg_from_start || files->from_start,
+		.exit_on_eof = arg_exit_on_eof,
+		.spool_dir = arg_spool		      ?:
+				     files->spool_dir ?:
+							DEFAULT_SPOOL,
+		.spool_limits = files->spool_limits,
+		.root = arg_root	    ?:
+				files->root ?:
+					      "/",
+		.journal = arg_journal || files->journal,
+	};
+}
+
+/* Reads the files into a fresh struct; the error, line-numbered, logged. */
+static int load_config(struct sn_config *ret)
+{
+	_cleanup_(sn_config_done) struct sn_config files = {};
+	_cleanup_(freep) char *error = NULL;
+	int r;
+
+	r = sn_config_load(&files, arg_config, &error);
+	if (r < 0) {
+		if (error)
+			return log_error_errno(r, "%s", error);
+		return log_error_errno(r, "Failed to read the configuration %s: %m",
+				       arg_config);
+	}
+	*ret = files;
+	files = (struct sn_config){};
+	return 0;
+}
+
+/*
+ * SIGHUP: the files again, the command line over them. A bad file keeps the running
+ * configuration. The manager copies what it keeps.
+ */
+static int reload(struct manager *m, void *userdata)
+{
+	_cleanup_(sn_config_done) struct sn_config files = {};
+	struct manager_config cfg;
+	int r;
+
+	r = load_config(&files);
+	if (r < 0)
+		return r;
+	merge_config(&files, &cfg);
+	return manager_reload(m, &cfg);
+}
+
 int main(int argc, char *argv[])
 {
-	/* Declared first, freed last: the manager points into it. */
-	_cleanup_(sn_config_done) struct sn_config files = {};
 	_cleanup_(manager_freep) struct manager *m = NULL;
-	_cleanup_(freep) char *error = NULL;
+	_cleanup_(sn_config_done) struct sn_config files = {};
 	struct manager_config cfg;
 	int r;
 
@@ -155,33 +207,17 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? 2 : EXIT_SUCCESS;
 
-	/* The files, then the command line over them. */
-	r = sn_config_load(&files, arg_config, &error);
-	if (r < 0) {
-		if (error)
-			log_error("%s", error);
-		else
-			log_error_errno(r, "Failed to read the configuration %s: %m",
-					arg_config);
+	r = load_config(&files);
+	if (r < 0)
 		return 2;
-	}
-	cfg = (struct manager_config){
-		.kmsg_path = arg_kmsg ?: files.kmsg_path,
-		.from_start = arg_from_start || files.from_start,
-		.exit_on_eof = arg_exit_on_eof,
-		.spool_dir = arg_spool		     ?:
-				     files.spool_dir ?:
-						       DEFAULT_SPOOL,
-		.spool_limits = files.spool_limits,
-		.root = arg_root	   ?:
-				files.root ?:
-					     "/",
-		.journal = arg_journal || files.journal,
-	};
+	merge_config(&files, &cfg);
 
+	/* The manager copies the configuration: the files' strings may go. */
 	r = manager_new(&cfg, &m);
+	sn_config_done(&files);
 	if (r < 0)
 		return EXIT_FAILURE;
+	manager_set_reload(m, reload, NULL);
 	r = manager_start(m);
 	if (r < 0)
 		return EXIT_FAILURE;

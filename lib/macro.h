@@ -34,7 +34,14 @@
 	})
 #define TAKE_PTR_TYPE(ptr, type) TAKE_GENERIC(ptr, type, NULL)
 #define TAKE_PTR(ptr)		 TAKE_PTR_TYPE(ptr, typeof(ptr))
-#define TAKE_FD(fd)		 TAKE_GENERIC(fd, int, -EBADF)
+
+#define SWAP_TWO(x, y)                   \
+	do {                             \
+		typeof(x) _swap_tmp = x; \
+		x = y;                   \
+		y = _swap_tmp;           \
+	} while (0)
+#define TAKE_FD(fd) TAKE_GENERIC(fd, int, -EBADF)
 
 /* Defines name##p(type *p), which calls func(*p) when *p is not NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \

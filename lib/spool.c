@@ -204,6 +204,11 @@ struct sn_spool *sn_spool_free(struct sn_spool *s)
 	return NULL;
 }
 
+void sn_spool_set_limits(struct sn_spool *s, const struct sn_spool_limits *limits)
+{
+	s->limits = *limits;
+}
+
 void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret)
 {
 	*ret = s->stats;

@@ -92,6 +92,8 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 /* Removes a report (shipped); -ENOENT when not spooled. */
 int sn_spool_remove(struct sn_spool *s, const char *id);
 
+/* New bounds (a reload), applied from the next write on. */
+void sn_spool_set_limits(struct sn_spool *s, const struct sn_spool_limits *limits);
 void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret);
 
 /* Whether name is of the report form (and its id and time), or the temp form. */
