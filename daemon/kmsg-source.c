@@ -256,7 +256,13 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 		return r;
 
 	if (S_ISREG(st.st_mode)) {
+		/*
+		 * A defer source starts as ONESHOT: ON, so that it is dispatched again
+		 * after a full batch, until on_defer() turns it off at the file's end.
+		 */
 		r = sd_event_add_defer(m->event, &s->defer, on_defer, s);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(s->defer, SD_EVENT_ON);
 		if (r < 0)
 			return r;
 		r = sd_event_add_time_relative(m->event, &s->poll, CLOCK_MONOTONIC,

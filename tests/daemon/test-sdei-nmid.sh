@@ -76,6 +76,17 @@ run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/spool
 [ "$rc" -eq 0 ] || fail "file: exit $rc: $out"
 check_spool file "$tmp/spool-file"
 
+# A file longer than one batch of records (256): 600 unrelated records first, then the
+# lockup, every seq moved up; the same report.
+{
+	for i in $(seq 0 599); do echo "6,$i,$i,-;filler line $i"; done
+	awk -F, 'BEGIN { OFS = "," } { $2 = $2 + 600; print }' "$tmp/hardlockup.kmsg"
+} >"$tmp/long.kmsg"
+run --kmsg "$tmp/long.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-long" \
+	--root "$fixtures/root"
+[ "$rc" -eq 0 ] || fail "long file: exit $rc: $out"
+check_spool "long file" "$tmp/spool-long"
+
 # From a pipe (the loop's I/O source rather than the file's deferred one).
 rc=0
 # shellcheck disable=SC2002 # a pipe is the point
