@@ -22,9 +22,11 @@ lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison fl
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
 	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file python3-yaml
 	  python3-jsonschema)
-# What sdei-nmictl links for the guest: installed next to the host's (multiarch), for
+# What sdei-nmictl and sdei-nmid link for the guest: installed next to the host's
+# (multiarch; apt brings the host's copies to the same versions), for
 # cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake.
-cross_pkgs=(libnl-genl-3-dev:arm64 libcjson-dev:arm64)
+cross_pkgs=(libnl-genl-3-dev:arm64 libcjson-dev:arm64 libsystemd-dev:arm64
+	    libinih-dev:arm64 libcurl4-openssl-dev:arm64 libbpf-dev:arm64)
 
 pkgs=()
 case "$what" in

@@ -422,8 +422,9 @@ gen_init_cpio() {
 }
 
 # guest_programs: the project's programs for the guest, built for arm64 into one folder:
-# the small lab tools static, sdei-nmictl as the project builds it (CMake, cross). They
-# are this checkout's own: built under $OUT, never shared through the cache.
+# the small lab tools static, sdei-nmictl and sdei-nmid as the project builds them
+# (CMake, cross). They are this checkout's own: built under $OUT, never shared through
+# the cache.
 guest_programs() {
 	local out=$OUT/guest-bin build=$OUT/userspace-arm64
 	mkdir -p "$out" "$build"
@@ -433,10 +434,11 @@ guest_programs() {
 		cmake -S "$TOP" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 			-DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/aarch64-linux-gnu.cmake" \
 			-DSDEI_NMI_LAB=OFF -DSDEI_NMI_TESTS=OFF &&
-			cmake --build "$build" -j"$JOBS" --target sdei-nmictl
+			cmake --build "$build" -j"$JOBS" --target sdei-nmictl sdei-nmid
 	} >"$build/build.log" 2>&1 ||
-		{ tail -30 "$build/build.log" >&2; die "the arm64 build of sdei-nmictl failed"; }
-	cp "$build/cli/sdei-nmictl" "$out/"
+		{ tail -30 "$build/build.log" >&2
+		  die "the arm64 build of sdei-nmictl and sdei-nmid failed (scripts/install-deps.sh lab)"; }
+	cp "$build/cli/sdei-nmictl" "$build/daemon/sdei-nmid" "$out/"
 	echo "$out"
 }
 
@@ -481,7 +483,9 @@ build_initramfs() {
 		echo "dir /dev 0755 0 0"
 		echo "nod /dev/console 0600 0 0 c 5 1"
 		echo "nod /dev/null 0666 0 0 c 1 3"
-		for d in /bin /sbin /proc /sys /tmp /root /lab /lab/scenarios; do
+		for d in /bin /sbin /proc /sys /tmp /root /lab /lab/scenarios /etc \
+			/etc/sdei-nmi /etc/sdei-nmi/sdei-nmid.conf.d /usr /usr/share \
+			/usr/share/sdei-nmi /var /var/lib /var/lib/sdei-nmi; do
 			echo "dir $d 0755 0 0"
 		done
 		echo "file /bin/busybox $bb 0755 0 0"
@@ -494,7 +498,11 @@ build_initramfs() {
 		echo "file /bin/syscall-bench $bins/syscall-bench 0755 0 0"
 		echo "file /bin/as-user $bins/as-user 0755 0 0"
 		echo "file /bin/sdei-nmictl $bins/sdei-nmictl 0755 0 0"
-		guest_libs "$bins/sdei-nmictl"
+		echo "file /bin/sdei-nmid $bins/sdei-nmid 0755 0 0"
+		echo "file /etc/sdei-nmi/sdei-nmid.conf $TOP/configs/sdei-nmid.conf 0644 0 0"
+		echo "file /usr/share/sdei-nmi/sdei-nmid-report.schema.json" \
+			"$TOP/daemon/sdei-nmid-report.schema.json 0644 0 0"
+		guest_libs "$bins/sdei-nmictl" "$bins/sdei-nmid"
 	} >"$list"
 	"$gic" "$list" | gzip -9 >"$out.tmp"
 	mv "$out.tmp" "$out"
