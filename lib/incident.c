@@ -15,6 +15,14 @@ struct line {
 	char *text;
 };
 
+/* A complete incident that was reported, remembered for its window (I6). */
+struct recent {
+	enum sn_incident_kind kind;
+	struct sn_cpu_set cpus;
+	uint64_t first_usec;
+	uint64_t repeats;
+};
+
 struct sn_incidents {
 	struct sn_incident_config cfg;
 	sn_incident_handler_t handler;
@@ -23,6 +31,9 @@ struct sn_incidents {
 	size_t n_open;
 	struct sn_incident **open; /* oldest first */
 	uint64_t next_number;
+
+	struct recent *recent; /* I6: max_open of them, oldest overwritten first */
+	size_t n_recent, recent_next;
 
 	struct line *ring; /* I5 */
 	size_t ring_head, ring_n;
@@ -67,8 +78,9 @@ int sn_incidents_new(const struct sn_incident_config *cfg, sn_incident_handler_t
 	s->handler = handler;
 	s->userdata = userdata;
 	s->open = calloc(s->cfg.max_open, sizeof(*s->open));
+	s->recent = calloc(s->cfg.max_open, sizeof(*s->recent));
 	s->ring = calloc(s->cfg.log_max_lines, sizeof(*s->ring));
-	if (!s->open || !s->ring)
+	if (!s->open || !s->recent || !s->ring)
 		return -ENOMEM;
 	*ret = TAKE_PTR(s);
 	return 0;
@@ -81,6 +93,7 @@ struct sn_incidents *sn_incidents_free(struct sn_incidents *s)
 	for (size_t i = 0; i < s->n_open; i++)
 		incident_free(s->open[i]);
 	free(s->open);
+	free(s->recent);
 	if (s->ring)
 		for (size_t i = 0; i < s->cfg.log_max_lines; i++)
 			free(s->ring[i].text);
@@ -160,6 +173,50 @@ static int close_at(struct sn_incidents *s, size_t i)
 	if (r < 0)
 		return r;
 	return s->handler(inc, s->userdata);
+}
+
+static bool cpus_subset(const struct sn_cpu_set *a, const struct sn_cpu_set *b)
+{
+	for (size_t i = 0; i < ELEMENTSOF(a->bits); i++)
+		if (a->bits[i] & ~b->bits[i])
+			return false;
+	return true;
+}
+
+/* I6: the i-th open incident is complete; remembered, then closed. */
+static int close_complete(struct sn_incidents *s, size_t i)
+{
+	struct sn_incident *inc = s->open[i];
+
+	s->recent[s->recent_next] = (struct recent){
+		.kind = inc->kind,
+		.cpus = inc->cpus,
+		.first_usec = inc->first_usec,
+	};
+	s->recent_next = (s->recent_next + 1) % s->cfg.max_open;
+	if (s->n_recent < s->cfg.max_open)
+		s->n_recent++;
+	inc->complete = true;
+	s->stats.complete++;
+	return close_at(s, i);
+}
+
+/*
+ * I6: the newest remembered complete incident of kind that holds cpus, or NULL. Its
+ * window is not checked here.
+ */
+static struct recent *recent_find(struct sn_incidents *s, enum sn_incident_kind kind,
+				  const struct sn_cpu_set *cpus)
+{
+	for (size_t k = 1; k <= s->n_recent; k++) {
+		struct recent *rc = &s->recent[(s->recent_next + s->cfg.max_open - k) %
+					       s->cfg.max_open];
+
+		if (rc->kind == kind && !sn_cpu_set_empty(cpus) &&
+		    cpus_subset(cpus, &rc->cpus))
+			return rc;
+	}
+	return NULL;
 }
 
 int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec)
@@ -301,7 +358,8 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 			  const struct sn_cpu_set *cpus)
 {
 	_cleanup_(incident_freep) struct sn_incident *inc = NULL;
-	uint64_t last_seq = ev->seq;
+	uint64_t last_seq = ev->seq, carried = 0;
+	struct recent *rc;
 	int r = 0, k;
 
 	/* A stall report is emitted at its summary, the last line added (R1). */
@@ -331,6 +389,18 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 		return r;
 	}
 
+	/* I6: a repeat of a complete incident, or the same lockup past its window. */
+	rc = recent_find(s, kind, cpus);
+	if (rc && ev->ts_usec >= rc->first_usec) {
+		if (ev->ts_usec - rc->first_usec <= s->cfg.window_usec) {
+			rc->repeats++;
+			s->stats.repeats++;
+			return r;
+		}
+		carried = rc->repeats;
+		*rc = (struct recent){};
+	}
+
 	if (s->n_open == s->cfg.max_open) {
 		k = close_at(s, 0);
 		s->stats.evicted++;
@@ -347,11 +417,29 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	inc->first_usec = inc->last_usec = ev->ts_usec;
 	inc->first_seq = ev->seq;
 	inc->last_seq = last_seq;
-	inc->detections = 1;
+	inc->detections = 1 + carried;
 	incident_add_seq(inc, ev->seq);
 	s->open[s->n_open++] = TAKE_PTR(inc);
 	s->stats.opened++;
 	return r;
+}
+
+/* I6: every stalled CPU (one at least) has its backtrace. */
+static bool incident_complete(const struct sn_incident *inc)
+{
+	size_t n = 0;
+
+	for (int cpu = sn_cpu_set_next(&inc->cpus, 0); cpu >= 0;
+	     cpu = sn_cpu_set_next(&inc->cpus, (uint32_t)cpu + 1)) {
+		bool have = false;
+
+		for (size_t j = 0; j < inc->n_backtraces && !have; j++)
+			have = inc->backtraces[j]->cpu == (uint32_t)cpu;
+		if (!have)
+			return false;
+		n++;
+	}
+	return n > 0;
 }
 
 static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev)
@@ -380,7 +468,7 @@ static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev
 			return -ENOMEM;
 		memcpy(o->backtraces[o->n_backtraces++], bt, sizeof(*bt));
 		s->stats.attached++;
-		return 0;
+		return incident_complete(o) ? close_complete(s, i - 1) : 0;
 	}
 	s->stats.orphaned++;
 	return 0;

@@ -22,11 +22,21 @@
  *     opens (the oldest closes first);
  *  I5 the kernel log lines given to add_line() are kept in a ring of log_max_lines; an
  *     incident's excerpt is the ring's lines from its first event's record to its last
- *     one's (a backtrace block's lines included), at most SN_INCIDENT_MAX_LINES.
+ *     one's (a backtrace block's lines included), at most SN_INCIDENT_MAX_LINES;
+ *  I6 an incident that names CPUs and has a backtrace of every one of them is complete
+ *     and closes at once (its report need not wait for the quiet period: the evidence
+ *     is whole). Until window_usec after its first detection, a detection of the same
+ *     kind whose CPUs are all among its CPUs is a repeat of it: counted (stats.repeats,
+ *     and in the next report of that lockup when it lasts past the window: see below),
+ *     no new incident. Past the window, it opens a new incident as in I2.
  *
  * The default quiet period (5 s) is longer than the interval at which the kernel
  * repeats a hard-lockup report at watchdog_thresh=3 (3.6 s, the lab's), so the repeats
- * of one lockup fold into one incident; nmi-send and nmi-timeout events are not used yet.
+ * of one lockup fold into one incident; a complete one (I6) is reported as soon as its
+ * backtraces are in, and its repeats within the window fold into it after the fact.
+ * The repeats counted after a complete incident closed are carried into the next
+ * incident of the same kind that those CPUs open (its folded count); nmi-send and
+ * nmi-timeout events are not used yet.
  */
 
 #include <stdbool.h>
@@ -63,7 +73,9 @@ struct sn_incident {
 	struct sn_cpu_set cpus;			   /* stalled */
 	uint64_t first_usec, last_usec;		   /* the kernel log's clock */
 	uint64_t first_seq, last_seq;		   /* the records it spans */
-	uint64_t detections; /* events folded into it, the first included */
+	uint64_t detections; /* events folded into it, the first included, and the
+			      * repeats carried over from the last complete one (I6) */
+	bool complete;	     /* closed by I6: a backtrace of every stalled CPU */
 	size_t n_seqs;
 	uint64_t seqs[SN_INCIDENT_MAX_SEQS]; /* its events' records, ascending, unique */
 	uint64_t seqs_dropped;
@@ -85,6 +97,8 @@ struct sn_incidents_stats {
 	uint64_t orphaned; /* backtraces that matched no open incident */
 	uint64_t ignored;  /* events not used (nmi-send, nmi-timeout) */
 	uint64_t evicted;  /* incidents closed early by max_open */
+	uint64_t complete; /* incidents closed because their evidence was whole (I6) */
+	uint64_t repeats;  /* detections of an incident already reported (I6) */
 	uint64_t lines;	   /* lines added */
 };
 

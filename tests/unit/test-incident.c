@@ -161,7 +161,7 @@ static bool has_frame(const struct sn_evidence *e, const char *prefix)
 	return false;
 }
 
-/* I1, I3, I4: repeats of one lockup and its backtrace make one incident. */
+/* I1, I3, I4: repeats of one lockup without a backtrace make one incident. */
 static void test_fold(void **state)
 {
 	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
@@ -170,11 +170,9 @@ static void test_fold(void **state)
 
 	s = new_incidents(&col, NULL);
 	hard(s, 10, 5 * SEC, 2);
-	backtrace(s, 12, 5 * SEC + 1000, 2, "spin+0x8/0x24");
 	hard(s, 40, 8 * SEC + 600000, 2);
-	backtrace(s, 42, 8 * SEC + 601000, 2, "spin+0x8/0x24");
 	assert_int_equal(sn_incidents_open_count(s), 1);
-	assert_int_equal(sn_incidents_next_deadline(s), 8 * SEC + 601000 + 5 * SEC);
+	assert_int_equal(sn_incidents_next_deadline(s), 8 * SEC + 600000 + 5 * SEC);
 
 	/* Not quiet yet. */
 	assert_int_equal(sn_incidents_tick(s, 13 * SEC), 0);
@@ -189,21 +187,81 @@ static void test_fold(void **state)
 	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
 	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
 	assert_int_equal(col.c[0].detections, 2);
-	assert_int_equal(col.c[0].n_backtraces, 1);
-	assert_int_equal(col.c[0].backtraces_extra, 1);
+	assert_int_equal(col.c[0].n_backtraces, 0);
 	assert_int_equal(col.c[0].first_seq, 10);
-	assert_int_equal(col.c[0].last_seq, 44);
-	assert_int_equal(col.c[0].n_seqs, 4);
+	assert_int_equal(col.c[0].last_seq, 40);
+	assert_int_equal(col.c[0].n_seqs, 2);
 
 	assert_int_equal(col.c[0].report->folded_count, 1);
-	assert_int_equal(col.c[0].report->n_kmsg_seqs, 4);
+	assert_int_equal(col.c[0].report->n_kmsg_seqs, 2);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
+	assert_int_equal(col.c[0].report->first_seen.monotonic_ns, 5 * SEC * 1000);
+
+	collector_done(&col);
+}
+
+/*
+ * I6: a backtrace of every stalled CPU completes an incident: reported at once; its
+ * repeats within the window are counted, and carried into the report of the same
+ * lockup past the window.
+ */
+static void test_complete(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	hard(s, 10, 5 * SEC, 2);
+	hard(s, 11, 5 * SEC + 10, 3);
+	assert_int_equal(sn_incidents_open_count(s), 2);
+	backtrace(s, 12, 5 * SEC + 1000, 2, "spin+0x8/0x24");
+	/* CPU 2's is whole: reported without waiting for the quiet period. */
+	assert_int_equal(col.n, 1);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].detections, 1);
+	assert_int_equal(col.c[0].first_seq, 10);
+	assert_int_equal(col.c[0].last_seq, 14);
+	assert_int_equal(col.c[0].report->folded_count, 0);
 	e = evidence_of(col.c[0].report, 2);
 	assert_non_null(e);
 	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
 	assert_int_equal(e->source, SN_STACK_KMSG);
 	assert_true(has_frame(e, "spin"));
-	assert_int_equal(col.c[0].report->first_seen.monotonic_ns, 5 * SEC * 1000);
+	assert_int_equal(sn_incidents_open_count(s), 1);
 
+	/* Its repeats, with their backtraces: no incident. */
+	for (uint64_t t = 8; t <= 35; t += 3) {
+		hard(s, 100 + t, t * SEC, 2);
+		backtrace(s, 101 + t, t * SEC + 1000, 2, "spin+0x8/0x24");
+	}
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.repeats, 10);
+	assert_int_equal(st.complete, 1);
+	/* CPU 3's, without a backtrace, closed when quiet on the way. */
+	assert_int_equal(col.n, 2);
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 3));
+	assert_int_equal(evidence_of(col.c[1].report, 3)->delivery,
+			 SN_EVIDENCE_NOT_REQUESTED);
+	/* Another CPU, within the window of CPU 2's: not a repeat of it. */
+	hard(s, 150, 36 * SEC, 1);
+	assert_int_equal(sn_incidents_open_count(s), 1);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 3);
+	assert_true(sn_cpu_set_test(&col.c[2].cpus, 1));
+
+	/* Past the window (30 s after 5 s): a new incident, the repeats folded into it.
+	 */
+	hard(s, 200, 38 * SEC, 2);
+	assert_int_equal(sn_incidents_open_count(s), 1);
+	backtrace(s, 201, 38 * SEC + 1000, 2, "spin+0x8/0x24");
+	assert_int_equal(col.n, 4);
+	assert_int_equal(col.c[3].detections, 11);
+	assert_int_equal(col.c[3].report->folded_count, 10);
+	assert_int_equal(col.c[3].first_usec, 38 * SEC);
 	collector_done(&col);
 }
 
@@ -218,22 +276,25 @@ static void test_separate(void **state)
 	hard(s, 1, 1 * SEC, 2);
 	hard(s, 2, 1 * SEC + 10, 3);
 	soft(s, 3, 1 * SEC + 20, 2);
-	backtrace(s, 4, 1 * SEC + 30, 3, "loop+0x4/0x10");
 	assert_int_equal(sn_incidents_open_count(s), 3);
+	/* CPU 3's incident is complete with it (I6) */
+	backtrace(s, 4, 1 * SEC + 30, 3, "loop+0x4/0x10");
+	assert_int_equal(sn_incidents_open_count(s), 2);
+	assert_int_equal(col.n, 1);
 	assert_int_equal(sn_incidents_flush(s), 0);
 	assert_int_equal(col.n, 3);
 
-	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
-	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
-	assert_int_equal(col.c[0].n_backtraces, 0);
-	e = evidence_of(col.c[0].report, 2);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 3));
+	assert_int_equal(col.c[0].n_backtraces, 1);
+	assert_int_equal(evidence_of(col.c[0].report, 3)->delivery, SN_EVIDENCE_CAPTURED);
+
+	assert_int_equal(col.c[1].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 2));
+	assert_int_equal(col.c[1].n_backtraces, 0);
+	e = evidence_of(col.c[1].report, 2);
 	assert_non_null(e);
 	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
 	assert_string_equal(e->reason, SN_INCIDENT_NOT_REQUESTED_REASON);
-
-	assert_true(sn_cpu_set_test(&col.c[1].cpus, 3));
-	assert_int_equal(col.c[1].n_backtraces, 1);
-	assert_int_equal(evidence_of(col.c[1].report, 3)->delivery, SN_EVIDENCE_CAPTURED);
 
 	assert_int_equal(col.c[2].kind, SN_INCIDENT_SOFT_LOCKUP);
 	assert_string_equal(col.c[2].detector, "softlockup");
@@ -374,12 +435,13 @@ static size_t feed_lab_log(struct sn_incidents *s, const char *name)
 
 /*
  * hardlockup-patched.log: four detections of CPU 2 by CPU 1, 3.6 s apart, each with
- * CPU 2's backtrace (SDEI NMI): one incident, three folded, CPU 2's stack from the
- * first.
+ * CPU 2's backtrace (SDEI NMI): one incident, complete with the first backtrace (I6),
+ * the three others repeats.
  */
 static void test_lab_hardlockup_patched(void **state)
 {
 	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
 	struct collector col;
 	const struct sn_evidence *e;
 	const struct sn_report *r;
@@ -390,17 +452,21 @@ static void test_lab_hardlockup_patched(void **state)
 	assert_int_equal(col.n, 1);
 	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
 	assert_string_equal(col.c[0].detector, "buddy");
-	assert_int_equal(col.c[0].detections, 4);
+	assert_int_equal(col.c[0].detections, 1);
 	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
 	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
 	assert_int_equal(col.c[0].first_usec, 5010516);
+	assert_int_equal(col.c[0].last_usec, 5012023);
 	assert_int_equal(col.c[0].n_backtraces, 1);
-	assert_int_equal(col.c[0].backtraces_extra, 3);
-	assert_true(col.c[0].n_lines >= 4 * 20);
+	assert_int_equal(col.c[0].backtraces_extra, 0);
+	assert_true(col.c[0].n_lines >= 20);
 	assert_int_equal(col.c[0].lines_dropped, 0);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.repeats, 3);
+	assert_int_equal(st.complete, 1);
 
 	r = col.c[0].report;
-	assert_int_equal(r->folded_count, 3);
+	assert_int_equal(r->folded_count, 0);
 	assert_non_null(r->host.hostname);
 	assert_int_equal(r->n_evidence, 1);
 	e = evidence_of(r, 2);
@@ -442,6 +508,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_separate),
 		cmocka_unit_test(test_quiet_and_window),
 		cmocka_unit_test(test_hung_and_orphans),
