@@ -14,6 +14,8 @@
 #include "kmsg-source.h"
 #include "log.h"
 #include "manager.h"
+#include "nmi-client.h"
+#include "nmi-format.h"
 
 /*
  * The MESSAGE_ID of a report in the journal, one per kind (journalctl
@@ -51,6 +53,30 @@ static int journal_write(const struct sn_report *r, const char *json)
 	return k;
 }
 
+/*
+ * Without an NMI service no request could have got a stack: the CPUs whose stack did
+ * not come are "unavailable", with the reason, rather than "not-requested".
+ */
+static int mark_unavailable(struct manager *m, struct sn_report *r)
+{
+	if (!m->nmi_unavailable[0])
+		return 0;
+	for (size_t i = 0; i < r->n_evidence; i++) {
+		struct sn_evidence *e = &r->evidence[i];
+		char *reason;
+
+		if (e->delivery != SN_EVIDENCE_NOT_REQUESTED)
+			continue;
+		reason = strdup(m->nmi_unavailable);
+		if (!reason)
+			return -ENOMEM;
+		free(e->reason);
+		e->reason = reason;
+		e->delivery = SN_EVIDENCE_UNAVAILABLE;
+	}
+	return 0;
+}
+
 static int on_incident(const struct sn_incident *inc, void *userdata)
 {
 	struct manager *m = userdata;
@@ -74,6 +100,11 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 		return log_error_errno(
 			k, "Failed to build the report of incident %" PRIu64 ": %m",
 			inc->number);
+	}
+	k = mark_unavailable(m, r);
+	if (k < 0) {
+		m->report_failures++;
+		return log_error_errno(k, "Failed to build report %s: %m", r->id);
 	}
 	k = sn_report_serialize(r, &json, &len);
 	if (k < 0) {
@@ -351,6 +382,54 @@ void manager_source_set(struct manager *m, enum manager_source_id id, int error,
 	log_info("Source %s not running: %s.", source_names[id], st->reason);
 }
 
+/*
+ * Whether this kernel has the SDEI NMI service (the sdei-nmi family, its state active):
+ * sets m->nmi_unavailable and the netlink source's reason. One request at startup,
+ * before the loop runs.
+ */
+static void probe_nmi_service(struct manager *m)
+{
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	_cleanup_(sn_status_freep) struct sn_status *st = NULL;
+	int r;
+
+	m->nmi_unavailable[0] = '\0';
+	if (!m->live_clock) {
+		/* A replayed log is another kernel's: this one's service says nothing. */
+		manager_source_set(m, MANAGER_SOURCE_NETLINK, 0,
+				   "the kernel log is a replay; requests and the monitor "
+				   "group are not implemented yet");
+		return;
+	}
+	r = sn_client_new(&c);
+	if (r == -ENOENT || r == -EOPNOTSUPP)
+		snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
+			 "no NMI source: the kernel has no sdei-nmi netlink family (no "
+			 "SDEI NMI service)");
+	else if (r < 0)
+		snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
+			 "no NMI source: cannot reach the sdei-nmi netlink family: %s",
+			 strerror(-r));
+	else {
+		r = sn_client_status(c, &st);
+		if (r >= 0 && st->state != SDEI_NMI_STATE_ACTIVE)
+			snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
+				 "no NMI source: the SDEI NMI service is %s%s%s",
+				 sn_state_to_string(st->state), st->reason ? ": " : "",
+				 st->reason ?: "");
+		else if (r < 0)
+			log_debug_errno(
+				r, "Failed to ask the SDEI NMI service's status: %m");
+	}
+	if (m->nmi_unavailable[0])
+		manager_source_set(m, MANAGER_SOURCE_NETLINK, 0, m->nmi_unavailable);
+	else
+		manager_source_set(
+			m, MANAGER_SOURCE_NETLINK, 0,
+			"the SDEI NMI service is there; requests and the monitor "
+			"group are not implemented yet");
+}
+
 int manager_start(struct manager *m)
 {
 	const char *path = m->cfg.kmsg_path ? m->cfg.kmsg_path : "/dev/kmsg";
@@ -365,7 +444,7 @@ int manager_start(struct manager *m)
 		manager_source_set(m, MANAGER_SOURCE_KMSG, 0, NULL);
 		log_info("Source %s running.", kmsg_source_describe(m->kmsg));
 	}
-	manager_source_set(m, MANAGER_SOURCE_NETLINK, 0, "not implemented yet");
+	probe_nmi_service(m);
 	manager_source_set(m, MANAGER_SOURCE_BPF, 0, "not implemented yet");
 
 	if (m->n_sources == 0)

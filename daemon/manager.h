@@ -83,6 +83,12 @@ struct manager {
 	unsigned n_sources; /* running */
 	struct manager_counters counters;
 	bool live_clock; /* the kernel log is this boot's: its clock is CLOCK_MONOTONIC */
+	/*
+	 * Why no CPU can be backtraced through the SDEI NMI service on this kernel (no
+	 * sdei-nmi family, the service inactive): the delivery "unavailable" of the CPUs
+	 * without a stack says so. "" when the service is there.
+	 */
+	char nmi_unavailable[160];
 
 	uint64_t reports;	  /* written to at least one sink */
 	uint64_t report_failures; /* not written to every sink */
