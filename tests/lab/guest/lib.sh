@@ -92,3 +92,59 @@ counters() {
 	done
 	echo "LAB: counters-end $1"
 }
+
+# nmid_start ARGS...: sdei-nmid on the live kernel log, its spool in the tmpfs
+# (/tmp/spool), its debug log in /tmp/sdei-nmid.log; returns once its kmsg source runs.
+# It inherits the lab shell's CPU 0: a wedged CPU would strand its timers.
+nmid_start() {
+	mkdir -p /tmp/spool
+	sdei-nmid --kmsg /dev/kmsg --spool /tmp/spool -v "$@" >/tmp/sdei-nmid.log 2>&1 &
+	nmid_pid=$!
+	i=0
+	while [ $i -lt 50 ] && ! grep -q 'Source kmsg (/dev/kmsg) running' /tmp/sdei-nmid.log; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	mark "sdei-nmid started, pid $nmid_pid"
+}
+
+# nmid_wait_report SECONDS: polls the spool every 0.1 s for up to SECONDS; marks the
+# first report seen ("LAB: report-seen NAME", in the kernel log too, so that its kernel
+# timestamp measures when the report was there). Returns 1 when none came.
+nmid_wait_report() {
+	i=0
+	while [ $i -lt $(($1 * 10)) ]; do
+		for f in /tmp/spool/*.json; do
+			if [ -f "$f" ]; then
+				mark "report-seen ${f##*/}"
+				return 0
+			fi
+		done
+		sleep 0.1
+		i=$((i + 1))
+	done
+	mark "no report within $1 s"
+	return 1
+}
+
+# nmid_stop_and_dump: SIGTERM to sdei-nmid (it reports what is open), then its exit
+# status, its log and every report of the spool, between markers that the host's
+# daemon-verdict.py reads. The console's kernel messages are turned down first, so that
+# none falls into a report's line (the kernel log dump keeps them all).
+nmid_stop_and_dump() {
+	kill -TERM "$nmid_pid"
+	wait "$nmid_pid"
+	rc=$?
+	dmesg -n 1
+	echo "LAB: nmid-log-begin"
+	cat /tmp/sdei-nmid.log
+	echo "LAB: nmid-log-end rc=$rc"
+	for f in /tmp/spool/*.json; do
+		[ -f "$f" ] || continue
+		echo "LAB: report-begin ${f##*/}"
+		cat "$f"
+		echo
+		echo "LAB: report-end ${f##*/}"
+	done
+	echo "LAB: reports-done"
+}

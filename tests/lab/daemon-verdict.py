@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""Verdicts of the sdei-nmid scenarios (tests/lab/scenarios/daemon-*.sh).
+
+    daemon-verdict.py SCENARIO LOG [--thresh S]
+
+Reads the serial log of a lab run: the reports of the daemon's spool that the guest
+framed with 'LAB: report-begin NAME' / 'LAB: report-end NAME' (nmid_stop_and_dump in
+guest/lib.sh), the daemon's own log ('LAB: nmid-log-begin' / 'LAB: nmid-log-end
+rc=N') and the kernel log the guest dumped at the end, whose timestamps (the kernel's
+clock, in the guest) time the wedge, the detection and the moment the guest first saw
+a report in the spool ('LAB: report-seen NAME'). Every report is validated against
+daemon/sdei-nmid-report.schema.json. Prints what it found and exits 0 (the assertion
+holds), 1 (it does not) or 2 (inconclusive: the run never reached what it tests, or
+the daemon did not report at all, which no kernel excuses).
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+HOLDS, FAILS, INCONCLUSIVE = 0, 1, 2
+TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
+SCHEMA = os.path.join(TOP, "daemon", "sdei-nmid-report.schema.json")
+KERNEL_LINE = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
+
+
+class Inconclusive(Exception):
+    pass
+
+
+class Log:
+    def __init__(self, path):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = [l.rstrip("\n") for l in f]
+        # the kernel's console lines may fall between the guest's
+        self.lines = [l for l in lines if not KERNEL_LINE.match(l)]
+        self.kmsg = []  # (seconds, text) of the kernel log dump
+        inside = False
+        for l in lines:
+            if l == "LAB: kmsg-begin":
+                inside = True
+            elif l == "LAB: kmsg-end":
+                break
+            elif inside:
+                m = KERNEL_LINE.match(l)
+                if m:
+                    self.kmsg.append((float(m.group(1)), m.group(2)))
+
+    def has(self, regex):
+        return any(re.search(regex, l) for l in self.lines)
+
+    def kmsg_time(self, regex):
+        """The kernel timestamp of the first dumped kernel log line matching regex."""
+        for t, text in self.kmsg:
+            if re.search(regex, text):
+                return t
+        return None
+
+    def nmid_log(self):
+        body, inside = [], False
+        for l in self.lines:
+            if l == "LAB: nmid-log-begin":
+                inside = True
+                continue
+            m = re.fullmatch(r"LAB: nmid-log-end rc=(\d+)", l)
+            if m and inside:
+                return "\n".join(body), int(m.group(1))
+            if inside:
+                body.append(l)
+        raise Inconclusive("the guest never stopped sdei-nmid (no 'LAB: nmid-log-end')")
+
+    def reports(self):
+        """[(name, text)] of the spool's reports."""
+        if "LAB: reports-done" not in self.lines:
+            raise Inconclusive("the guest never dumped the spool ('LAB: reports-done')")
+        out, name, body = [], None, []
+        for l in self.lines:
+            m = re.fullmatch(r"LAB: report-begin (\S+)", l)
+            if m:
+                name, body = m.group(1), []
+                continue
+            if name and l == f"LAB: report-end {name}":
+                out.append((name, "".join(body)))
+                name = None
+                continue
+            if name:
+                body.append(l)
+        return out
+
+
+class Verdict:
+    def __init__(self):
+        self.rc = HOLDS
+
+    def found(self, what):
+        print(f"found: {what}")
+
+    def fail(self, what):
+        print(f"missing: {what}")
+        self.rc = max(self.rc, FAILS)
+
+    def inconclusive(self, what):
+        print(f"inconclusive: {what}")
+        self.rc = INCONCLUSIVE
+
+
+def validator():
+    import jsonschema  # Debian's python3-jsonschema, from scripts/install-deps.sh
+
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=jsonschema.FormatChecker())
+
+
+def load_reports(log, v):
+    """The spool's reports, parsed; each one must validate against the schema."""
+    val = validator()
+    docs = []
+    for name, text in log.reports():
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            v.fail(f"report {name}: not JSON at offset {e.pos}: {text[e.pos:e.pos + 60]!r}")
+            continue
+        errors = sorted(val.iter_errors(doc), key=str)
+        if errors:
+            v.fail(f"report {name}: not valid against sdei-nmid-report.schema.json: "
+                   f"{errors[0].message} at {list(errors[0].absolute_path)}")
+            continue
+        docs.append(doc)
+    v.found(f"{len(docs)} report(s) in the spool, each valid against "
+            f"sdei-nmid-report.schema.json")
+    return docs
+
+
+def describe(doc):
+    inc = doc["incident"]
+    return (f"{inc['kind']} on CPUs {inc['stalled_cpus']} "
+            f"(detector {inc.get('detector', '-')}, folded {doc['folded_count']})")
+
+
+def cpu_evidence(doc, cpu):
+    for c in doc["cpus"]:
+        if c["cpu"] == cpu:
+            return c
+    return None
+
+
+def has_stack(ev):
+    return ev is not None and ev.get("delivery") == "captured" and bool(ev.get("frames"))
+
+
+def seen_time(log):
+    """Kernel time at which the guest first saw a report in the spool, or None."""
+    return log.kmsg_time(r"LAB: report-seen ")
+
+
+def reports_of(docs, kind, cpu=None):
+    return [d for d in docs if d["incident"]["kind"] == kind and
+            (cpu is None or cpu in d["incident"]["stalled_cpus"])]
+
+
+def netlink_reason(log):
+    text, _ = log.nmid_log()
+    m = re.search(r"Source netlink not running: (.*)\.$", text, re.M)
+    return m.group(1) if m else None
+
+
+def check_unavailable(log, v, doc, cpu):
+    """No stack for cpu: the report must say why (delivery and reason), and the daemon
+    that the NMI source is unavailable; otherwise the run is no negative control."""
+    ev = cpu_evidence(doc, cpu)
+    if ev is None:
+        v.inconclusive(f"the report names CPU {cpu} but has no evidence entry for it")
+        return
+    v.fail(f"CPU {cpu}'s stack: the report has none: delivery {ev['delivery']}"
+           f"{': ' + ev['reason'] if ev.get('reason') else ''}")
+    why = netlink_reason(log)
+    if ev["delivery"] != "unavailable" or not ev.get("reason") or not why:
+        v.inconclusive(f"the report does not explain the missing stack as the NMI source "
+                       f"being unavailable (delivery {ev['delivery']}, daemon's netlink "
+                       f"source: {why!r})")
+    else:
+        v.found(f"the daemon says: Source netlink not running: {why}")
+
+
+def hardlockup(log, v, thresh):
+    cpu = 2
+    docs = load_reports(log, v)
+    for d in docs:
+        print(f"  report {d['id']}: {describe(d)}")
+    mine = reports_of(docs, "hard-lockup", cpu)
+    if not mine:
+        detected = log.kmsg_time(r"Watchdog detected hard LOCKUP on cpu 2")
+        if detected is None:
+            v.inconclusive("the kernel never reported a hard lockup of CPU 2")
+        else:
+            v.inconclusive(f"no hard-lockup report naming CPU {cpu}, though the kernel "
+                           f"detected it at {detected:.6f}: the daemon did not report")
+        return
+    if len(mine) > 1:
+        v.fail(f"{len(mine)} hard-lockup reports of CPU {cpu}: its repeats were not "
+               f"folded")
+    doc = mine[0]
+    v.found(f"report {doc['id']}: {describe(doc)}")
+    ev = cpu_evidence(doc, cpu)
+    if not has_stack(ev):
+        check_unavailable(log, v, doc, cpu)
+        return
+    frame = next((f for f in ev["frames"] if f.startswith("lkdtm_HARDLOCKUP")), None)
+    if frame:
+        v.found(f"CPU {cpu}'s frame {frame} (source {ev.get('source')})")
+    else:
+        v.fail(f"the LKDTM frame (lkdtm_HARDLOCKUP) in CPU {cpu}'s stack: {ev['frames'][:3]}")
+    ps = ev.get("pstate")
+    if ps and ps["interrupts_masked"] and ps["daif"]["i"]:
+        v.found(f"CPU {cpu}'s pstate {ps['value']}: interrupts masked (I set)")
+    else:
+        v.fail(f"CPU {cpu}'s pstate with interrupts masked: {ps}")
+
+    wedge = log.kmsg_time(r"lkdtm: Performing direct entry HARDLOCKUP")
+    detected = log.kmsg_time(r"Watchdog detected hard LOCKUP on cpu 2")
+    seen = seen_time(log)
+    if wedge is None or seen is None:
+        v.inconclusive("no kernel timestamp for the wedge or for the report's arrival")
+        return
+    limit = thresh + 5
+    took = seen - wedge
+    line = (f"the report was in the spool {took:.2f} s after the wedge (limit: the "
+            f"threshold {thresh} s + 5 s)")
+    if detected is not None:
+        line += f", {seen - detected:.2f} s after the detection"
+    if took <= limit:
+        v.found(line)
+    else:
+        v.fail(line)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario")
+    ap.add_argument("log")
+    ap.add_argument("--thresh", type=float, default=10)
+    a = ap.parse_args()
+    v = Verdict()
+    log = Log(a.log)
+    try:
+        text, rc = log.nmid_log()
+        print(f"sdei-nmid exited {rc}")
+        if rc != 0:
+            v.fail(f"sdei-nmid's exit status 0; its log:\n{text}")
+        if a.scenario == "daemon-hardlockup":
+            hardlockup(log, v, a.thresh)
+        else:
+            print(f"no verdict for {a.scenario}")
+            return INCONCLUSIVE
+    except Inconclusive as e:
+        v.inconclusive(str(e))
+    return v.rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
