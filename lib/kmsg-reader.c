@@ -20,8 +20,11 @@ struct sn_kmsg_reader {
 	struct sn_kmsg_reader_stats stats;
 	struct sn_kmsg_record rec; /* parsed here, copied out only when returned */
 
-	/* SN_KMSG_READ_STREAM: bytes read, not yet split. */
-	size_t len;
+	/*
+	 * SN_KMSG_READ_STREAM: buf[off, len) read, not yet taken; the buffer is compacted
+	 * only before a read, not after every record.
+	 */
+	size_t off, len;
 	bool eof;
 	char buf[STREAM_BUF];
 };
@@ -139,7 +142,7 @@ static int take(struct sn_kmsg_reader *r, const char *buf, size_t len,
 	}
 	r->stats.lost += lost;
 	r->stats.records++;
-	*ret = r->rec;
+	sn_kmsg_record_copy(ret, &r->rec);
 	if (ret_lost)
 		*ret_lost = lost;
 	return 0;
@@ -194,11 +197,11 @@ static int next_stream(struct sn_kmsg_reader *r, struct sn_kmsg_record *ret,
 		ssize_t n;
 		int k;
 
-		k = sn_kmsg_record_split(r->buf, r->len, r->eof, &rec_len);
+		k = sn_kmsg_record_split(r->buf + r->off, r->len - r->off, r->eof,
+					 &rec_len);
 		if (k == 0) {
-			k = take(r, r->buf, rec_len, ret, ret_lost);
-			memmove(r->buf, r->buf + rec_len, r->len - rec_len);
-			r->len -= rec_len;
+			k = take(r, r->buf + r->off, rec_len, ret, ret_lost);
+			r->off += rec_len;
 			if (k == 0)
 				return 0;
 			continue;
@@ -206,10 +209,15 @@ static int next_stream(struct sn_kmsg_reader *r, struct sn_kmsg_record *ret,
 		if (k == -EBADMSG) {
 			/* The end of the file cuts a record. */
 			r->stats.malformed++;
-			r->len = 0;
+			r->off = r->len = 0;
 		}
 		if (r->eof)
 			return -ENODATA;
+		if (r->off > 0) {
+			memmove(r->buf, r->buf + r->off, r->len - r->off);
+			r->len -= r->off;
+			r->off = 0;
+		}
 		if (r->len >= SN_KMSG_RECORD_MAX) {
 			/* No record ends within the longest one a record may have. */
 			r->stats.malformed++;

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kmsg.h"
@@ -193,9 +194,23 @@ static int parse_dict_line(const char *s, const char *end, struct sn_kmsg_record
 	return 0;
 }
 
+/*
+ * A record is mostly its message buffer (SN_KMSG_MESSAGE_MAX bytes): it is cleared and
+ * copied up to the message's end only, not whole (that was most of a line's cost).
+ */
+static void record_clear(struct sn_kmsg_record *rec)
+{
+	memset(rec, 0, offsetof(struct sn_kmsg_record, message));
+	rec->message[0] = '\0';
+}
+
+void sn_kmsg_record_copy(struct sn_kmsg_record *dst, const struct sn_kmsg_record *src)
+{
+	memcpy(dst, src, offsetof(struct sn_kmsg_record, message) + src->message_len + 1);
+}
+
 int sn_kmsg_record_parse(const char *buf, size_t len, struct sn_kmsg_record *ret)
 {
-	static struct sn_kmsg_record zero;
 	struct sn_kmsg_record rec;
 	bool seen_subsystem = false, seen_device = false;
 	const char *end = buf + len, *semi, *nl, *p;
@@ -213,7 +228,7 @@ int sn_kmsg_record_parse(const char *buf, size_t len, struct sn_kmsg_record *ret
 		if (!is_plain(*p))
 			return -EBADMSG;
 
-	rec = zero;
+	record_clear(&rec);
 	r = parse_header(buf, semi, &rec);
 	if (r < 0)
 		return r;
@@ -236,14 +251,13 @@ int sn_kmsg_record_parse(const char *buf, size_t len, struct sn_kmsg_record *ret
 			return r;
 	}
 
-	*ret = rec;
+	sn_kmsg_record_copy(ret, &rec);
 	return 0;
 }
 
 int sn_kmsg_console_parse(const char *line, size_t len, uint64_t seq,
 			  struct sn_kmsg_record *ret)
 {
-	static struct sn_kmsg_record zero;
 	struct sn_kmsg_record rec;
 	const char *p = line, *end = line + len, *digits;
 	uint64_t sec, usec;
@@ -281,7 +295,7 @@ int sn_kmsg_console_parse(const char *line, size_t len, uint64_t seq,
 	if (sec > (UINT64_MAX - usec) / 1000000)
 		return -EBADMSG;
 
-	rec = zero;
+	record_clear(&rec);
 	rec.seq = seq;
 	rec.ts_usec = sec * 1000000 + usec;
 	rec.flag = '-';
@@ -311,7 +325,7 @@ int sn_kmsg_console_parse(const char *line, size_t len, uint64_t seq,
 	rec.message[end - p] = '\0';
 	rec.message_len = (size_t)(end - p);
 
-	*ret = rec;
+	sn_kmsg_record_copy(ret, &rec);
 	return 0;
 }
 

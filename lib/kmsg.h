@@ -53,6 +53,12 @@ struct sn_kmsg_record {
 };
 
 /*
+ * Copies a record: its fields and its message up to the NUL, not the whole buffer
+ * (a record is mostly its SN_KMSG_MESSAGE_MAX bytes of message).
+ */
+void sn_kmsg_record_copy(struct sn_kmsg_record *dst, const struct sn_kmsg_record *src);
+
+/*
  * Parses one record of len bytes (what one read(2) of /dev/kmsg returned). Rules:
  *  - PRIO, SEQ and TS_USEC are decimal without sign, spaces or leading zeros, at most
  *    20 digits and no overflow; PRIO <= 2047 (facility 8 bits, level 3 bits);
