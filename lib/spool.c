@@ -22,6 +22,7 @@
 
 struct sn_spool {
 	int dfd;
+	int shipped_dfd; /* SN_SPOOL_SHIPPED_DIR; -EBADF until it exists */
 	struct sn_spool_limits limits;
 	struct sn_spool_stats stats;
 };
@@ -93,8 +94,41 @@ static int fsync_dir(struct sn_spool *s)
 	return fsync(s->dfd) < 0 ? -errno : 0;
 }
 
-/* Calls f for each entry of the directory (a fresh read each time). */
-static int dir_scan(struct sn_spool *s,
+static int dir_of(struct sn_spool *s, bool shipped)
+{
+	return shipped ? s->shipped_dfd : s->dfd;
+}
+
+/*
+ * Opens the shipped directory when it exists (and, with create, creates it first); 0
+ * when it is open, -ENOENT when it does not exist. Something else of its name (junk: a
+ * file, a link) is -ENOTDIR or -ELOOP, and left alone.
+ */
+static int open_shipped(struct sn_spool *s, bool create)
+{
+	int fd;
+
+	if (s->shipped_dfd >= 0)
+		return 0;
+	fd = openat(s->dfd, SN_SPOOL_SHIPPED_DIR,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(s->dfd, SN_SPOOL_SHIPPED_DIR, 0750) < 0 && errno != EEXIST)
+			return -errno;
+		/* The new directory must survive a crash before anything moves in. */
+		if (fsync_dir(s) < 0)
+			return -errno;
+		fd = openat(s->dfd, SN_SPOOL_SHIPPED_DIR,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return -errno;
+	s->shipped_dfd = fd;
+	return 0;
+}
+
+/* Calls f for each entry of the directory dfd (a fresh read each time). */
+static int dir_scan(struct sn_spool *s, int dfd,
 		    int (*f)(struct sn_spool *s, const char *name, const struct stat *st,
 			     void *userdata),
 		    void *userdata)
@@ -102,7 +136,7 @@ static int dir_scan(struct sn_spool *s,
 	_cleanup_(closedirp) DIR *d = NULL;
 	int fd, r;
 
-	fd = openat(s->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -125,7 +159,7 @@ static int dir_scan(struct sn_spool *s,
 		if (de->d_name[0] == '.' &&
 		    (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
 			continue;
-		if (fstatat(s->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT) /* removed meanwhile */
 				continue;
 			return -errno;
@@ -159,7 +193,7 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->dfd = -EBADF;
+	s->dfd = s->shipped_dfd = -EBADF;
 	if (limits)
 		s->limits = *limits;
 	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -170,11 +204,15 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	}
 	if (s->dfd < 0)
 		return -errno;
-	r = dir_scan(s, clean_temp, NULL);
+	r = dir_scan(s, s->dfd, clean_temp, NULL);
 	if (r < 0)
 		return r;
 	cleaned = s->stats.temp_cleaned;
 	if (cleaned > 0 && (r = fsync_dir(s)) < 0)
+		return r;
+	/* Not there yet (nothing shipped), or junk of its name: not an error here. */
+	r = open_shipped(s, false);
+	if (r < 0 && r != -ENOENT && r != -ENOTDIR && r != -ELOOP)
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
@@ -187,6 +225,8 @@ int sn_spool_open_existing(const char *path, struct sn_spool **ret)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	/* shipped/ is opened when listed (it may come later). */
+	s->shipped_dfd = -EBADF;
 	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dfd < 0)
 		return -errno;
@@ -200,6 +240,8 @@ struct sn_spool *sn_spool_free(struct sn_spool *s)
 		return NULL;
 	if (s->dfd >= 0)
 		close(s->dfd);
+	if (s->shipped_dfd >= 0)
+		close(s->shipped_dfd);
 	free(s);
 	return NULL;
 }
@@ -217,6 +259,7 @@ void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret)
 struct list_ctx {
 	struct sn_spool_entry *entries;
 	size_t n, allocated;
+	bool shipped; /* the directory being scanned */
 };
 
 static int list_one(struct sn_spool *s, const char *name, const struct stat *st,
@@ -228,6 +271,7 @@ static int list_one(struct sn_spool *s, const char *name, const struct stat *st,
 	if (!sn_spool_name_parse(name, &e))
 		return 0;
 	e.size = (uint64_t)st->st_size;
+	e.shipped = c->shipped;
 	if (c->n == c->allocated) {
 		size_t m = c->allocated ? c->allocated * 2 : 16;
 		struct sn_spool_entry *n = reallocarray(c->entries, m, sizeof(*n));
@@ -241,26 +285,45 @@ static int list_one(struct sn_spool *s, const char *name, const struct stat *st,
 	return 0;
 }
 
+/* By name; of one name, the shipped one first (the one kept, see below). */
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct sn_spool_entry *)a)->name,
-		      ((const struct sn_spool_entry *)b)->name);
+	const struct sn_spool_entry *x = a, *y = b;
+	int k = strcmp(x->name, y->name);
+
+	return k ? k : (int)y->shipped - (int)x->shipped;
 }
 
 int sn_spool_list(struct sn_spool *s, struct sn_spool_entry **ret, size_t *ret_n)
 {
 	struct list_ctx c = {};
+	size_t n = 0;
 	int r;
 
-	r = dir_scan(s, list_one, &c);
+	/*
+	 * The spool, then shipped/: a report moved in between (sn_spool_mark_shipped())
+	 * is seen in one or both, never in neither; one seen in both is shipped.
+	 */
+	r = dir_scan(s, s->dfd, list_one, &c);
+	if (r >= 0) {
+		r = open_shipped(s, false);
+		if (r >= 0) {
+			c.shipped = true;
+			r = dir_scan(s, s->shipped_dfd, list_one, &c);
+		} else if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
+			r = 0;
+	}
 	if (r < 0) {
 		free(c.entries);
 		return r;
 	}
 	if (c.n > 0)
 		qsort(c.entries, c.n, sizeof(*c.entries), entry_cmp);
+	for (size_t i = 0; i < c.n; i++)
+		if (n == 0 || strcmp(c.entries[n - 1].name, c.entries[i].name) != 0)
+			c.entries[n++] = c.entries[i];
 	*ret = c.entries;
-	*ret_n = c.n;
+	*ret_n = n;
 	return 0;
 }
 
@@ -343,7 +406,7 @@ static int spool_write(struct sn_spool *s, const char *id, uint64_t realtime_use
 	char tmp[TEMP_NAME_LEN + 1], name[SN_SPOOL_NAME_LEN + 1], t[TIME_LEN + 5];
 	uint64_t bytes = len;
 	size_t n, count;
-	unsigned evicted = 0;
+	unsigned evicted = 0, evicted_shipped = 0;
 	int r;
 
 	if (!sn_report_id_valid(id))
@@ -386,23 +449,37 @@ static int spool_write(struct sn_spool *s, const char *id, uint64_t realtime_use
 	}
 	s->stats.written++;
 
-	/* Now within the bounds, oldest first; the new one (not in e) stays. */
+	/*
+	 * Now within the bounds: the shipped reports first, then the others, each oldest
+	 * first; the new one (not in e) stays.
+	 */
 	count = n + 1;
-	for (size_t i = 0; i < n; i++) {
-		bool over = (s->limits.max_count > 0 && count > s->limits.max_count) ||
-			    (s->limits.max_bytes > 0 && bytes > s->limits.max_bytes);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			bool over =
+				(s->limits.max_count > 0 &&
+				 count > s->limits.max_count) ||
+				(s->limits.max_bytes > 0 && bytes > s->limits.max_bytes);
 
-		if (!over)
-			break;
-		if (unlinkat(s->dfd, e[i].name, 0) < 0 && errno != ENOENT)
-			continue; /* cannot go: the next one might */
-		count--;
-		bytes -= e[i].size;
-		evicted++;
-	}
+			if (!over)
+				break;
+			if (e[i].shipped != (pass == 0))
+				continue;
+			if (unlinkat(dir_of(s, e[i].shipped), e[i].name, 0) < 0 &&
+			    errno != ENOENT)
+				continue; /* cannot go: the next one might */
+			count--;
+			bytes -= e[i].size;
+			evicted++;
+			if (e[i].shipped)
+				evicted_shipped++;
+		}
 	if (evicted > 0) {
 		s->stats.evicted += evicted;
+		s->stats.evicted_unshipped += evicted - evicted_shipped;
 		(void)fsync_dir(s);
+		if (evicted_shipped > 0)
+			(void)fsync(s->shipped_dfd);
 	}
 	if (ret_evicted)
 		*ret_evicted = evicted;
@@ -445,7 +522,12 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 	r = find(s, id, &e);
 	if (r < 0)
 		return r;
-	fd = openat(s->dfd, e.name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	fd = openat(dir_of(s, e.shipped), e.name,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && !e.shipped && open_shipped(s, false) >= 0)
+		/* Shipped since it was listed. */
+		fd = openat(s->shipped_dfd, e.name,
+			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
@@ -488,8 +570,40 @@ int sn_spool_remove(struct sn_spool *s, const char *id)
 	r = find(s, id, &e);
 	if (r < 0)
 		return r;
-	if (unlinkat(s->dfd, e.name, 0) < 0)
+	if (unlinkat(dir_of(s, e.shipped), e.name, 0) < 0)
 		return -errno;
 	s->stats.removed++;
-	return fsync_dir(s);
+	return fsync(dir_of(s, e.shipped)) < 0 ? -errno : 0;
+}
+
+int sn_spool_mark_shipped(struct sn_spool *s, const char *id)
+{
+	struct sn_spool_entry e;
+	int r;
+
+	r = find(s, id, &e);
+	if (r < 0)
+		return r;
+	if (e.shipped)
+		return 0;
+	r = open_shipped(s, true);
+	if (r < 0)
+		return r;
+	if (renameat2(s->dfd, e.name, s->shipped_dfd, e.name, RENAME_NOREPLACE) < 0) {
+		r = -errno;
+		/*
+		 * File systems without RENAME_NOREPLACE: a report of this id is not in
+		 * shipped/ (find() prefers that one).
+		 */
+		if ((r == -EINVAL || r == -ENOSYS) &&
+		    renameat(s->dfd, e.name, s->shipped_dfd, e.name) >= 0)
+			r = 0;
+		if (r < 0)
+			return r; /* -ENOENT: evicted or removed meanwhile */
+	}
+	/* Durable in shipped/ first: a crash in between shows it shipped, not lost. */
+	if (fsync(s->shipped_dfd) < 0 || fsync_dir(s) < 0)
+		return -errno;
+	s->stats.shipped++;
+	return 0;
 }

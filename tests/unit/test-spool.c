@@ -455,6 +455,173 @@ static void test_efbig(void **state)
 	check_two(s, a, b);
 }
 
+/* ---- shipped state ---- */
+
+static bool in_dir(const char *sub, const char *name)
+{
+	char path[768];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s%s%s", dir, sub, *sub ? "/" : "", name);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void test_shipped(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL, *reader = NULL;
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	_cleanup_(freep) char *doc = NULL, *back = NULL;
+	char id[SN_REPORT_ID_LEN + 1], path[512];
+	struct sn_spool_stats st;
+	size_t n, len;
+
+	/*
+	 * A reader (sdei-nmictl's read-only open) opened before anything is shipped sees
+	 * what is shipped later.
+	 */
+	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open_existing(dir, &reader), 0);
+	for (unsigned i = 1; i <= 3; i++)
+		assert_int_equal(spool_put(s, i, T0 + i, 1, NULL), 0);
+	/* Nothing shipped: no shipped/ yet (created at the first one). */
+	snprintf(path, sizeof(path), "%s/" SN_SPOOL_SHIPPED_DIR, dir);
+	assert_int_equal(access(path, F_OK), -1);
+
+	make_id(2, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	/* Again: already, fine. */
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(sn_spool_list(reader, &e, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(e[i].id[SN_REPORT_ID_LEN - 1], '1' + (char)i);
+		assert_int_equal(e[i].shipped, i == 1);
+	}
+	/* Moved, under the same name. */
+	assert_false(in_dir("", e[1].name));
+	assert_true(in_dir(SN_SPOOL_SHIPPED_DIR, e[1].name));
+	assert_true(in_dir("", e[0].name));
+
+	/* Read back whole from where it is now, by either handle. */
+	doc = report_doc(id, T0 + 2, 1);
+	assert_int_equal(sn_spool_read(reader, id, &back, &len), 0);
+	assert_string_equal(back, doc);
+	free(back);
+	back = NULL;
+	assert_int_equal(sn_spool_read(s, id, &back, &len), 0);
+	assert_string_equal(back, doc);
+
+	/* Its id is still taken. */
+	assert_int_equal(spool_put(s, 2, T0 + 9, 1, NULL), -EEXIST);
+
+	/* Not spooled, not an id. */
+	make_id(9, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), -ENOENT);
+	assert_int_equal(sn_spool_mark_shipped(s, "../shipped"), -EINVAL);
+
+	/* Removed, shipped or not. */
+	make_id(2, id);
+	assert_int_equal(sn_spool_remove(s, id), 0);
+	assert_int_equal(sn_spool_remove(s, id), -ENOENT);
+	make_id(1, id);
+	assert_int_equal(sn_spool_remove(s, id), 0);
+	unsigned ids[8];
+	assert_int_equal(list_ids(reader, ids, 8), 1);
+	assert_int_equal(ids[0], 3);
+
+	sn_spool_get_stats(s, &st);
+	assert_int_equal(st.shipped, 1);
+	assert_int_equal(st.removed, 2);
+	assert_int_equal(st.evicted_unshipped, 0);
+}
+
+static void test_bound_shipped_first(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	struct sn_spool_limits lim = { .max_count = 3 };
+	char id[SN_REPORT_ID_LEN + 1];
+	struct sn_spool_stats st;
+	unsigned ids[8], ev;
+	size_t n;
+
+	assert_int_equal(sn_spool_open(dir, &lim, &s), 0);
+	for (unsigned i = 1; i <= 3; i++)
+		assert_int_equal(spool_put(s, i, T0 + i, 1, NULL), 0);
+	make_id(2, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	make_id(3, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+
+	/* Shipped ones go first, oldest first, although 1 is older. */
+	assert_int_equal(spool_put(s, 4, T0 + 4, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(list_ids(s, ids, 8), 3);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 3);
+	assert_int_equal(ids[2], 4);
+	assert_int_equal(spool_put(s, 5, T0 + 5, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(list_ids(s, ids, 8), 3);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 4);
+	sn_spool_get_stats(s, &st);
+	assert_int_equal(st.evicted, 2);
+	assert_int_equal(st.evicted_unshipped, 0);
+
+	/* None shipped left: the oldest unshipped goes, and is counted as such. */
+	assert_int_equal(spool_put(s, 6, T0 + 6, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(sn_spool_list(s, &e, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_false(e[i].shipped);
+	assert_int_equal(list_ids(s, ids, 8), 3);
+	assert_int_equal(ids[0], 4);
+	sn_spool_get_stats(s, &st);
+	assert_int_equal(st.evicted, 3);
+	assert_int_equal(st.evicted_unshipped, 1);
+	assert_int_equal(count_dir(dir, ""), 4); /* three and shipped/ */
+}
+
+static void test_shipped_junk(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	char id[SN_REPORT_ID_LEN + 1], path[512];
+	unsigned ids[8];
+
+	/* Something else holds the name: listing works, shipping says why not. */
+	touch(SN_SPOOL_SHIPPED_DIR, "junk");
+	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(spool_put(s, 1, T0 + 1, 1, NULL), 0);
+	make_id(1, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), -ENOTDIR);
+	assert_int_equal(list_ids(s, ids, 8), 1);
+	sn_spool_free(TAKE_PTR(s));
+
+	/* A link to a directory is not followed. */
+	snprintf(path, sizeof(path), "%s/" SN_SPOOL_SHIPPED_DIR, dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/tmp", path), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_mark_shipped(s, id), -ENOTDIR);
+	assert_int_equal(list_ids(s, ids, 8), 1);
+	assert_true(in_dir("", "20261102T100405.000001Z-00000000-0000-4000-8000-"
+			       "000000000001.json"));
+
+	/* Junk inside shipped/ is ignored like junk beside it. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0750), 0);
+	touch(SN_SPOOL_SHIPPED_DIR "/notes.txt", "junk");
+	touch(SN_SPOOL_SHIPPED_DIR "/.report-0123456789abcdef.tmp", "{");
+	sn_spool_free(TAKE_PTR(s));
+	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(list_ids(s, ids, 8), 1);
+	assert_true(in_dir(SN_SPOOL_SHIPPED_DIR, "notes.txt"));
+	assert_true(in_dir(SN_SPOOL_SHIPPED_DIR, ".report-0123456789abcdef.tmp"));
+}
+
 /* ---- a writer killed at random moments ---- */
 
 static void crash_child(const char *path, int wfd, unsigned round)
@@ -574,6 +741,156 @@ static void test_crash(void **state)
 	free(done);
 }
 
+/*
+ * A writer that also ships (marks each report shipped after writing it) killed at
+ * random moments: whatever was written is there once, whole; whatever was marked is
+ * shipped; no name is in both directories, or in neither.
+ */
+static void crash_ship_child(const char *path, int wfd, unsigned round)
+{
+	struct sn_spool *s = NULL;
+
+	if (sn_spool_open(path, NULL, &s) < 0)
+		_exit(3);
+	for (unsigned i = 0;; i++) {
+		char id[SN_REPORT_ID_LEN + 1], line[SN_REPORT_ID_LEN + 3];
+		char *doc;
+
+		make_id(round << 16 | i, id);
+		doc = report_doc(id, T0 + i, 1 + i % 8);
+		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, doc,
+				   strlen(doc), NULL) == 0) {
+			snprintf(line, sizeof(line), "W%s\n", id);
+			if (__real_write(wfd, line, SN_REPORT_ID_LEN + 2) !=
+			    SN_REPORT_ID_LEN + 2)
+				_exit(4);
+		}
+		free(doc);
+		if (sn_spool_mark_shipped(s, id) == 0) {
+			snprintf(line, sizeof(line), "S%s\n", id);
+			if (__real_write(wfd, line, SN_REPORT_ID_LEN + 2) !=
+			    SN_REPORT_ID_LEN + 2)
+				_exit(4);
+		}
+	}
+}
+
+static void test_crash_shipped(void **state)
+{
+	struct timespec start, now;
+	size_t n_written = 0, n_marked = 0, visible_max = 0, shipped_max = 0;
+	unsigned rounds = 0;
+	char(*written)[SN_REPORT_ID_LEN + 1] = NULL,
+					  (*marked)[SN_REPORT_ID_LEN + 1] = NULL;
+	char shipped_path[512];
+
+	snprintf(shipped_path, sizeof(shipped_path), "%s/" SN_SPOOL_SHIPPED_DIR, dir);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int p[2], status;
+		pid_t pid;
+		uint32_t delay;
+		FILE *f;
+		char line[64];
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (rounds >= 200 || (now.tv_sec - start.tv_sec) * 1000000000L +
+						     (now.tv_nsec - start.tv_nsec) >
+					     3000000000L)
+			break;
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(p[0]);
+			crash_ship_child(dir, p[1], rounds);
+		}
+		close(p[1]);
+		assert_int_equal(getrandom(&delay, sizeof(delay), 0), sizeof(delay));
+		usleep(delay % 25000);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+		f = fdopen(p[0], "re");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			assert_int_equal(strlen(line), SN_REPORT_ID_LEN + 2);
+			line[SN_REPORT_ID_LEN + 1] = '\0';
+			if (line[0] == 'W') {
+				written = reallocarray(written, n_written + 1,
+						       sizeof(*written));
+				assert_non_null(written);
+				strcpy(written[n_written++], line + 1);
+			} else {
+				assert_int_equal(line[0], 'S');
+				marked = reallocarray(marked, n_marked + 1,
+						      sizeof(*marked));
+				assert_non_null(marked);
+				strcpy(marked[n_marked++], line + 1);
+			}
+		}
+		fclose(f);
+
+		_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+		_cleanup_(freep) struct sn_spool_entry *e = NULL;
+		size_t n, n_shipped = 0;
+
+		assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+		assert_int_equal(sn_spool_list(s, &e, &n), 0);
+		/* Each name in exactly one of the two directories. */
+		for (size_t i = 0; i < n; i++) {
+			bool top = in_dir("", e[i].name),
+			     sh = in_dir(SN_SPOOL_SHIPPED_DIR, e[i].name);
+
+			if (top == sh)
+				fail_msg("%s: in %s", e[i].name,
+					 top ? "both" : "neither");
+			assert_int_equal(e[i].shipped, sh);
+			n_shipped += sh;
+		}
+		if (access(shipped_path, F_OK) == 0)
+			assert_int_equal(
+				count_dir(shipped_path, "") + count_dir(dir, "") - 1, n);
+		else
+			assert_int_equal(count_dir(dir, ""), n);
+		assert_int_equal(count_dir(dir, ".report-"), 0);
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_(freep) char *buf = NULL;
+			_cleanup_(sn_report_freep) struct sn_report *r = NULL;
+			size_t len;
+
+			assert_int_equal(sn_spool_read(s, e[i].id, &buf, &len), 0);
+			if (sn_report_parse(buf, len, &r) != 0)
+				fail_msg("%s: a partial report is visible", e[i].name);
+		}
+		/* Nothing written is lost; nothing marked shipped is unshipped again. */
+		for (size_t i = 0; i < n_written; i++) {
+			size_t k = 0;
+
+			while (k < n && strcmp(e[k].id, written[i]) != 0)
+				k++;
+			if (k == n)
+				fail_msg("%s: written, then lost", written[i]);
+		}
+		for (size_t i = 0; i < n_marked; i++)
+			for (size_t k = 0; k < n; k++)
+				if (strcmp(e[k].id, marked[i]) == 0 && !e[k].shipped)
+					fail_msg("%s: marked shipped, then not",
+						 marked[i]);
+		shipped_max = n_shipped;
+		visible_max = n;
+		rounds++;
+	}
+	print_message("crash-shipped: %u rounds, %zu writes, %zu marked shipped, "
+		      "%zu reports visible, %zu of them shipped\n",
+		      rounds, n_written, n_marked, visible_max, shipped_max);
+	assert_true(rounds >= 10);
+	assert_true(n_marked > 0);
+	free(written);
+	free(marked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,7 +901,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_temp_and_junk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efbig, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_shipped_first, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shipped_junk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_shipped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
