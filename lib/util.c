@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "macro.h"
 #include "util.h"
 
 int sn_format_utc(uint64_t usec, bool compact, char buf[static 28])
@@ -48,4 +53,69 @@ int sn_json_add_hex(cJSON *o, const char *key, uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
 	return cJSON_AddStringToObject(o, key, buf) ? 0 : -ENOMEM;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	_cleanup_(closep) int dfd = -EBADF, fd = -EBADF;
+	_cleanup_(freep) char *dir = NULL;
+	char tmp[NAME_MAX + 1];
+	const char *slash, *name;
+	int r;
+
+	slash = strrchr(path, '/');
+	name = slash ? slash + 1 : path;
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+		return -EINVAL;
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) :
+		      strdup(".");
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		    mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, buf, len);
+	if (r >= 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	/* In place; the directory's fsync() makes it durable, a failure changes nothing.
+	 */
+	(void)fsync(dfd);
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -38,3 +39,14 @@ int sn_format_utc(uint64_t usec, bool compact, char buf[static 28]);
 
 /* o[key] = "0x%016x": addresses and registers, exact where a JSON number is not */
 int sn_json_add_hex(cJSON *o, const char *key, uint64_t v);
+
+/*
+ * Replaces the file at path with len bytes of buf, atomically: written to a temp file
+ * in the same directory (".NAME.tmp": hidden, and not matched by a "*.prom"-style
+ * glob such as node_exporter's textfile collector reads), fchmod()ed to mode (whatever
+ * the umask), fsync()ed, renamed over path, the directory fsync()ed. Readers see the old
+ * file or the new one, never a part. On failure path is untouched and the temp file
+ * removed. One writer per path: two would share the temp. -EINVAL for a path that ends in
+ * '/' or a name too long for its temp.
+ */
+int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
