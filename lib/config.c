@@ -29,7 +29,63 @@ void sn_config_done(struct sn_config *c)
 	free(c->kmsg_path);
 	free(c->spool_dir);
 	free(c->root);
-	c->kmsg_path = c->spool_dir = c->root = NULL;
+	free(c->metrics_textfile);
+	free(c->otlp_url);
+	for (size_t i = 0; i < c->n_otlp_headers; i++)
+		free(c->otlp_headers[i]);
+	free(c->otlp_headers);
+	c->kmsg_path = c->spool_dir = c->root = c->metrics_textfile = c->otlp_url = NULL;
+	c->otlp_headers = NULL;
+	c->n_otlp_headers = 0;
+}
+
+bool sn_config_otlp_url_valid(const char *s)
+{
+	const char *rest;
+
+	if (strncmp(s, "http://", 7) == 0)
+		rest = s + 7;
+	else if (strncmp(s, "https://", 8) == 0)
+		rest = s + 8;
+	else
+		return false;
+	if (!*rest || *rest == '/')
+		return false; /* no host */
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return false;
+	return true;
+}
+
+static bool is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+bool sn_config_otlp_header_valid(const char *s)
+{
+	/* What the OTLP sink sets itself. */
+	static const char *const reserved[] = { "content-type", "content-length",
+						"transfer-encoding", "expect",
+						"idempotency-key" };
+	const char *p = s;
+	bool value = false;
+
+	while (is_tchar(*p))
+		p++;
+	if (p == s || *p != ':')
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
+		if (strlen(reserved[i]) == (size_t)(p - s) &&
+		    strncasecmp(s, reserved[i], (size_t)(p - s)) == 0)
+			return false;
+	for (p++; *p; p++) {
+		if ((*p < ' ' || *p > '~') && *p != '\t')
+			return false;
+		value = value || (*p != ' ' && *p != '\t');
+	}
+	return value;
 }
 
 /*
@@ -117,6 +173,34 @@ static int set_string(struct parse_state *s, char **field, const char *value)
 	return 1;
 }
 
+static int add_header(struct parse_state *s, const char *value)
+{
+	struct sn_config *c = s->config;
+	char **v;
+
+	if (!sn_config_otlp_header_valid(value)) {
+		fail(s, "bad value '%s' for header in [otlp]: not 'Name: value'", value);
+		return 0;
+	}
+	if (c->n_otlp_headers >= SN_CONFIG_MAX_OTLP_HEADERS) {
+		fail(s, "more than %u headers in [otlp]", SN_CONFIG_MAX_OTLP_HEADERS);
+		return 0;
+	}
+	v = reallocarray(c->otlp_headers, c->n_otlp_headers + 1, sizeof(*v));
+	if (!v) {
+		fail(s, "out of memory");
+		return 0;
+	}
+	c->otlp_headers = v;
+	v[c->n_otlp_headers] = strdup(value);
+	if (!v[c->n_otlp_headers]) {
+		fail(s, "out of memory");
+		return 0;
+	}
+	c->n_otlp_headers++;
+	return 1;
+}
+
 /* inih's handler: 1 to go on, 0 for an error (already recorded). */
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -149,6 +233,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 	} else if (strcmp(section, "host") == 0) {
 		if (strcmp(key, "root") == 0)
 			goto string;
+	} else if (strcmp(section, "metrics") == 0) {
+		if (strcmp(key, "textfile") == 0)
+			goto string;
+	} else if (strcmp(section, "otlp") == 0) {
+		if (strcmp(key, "url") == 0 || strcmp(key, "header") == 0)
+			goto string;
+		if (strcmp(key, "timeout") == 0)
+			max = SN_CONFIG_MAX_OTLP_TIMEOUT;
 	} else {
 		fail(s, "unknown section [%s]", section);
 		return 0;
@@ -165,8 +257,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (max) {
 		r = parse_u64(value, max, &n);
 		if (r == -ERANGE) {
-			fail(s, "value '%s' for %s in [%s] out of range (0-%llu)", value,
-			     key, section, (unsigned long long)max);
+			fail(s, "value '%s' for %s in [%s] out of range (%d-%llu)", value,
+			     key, section, strcmp(key, "timeout") == 0,
+			     (unsigned long long)max);
 			return 0;
 		}
 		if (r < 0) {
@@ -174,7 +267,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 			     section);
 			return 0;
 		}
-		if (strcmp(key, "max_reports") == 0)
+		if (strcmp(key, "timeout") == 0) {
+			if (n == 0) {
+				fail(s, "value '%s' for %s in [%s] out of range (1-%llu)",
+				     value, key, section, (unsigned long long)max);
+				return 0;
+			}
+			c->otlp_timeout_sec = (unsigned)n;
+		} else if (strcmp(key, "max_reports") == 0)
 			c->spool_limits.max_count = n;
 		else
 			c->spool_limits.max_bytes = n;
@@ -192,6 +292,19 @@ string:
 		return set_string(s, &c->kmsg_path, value);
 	if (strcmp(key, "directory") == 0)
 		return set_string(s, &c->spool_dir, value);
+	if (strcmp(key, "textfile") == 0)
+		return set_string(s, &c->metrics_textfile, value);
+	if (strcmp(key, "url") == 0) {
+		if (!sn_config_otlp_url_valid(value)) {
+			fail(s,
+			     "bad value '%s' for url in [otlp]: not an http:// or https:// URL",
+			     value);
+			return 0;
+		}
+		return set_string(s, &c->otlp_url, value);
+	}
+	if (strcmp(key, "header") == 0)
+		return add_header(s, value);
 	return set_string(s, &c->root, value);
 }
 

@@ -48,20 +48,28 @@ static void test_valid(void **state)
 	struct sn_config c = {};
 	char *error = NULL;
 
-	write_file("valid.conf", "# a comment\n"
-				 "; another\n"
-				 "[kmsg]\n"
-				 "path = /tmp/kmsg\n"
-				 "from_start = yes\n"
-				 "\n"
-				 "[spool]\n"
-				 "directory=/var/spool/x\n"
-				 "max_reports=100\n"
-				 "max_bytes=1048576\n"
-				 "[journal]\n"
-				 "enabled=true\n"
-				 "[host]\n"
-				 "root=/srv/root\n");
+	write_file("valid.conf",
+		   "# a comment\n"
+		   "; another\n"
+		   "[kmsg]\n"
+		   "path = /tmp/kmsg\n"
+		   "from_start = yes\n"
+		   "\n"
+		   "[spool]\n"
+		   "directory=/var/spool/x\n"
+		   "max_reports=100\n"
+		   "max_bytes=1048576\n"
+		   "[journal]\n"
+		   "enabled=true\n"
+		   "[host]\n"
+		   "root=/srv/root\n"
+		   "[metrics]\n"
+		   "textfile=/var/lib/prometheus/node-exporter/sdei-nmi.prom\n"
+		   "[otlp]\n"
+		   "url=https://collector.example:4318/v1/logs\n"
+		   "timeout=30\n"
+		   "header=Authorization: Bearer abc.def\n"
+		   "header=X-Scope-OrgID:\tfleet-1\n");
 	assert_int_equal(sn_config_load(&c, path_of("valid.conf"), &error), 0);
 	assert_null(error);
 	assert_string_equal(c.kmsg_path, "/tmp/kmsg");
@@ -71,7 +79,86 @@ static void test_valid(void **state)
 	assert_int_equal(c.spool_limits.max_bytes, 1048576);
 	assert_true(c.journal);
 	assert_string_equal(c.root, "/srv/root");
+	assert_string_equal(c.metrics_textfile,
+			    "/var/lib/prometheus/node-exporter/sdei-nmi.prom");
+	assert_string_equal(c.otlp_url, "https://collector.example:4318/v1/logs");
+	assert_int_equal(c.otlp_timeout_sec, 30);
+	assert_int_equal(c.n_otlp_headers, 2);
+	assert_string_equal(c.otlp_headers[0], "Authorization: Bearer abc.def");
+	assert_string_equal(c.otlp_headers[1], "X-Scope-OrgID:\tfleet-1");
 	sn_config_done(&c);
+	assert_null(c.otlp_headers);
+	assert_int_equal(c.n_otlp_headers, 0);
+}
+
+static void check_error(const char *name, const char *text, const char *expected);
+
+static void test_otlp_values(void **state)
+{
+	static const char *const good_urls[] = { "http://localhost:4318/v1/logs",
+						 "https://c.example/v1/logs",
+						 "http://[::1]:80" };
+	static const char *const bad_urls[] = { "",
+						"ftp://x/",
+						"http://",
+						"http:///v1/logs",
+						"https://a b/",
+						"localhost:4318",
+						"HTTP://x/",
+						"http://x/\x7f" };
+	static const char *const good_headers[] = { "A: b", "X-Token:v",
+						    "a!#$%&'*+-.^_`|~:x",
+						    "Authorization: Bearer x y" };
+	static const char *const bad_headers[] = {
+		"",
+		":v",
+		"A b: c",
+		"A:",
+		"A:   ",
+		"A",
+		"A: b\x01",
+		"Content-Type: x",
+		"content-length: 1",
+		"EXPECT: x",
+		"Idempotency-Key: 1",
+		"Transfer-Encoding: chunked",
+	};
+
+	for (size_t i = 0; i < sizeof(good_urls) / sizeof(*good_urls); i++)
+		assert_true(sn_config_otlp_url_valid(good_urls[i]));
+	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(*bad_urls); i++)
+		if (sn_config_otlp_url_valid(bad_urls[i]))
+			fail_msg("URL '%s' taken", bad_urls[i]);
+	for (size_t i = 0; i < sizeof(good_headers) / sizeof(*good_headers); i++)
+		assert_true(sn_config_otlp_header_valid(good_headers[i]));
+	for (size_t i = 0; i < sizeof(bad_headers) / sizeof(*bad_headers); i++)
+		if (sn_config_otlp_header_valid(bad_headers[i]))
+			fail_msg("header '%s' taken", bad_headers[i]);
+}
+
+static void test_otlp_headers_accumulate(void **state)
+{
+	struct sn_config c = {};
+	char *error = NULL;
+	char dir[256], text[2048] = "[otlp]\n";
+
+	/* Headers add up across the main file and its drop-ins; the URL is replaced. */
+	write_file("h.conf", "[otlp]\nurl=http://a/\nheader=A: 1\n");
+	snprintf(dir, sizeof(dir), "%s/h.conf.d", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file("h.conf.d/1.conf", "[otlp]\nurl=http://b/\nheader=B: 2\n");
+	assert_int_equal(sn_config_load(&c, path_of("h.conf"), &error), 0);
+	assert_string_equal(c.otlp_url, "http://b/");
+	assert_int_equal(c.n_otlp_headers, 2);
+	assert_string_equal(c.otlp_headers[0], "A: 1");
+	assert_string_equal(c.otlp_headers[1], "B: 2");
+	sn_config_done(&c);
+
+	/* At most SN_CONFIG_MAX_OTLP_HEADERS. */
+	for (unsigned i = 0; i <= SN_CONFIG_MAX_OTLP_HEADERS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "header=H%u: v\n", i);
+	check_error("many.conf", text, "many.conf:18: more than 16 headers in [otlp]");
 }
 
 static void test_dropins(void **state)
@@ -169,6 +256,22 @@ static void test_errors(void **state)
 	check_error("empty.conf", "[kmsg]\nfrom_start=no\npath=\n",
 		    "empty.conf:3: empty value for path in [kmsg]");
 	check_error("syntax.conf", "[kmsg]\nfrom_start\n", "syntax.conf:2: syntax error");
+	check_error(
+		"url.conf", "[otlp]\nurl=localhost:4318\n",
+		"url.conf:2: bad value 'localhost:4318' for url in [otlp]: not an http:// or "
+		"https:// URL");
+	check_error(
+		"header.conf", "[otlp]\nheader=Content-Type: text/plain\n",
+		"header.conf:2: bad value 'Content-Type: text/plain' for header in [otlp]: "
+		"not 'Name: value'");
+	check_error(
+		"timeout.conf", "[otlp]\ntimeout=0\n",
+		"timeout.conf:2: value '0' for timeout in [otlp] out of range (1-300)");
+	check_error(
+		"timeout2.conf", "[otlp]\ntimeout=301\n",
+		"timeout2.conf:2: value '301' for timeout in [otlp] out of range (1-300)");
+	check_error("textfile.conf", "[metrics]\ntextfile=\n",
+		    "textfile.conf:2: empty value for textfile in [metrics]");
 	check_error("bracket.conf", "[kmsg\n", "bracket.conf:1: syntax error");
 	/* The first error is the one reported. */
 	check_error("first.conf", "[kmsg]\nnope\n[x]\n", "first.conf:2: syntax error");
@@ -222,9 +325,14 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),	  cmocka_unit_test(test_dropins),
-		cmocka_unit_test(test_missing),	  cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_long_line), cmocka_unit_test(test_dropin_error),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_dropins),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_dropin_error),
+		cmocka_unit_test(test_otlp_values),
+		cmocka_unit_test(test_otlp_headers_accumulate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
