@@ -14,8 +14,11 @@
 #include "kmsg-source.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics-sink.h"
 #include "nmi-client.h"
 #include "nmi-format.h"
+#include "otlp-sink.h"
+#include "util.h"
 
 /*
  * The MESSAGE_ID of a report in the journal, one per kind (journalctl
@@ -113,7 +116,11 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	}
 
 	if (m->spool) {
+		struct sn_spool_stats before, after;
+
+		sn_spool_get_stats(m->spool, &before);
 		k = sn_spool_write_report(m->spool, r, &evicted);
+		sn_spool_get_stats(m->spool, &after);
 		if (k < 0)
 			log_error_errno(k, "Failed to spool report %s in %s: %m", r->id,
 					m->cfg.spool_dir);
@@ -121,9 +128,17 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 			sinks++;
 			m->counters.reports_spooled++;
 			m->counters.reports_evicted += evicted;
+			m->counters.reports_evicted_unshipped +=
+				after.evicted_unshipped - before.evicted_unshipped;
 			if (evicted)
 				log_notice("Spool %s full: evicted %u older reports.",
 					   m->cfg.spool_dir, evicted);
+			/* Shipped from the spool: only what it accepted. */
+			if (m->otlp && (k = otlp_sink_add(m->otlp, r->id)) < 0)
+				log_error_errno(k,
+						"Failed to queue report %s for OTLP: %m, "
+						"it is shipped after a restart",
+						r->id);
 		}
 	}
 	if (m->cfg.journal) {
@@ -183,7 +198,8 @@ static bool str_changed(const char *a, const char *b)
 }
 
 /* Every string of the configuration is listed here: copied and freed together. */
-#define MANAGER_CONFIG_STRINGS(c) &(c)->kmsg_path, &(c)->spool_dir, &(c)->root
+#define MANAGER_CONFIG_STRINGS(c) \
+	&(c)->kmsg_path, &(c)->spool_dir, &(c)->root, &(c)->metrics_path, &(c)->otlp_url
 
 int manager_config_copy(const struct manager_config *src, struct manager_config *ret)
 {
@@ -192,6 +208,8 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		*strings[i] = NULL;
+	c.otlp_headers = NULL;
+	c.n_otlp_headers = 0;
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
 		const char *const *from[] = { MANAGER_CONFIG_STRINGS(src) };
 
@@ -199,6 +217,19 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 			manager_config_done(&c);
 			return -ENOMEM;
 		}
+	}
+	if (src->n_otlp_headers > 0) {
+		c.otlp_headers = calloc(src->n_otlp_headers, sizeof(char *));
+		if (!c.otlp_headers) {
+			manager_config_done(&c);
+			return -ENOMEM;
+		}
+		for (; c.n_otlp_headers < src->n_otlp_headers; c.n_otlp_headers++)
+			if (!(c.otlp_headers[c.n_otlp_headers] =
+				      strdup(src->otlp_headers[c.n_otlp_headers]))) {
+				manager_config_done(&c);
+				return -ENOMEM;
+			}
 	}
 	*ret = c;
 	return 0;
@@ -210,6 +241,58 @@ void manager_config_done(struct manager_config *c)
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		free((char *)TAKE_PTR(*strings[i]));
+	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
+	c->otlp_headers = NULL;
+	c->n_otlp_headers = 0;
+}
+
+/* The metrics sink as m->cfg says (none, when it cannot start: it says why). */
+static void metrics_setup(struct manager *m)
+{
+	int r;
+
+	m->metrics = metrics_sink_free(m->metrics);
+	if (!m->cfg.metrics_path)
+		return;
+	r = metrics_sink_new(m, m->cfg.metrics_path, &m->metrics);
+	if (r < 0)
+		log_warning_errno(r, "Metrics sink %s not running: %m",
+				  m->cfg.metrics_path);
+}
+
+/* The OTLP sink as m->cfg says, not started (the same). */
+static void otlp_setup(struct manager *m)
+{
+	struct otlp_sink_config oc = {
+		.url = m->cfg.otlp_url,
+		.timeout_sec = m->cfg.otlp_timeout_sec,
+		.headers = m->cfg.otlp_headers,
+		.n_headers = m->cfg.n_otlp_headers,
+	};
+	int r;
+
+	m->otlp = otlp_sink_free(m->otlp);
+	if (!m->cfg.otlp_url)
+		return;
+	r = otlp_sink_new(m, &oc, &m->otlp);
+	if (r == -ENOENT)
+		log_warning("OTLP sink %s not running: it ships from the spool, which is "
+			    "not open.",
+			    m->cfg.otlp_url);
+	else if (r < 0)
+		log_warning_errno(r, "OTLP sink %s not running: %m", m->cfg.otlp_url);
+}
+
+static bool otlp_changed(const struct manager_config *a, const struct manager_config *b)
+{
+	if (str_changed(a->otlp_url, b->otlp_url) ||
+	    a->otlp_timeout_sec != b->otlp_timeout_sec ||
+	    a->n_otlp_headers != b->n_otlp_headers)
+		return true;
+	for (size_t i = 0; i < a->n_otlp_headers; i++)
+		if (strcmp(a->otlp_headers[i], b->otlp_headers[i]) != 0)
+			return true;
+	return false;
 }
 
 int manager_reload(struct manager *m, const struct manager_config *cfg)
@@ -243,8 +326,30 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	if (next.journal != m->cfg.journal)
 		log_info("Journal sink %s.", next.journal ? "on" : "off");
 
+	/* The remote sinks: made again when their settings changed. */
+	if (m->otlp && otlp_sink_draining(m->otlp) && otlp_changed(&m->cfg, &next)) {
+		log_warning("Exiting after shipping what is queued: the OTLP settings "
+			    "apply at the next start, ignoring.");
+		SWAP_TWO(next.otlp_url, m->cfg.otlp_url);
+		SWAP_TWO(next.otlp_headers, m->cfg.otlp_headers);
+		SWAP_TWO(next.n_otlp_headers, m->cfg.n_otlp_headers);
+		next.otlp_timeout_sec = m->cfg.otlp_timeout_sec;
+	}
 	SWAP_TWO(m->cfg, next);
+	if (str_changed(m->cfg.metrics_path, next.metrics_path)) {
+		log_info("Metrics sink: %s.", m->cfg.metrics_path ?: "off");
+		metrics_setup(m);
+		if (m->metrics)
+			(void)metrics_sink_write(m->metrics, false);
+	}
+	if (otlp_changed(&m->cfg, &next)) {
+		log_info("OTLP sink: %s.", m->cfg.otlp_url ?: "off");
+		otlp_setup(m); /* what was in flight goes again */
+		if (m->otlp && otlp_sink_start(m->otlp) < 0)
+			m->otlp = otlp_sink_free(m->otlp);
+	}
 	manager_config_done(&next);
+	manager_counters_changed(m);
 	return 0;
 }
 
@@ -327,6 +432,10 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 		return log_error_errno(-EINVAL,
 				       "No sink for reports (no spool, no --journal).");
 
+	/* The sinks of their own, each optional: one that cannot start says why. */
+	metrics_setup(m);
+	otlp_setup(m);
+
 	*ret = TAKE_PTR(m);
 	return 0;
 }
@@ -335,6 +444,8 @@ struct manager *manager_free(struct manager *m)
 {
 	if (!m)
 		return NULL;
+	otlp_sink_free(m->otlp);
+	metrics_sink_free(m->metrics);
 	kmsg_source_free(m->kmsg);
 	sn_incidents_free(m->incidents);
 	sn_spool_free(m->spool);
@@ -364,6 +475,7 @@ void manager_source_set(struct manager *m, enum manager_source_id id, int error,
 {
 	struct manager_source_state *st = &m->sources[id];
 
+	manager_counters_changed(m);
 	if (!reason) {
 		if (!st->up)
 			m->n_sources++;
@@ -450,22 +562,36 @@ int manager_start(struct manager *m)
 	if (m->n_sources == 0)
 		return log_error_errno(-ENODEV,
 				       "No source is running, nothing to watch.");
+
+	if (m->otlp && otlp_sink_start(m->otlp) < 0)
+		m->otlp = otlp_sink_free(m->otlp);
+	if (m->metrics)
+		(void)metrics_sink_write(m->metrics, false);
 	return 0;
 }
 
 void manager_update_status(struct manager *m)
 {
-	char up[64] = "";
+	size_t pending = m->otlp ? otlp_sink_pending(m->otlp) : 0;
+	char up[64] = "", ship[48] = "";
 
 	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)
 		if (m->sources[i].up)
 			snprintf(up + strlen(up), sizeof(up) - strlen(up), "%s%s",
 				 up[0] ? "," : "", source_names[i]);
+	if (pending > 0)
+		snprintf(ship, sizeof(ship), ", %zu to ship", pending);
 	(void)sd_notifyf(false,
 			 "STATUS=Watching %u source(s) (%s); %" PRIu64
-			 " report(s) written, %" PRIu64 " failed",
+			 " report(s) written, %" PRIu64 " failed%s",
 			 m->n_sources, up[0] ? up : "none", m->reports,
-			 m->counters.reports_failed);
+			 m->counters.reports_failed, ship);
+	manager_counters_changed(m);
+}
+
+void manager_counters_changed(struct manager *m)
+{
+	metrics_sink_schedule(m->metrics);
 }
 
 int manager_tick(struct manager *m, uint64_t now)
@@ -475,6 +601,9 @@ int manager_tick(struct manager *m, uint64_t now)
 
 void manager_exit(struct manager *m, int status)
 {
+	/* What is queued for the collector first, within a bound. */
+	if (m->otlp && otlp_sink_drain(m->otlp, status) > 0)
+		return;
 	(void)sd_event_exit(m->event, status);
 }
 
@@ -498,6 +627,8 @@ int manager_run(struct manager *m)
 		r = EXIT_FAILURE;
 	if (r == 0 && m->report_failures)
 		r = EXIT_FAILURE;
+	if (m->metrics)
+		(void)metrics_sink_write(m->metrics, true);
 	log_info("%" PRIu64 " report(s) written, %" PRIu64 " failed.", m->reports,
 		 m->report_failures);
 	return r;

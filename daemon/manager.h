@@ -19,6 +19,8 @@
 #include "spool.h"
 
 struct kmsg_source;
+struct metrics_sink;
+struct otlp_sink;
 
 /*
  * The sources, each optional: a source that does not run says why (manager_start()
@@ -45,10 +47,12 @@ struct manager_counters {
 	uint64_t backtraces_requested;		   /* through the netlink family */
 	uint64_t backtraces_captured;
 	uint64_t backtraces_timed_out;
-	uint64_t reports_spooled; /* accepted by the spool */
-	uint64_t reports_evicted; /* evicted from the spool, oldest first */
-	uint64_t reports_shipped; /* delivered to a remote sink (OTLP) */
-	uint64_t reports_failed;  /* not written to some sink */
+	uint64_t reports_spooled;	    /* accepted by the spool */
+	uint64_t reports_evicted;	    /* evicted from the spool, oldest first */
+	uint64_t reports_shipped;	    /* delivered to a remote sink (OTLP) */
+	uint64_t reports_failed;	    /* not written to some sink */
+	uint64_t reports_evicted_unshipped; /* of reports_evicted: not shipped yet */
+	uint64_t otlp_requests_failed;	    /* OTLP requests retried (network, 5xx) */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
@@ -60,6 +64,11 @@ struct manager_config {
 	struct sn_spool_limits spool_limits; /* zeros: no bounds */
 	const char *root;		     /* where the host identity is read from */
 	bool journal;			     /* write reports to journald too */
+	const char *metrics_path;	     /* NULL: no Prometheus textfile */
+	const char *otlp_url;		     /* NULL: no OTLP sink */
+	unsigned otlp_timeout_sec;	     /* 0: the sink's default */
+	char **otlp_headers;		     /* "Name: value" */
+	size_t n_otlp_headers;
 };
 
 struct manager;
@@ -77,6 +86,8 @@ struct manager {
 	struct sn_host host;
 	struct sn_incidents *incidents;
 	struct sn_spool *spool;
+	struct metrics_sink *metrics; /* NULL: not configured, or could not start */
+	struct otlp_sink *otlp;	      /* NULL: not configured, or could not start */
 
 	struct kmsg_source *kmsg;
 	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
@@ -125,6 +136,8 @@ int manager_tick(struct manager *m, uint64_t now_usec);
 /* Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE). */
 void manager_exit(struct manager *m, int status);
 void manager_update_status(struct manager *m);
+/* The counters or the sources' states changed: the metrics file follows (coalesced). */
+void manager_counters_changed(struct manager *m);
 const char *manager_source_to_string(enum manager_source_id id);
 /* Records that a source runs (reason NULL) or why it does not, and logs it. */
 void manager_source_set(struct manager *m, enum manager_source_id id, int error,

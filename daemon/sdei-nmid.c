@@ -28,6 +28,8 @@ static const char *arg_spool = NULL; /* NULL: the files', else DEFAULT_SPOOL */
 static const char *arg_root = NULL;  /* NULL: the files', else "/" */
 static const char *arg_config = DEFAULT_CONFIG;
 static bool arg_journal = false;
+static const char *arg_metrics = NULL;	/* NULL: the files', else none */
+static const char *arg_otlp_url = NULL; /* NULL: the files', else none */
 
 static void help(void)
 {
@@ -42,6 +44,12 @@ static void help(void)
 	       "     --spool=DIR     Write reports to DIR (default: %s)\n"
 	       "     --root=DIR      Read the host's identity under DIR (default: /)\n"
 	       "     --journal       Write reports to the journal too\n"
+	       "     --metrics-file=PATH\n"
+	       "                     Write metrics to PATH, a node_exporter textfile\n"
+	       "                     collector file (*.prom)\n"
+	       "     --otlp-url=URL  Ship the spool's reports to an OpenTelemetry\n"
+	       "                     collector (OTLP/HTTP JSON, e.g.\n"
+	       "                     http://localhost:4318/v1/logs)\n"
 	       "     --config=PATH   Read the configuration from PATH and PATH.d/*.conf\n"
 	       "                     (default: %s)\n"
 	       "  -v --verbose       Log debug messages\n\n"
@@ -58,6 +66,8 @@ enum {
 	ARG_ROOT,
 	ARG_JOURNAL,
 	ARG_CONFIG,
+	ARG_METRICS,
+	ARG_OTLP_URL,
 };
 
 /* 1: go on; 0: done (help, version); -EINVAL: a usage error, already said. */
@@ -73,6 +83,8 @@ static int parse_argv(int argc, char *argv[])
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "journal", no_argument, NULL, ARG_JOURNAL },
 		{ "config", required_argument, NULL, ARG_CONFIG },
+		{ "metrics-file", required_argument, NULL, ARG_METRICS },
+		{ "otlp-url", required_argument, NULL, ARG_OTLP_URL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -108,6 +120,19 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_CONFIG:
 			arg_config = optarg;
 			break;
+		case ARG_METRICS:
+			arg_metrics = optarg;
+			break;
+		case ARG_OTLP_URL:
+			if (!sn_config_otlp_url_valid(optarg)) {
+				log_error(
+					"--otlp-url=%s: not an http:// or https:// URL; see "
+					"--help.",
+					optarg);
+				return -EINVAL;
+			}
+			arg_otlp_url = optarg;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -133,7 +158,7 @@ static int parse_argv(int argc, char *argv[])
 		return -EINVAL;
 	}
 	if ((arg_spool && !*arg_spool) || (arg_root && !*arg_root) ||
-	    (arg_kmsg && !*arg_kmsg) || !*arg_config) {
+	    (arg_kmsg && !*arg_kmsg) || (arg_metrics && !*arg_metrics) || !*arg_config) {
 		log_error("Empty path given; see --help.");
 		return -EINVAL;
 	}
@@ -155,6 +180,11 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 				files->root ?:
 					      "/",
 		.journal = arg_journal || files->journal,
+		.metrics_path = arg_metrics ?: files->metrics_textfile,
+		.otlp_url = arg_otlp_url ?: files->otlp_url,
+		.otlp_timeout_sec = files->otlp_timeout_sec,
+		.otlp_headers = files->otlp_headers,
+		.n_otlp_headers = files->n_otlp_headers,
 	};
 }
 
