@@ -79,9 +79,12 @@ printf '[spool]\nmax_reports = lots\n' >"$tmp/sdei-nmid.conf"
 kill -HUP "$daemon"
 wait_for "$tmp/daemon.log" 'Reload failed' || fail "bad reload: $(cat "$tmp/daemon.log")"
 grep -q "$tmp/sdei-nmid.conf:2: " "$tmp/daemon.log" || fail "bad reload: no FILE:LINE: $(cat "$tmp/daemon.log")"
-[ "$(count "$tmp/notify.log" '^RELOADING=1 | MONOTONIC_USEC=[0-9]')" -eq 1 ] ||
+# (The receiver writes datagrams as they come: wait for them, don't just count.)
+wait_for "$tmp/notify.log" '^RELOADING=1 | MONOTONIC_USEC=[0-9]' &&
+	[ "$(count "$tmp/notify.log" '^RELOADING=1')" -eq 1 ] ||
 	fail "bad reload: no RELOADING=1: $(cat "$tmp/notify.log")"
-wait_for "$tmp/notify.log" '^READY=1' && [ "$(count "$tmp/notify.log" '^READY=1')" -eq 2 ] ||
+for _ in $(seq 50); do [ "$(count "$tmp/notify.log" '^READY=1')" -ge 2 ] && break; sleep 0.1; done
+[ "$(count "$tmp/notify.log" '^READY=1')" -eq 2 ] ||
 	fail "bad reload: not READY=1 again: $(cat "$tmp/notify.log")"
 kill -0 "$daemon" 2>/dev/null || fail "bad reload: the daemon died"
 
