@@ -579,7 +579,7 @@ static int reports_list(struct sn_spool *sp, int *ret_exit)
 	else if (n == 0)
 		r = printf("No reports in %s.\n", arg_spool) < 0 ? -EIO : 0;
 	else
-		r = printf("\n%zu reports in %s.\n", n - unreadable, arg_spool) < 0 ?
+		r = printf("\n%zu report(s) in %s.\n", n - unreadable, arg_spool) < 0 ?
 			    -EIO :
 			    0;
 	if (r < 0)

@@ -82,7 +82,9 @@ static int arm_timer(struct kmsg_source *s)
 		return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 	if (d == UINT64_MAX)
 		d = UINT64_MAX - 1;
-	int r = sd_event_source_set_time(s->timer, d);
+	/* d is in the kernel log's clock, the timer in CLOCK_MONOTONIC. */
+	int r = sd_event_source_set_time(s->timer,
+					 sn_kclock_to_monotonic(&s->manager->kclock, d));
 	if (r < 0)
 		return r;
 	return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
@@ -91,7 +93,7 @@ static int arm_timer(struct kmsg_source *s)
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 {
 	struct kmsg_source *s = userdata;
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t now = sn_kclock_to_log(&s->manager->kclock, now_usec(CLOCK_MONOTONIC));
 	int r;
 
 	r = sn_kmsg_events_tick(s->events, now);
@@ -113,6 +115,9 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 	const char *p = rec->message;
 	int r;
 
+	if (s->live)
+		sn_kclock_observe(&s->manager->kclock, rec->ts_usec,
+				  now_usec(CLOCK_MONOTONIC));
 	if (rec->facility == 0)
 		for (;;) {
 			const char *nl = strchr(p, '\n');

@@ -6,8 +6,9 @@
  * (lib/kmsg-events) and the incidents. /dev/kmsg and pipes are I/O sources; a regular
  * file (tests, replays), which epoll refuses, is read by a deferred source. A timer ticks
  * the recognizer and the incidents at their next deadline when the log is live (the
- * kernel's clock is CLOCK_MONOTONIC's); a file or pipe's time is its records' own, and
- * its end, with --exit-on-eof, flushes and ends the loop.
+ * log's clock converted to CLOCK_MONOTONIC's by lib/kclock.h, learned from the records
+ * as they come); a file or pipe's time is its records' own, and its end, with
+ * --exit-on-eof, flushes and ends the loop.
  */
 
 #include "macro.h"

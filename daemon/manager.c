@@ -91,11 +91,14 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	int k;
 
 	/*
-	 * The kernel's times are this boot's only when the log is live; a file's or a
-	 * pipe's are taken as ending now.
+	 * The kernel's times are this boot's only when the log is live, and then in the
+	 * log's own clock (kclock.h): now in that clock dates them. A file's or a pipe's
+	 * are taken as ending now.
 	 */
 	now.monotonic_ns =
-		m->live_clock ? now_usec(CLOCK_MONOTONIC) * 1000 : inc->last_usec * 1000;
+		m->live_clock ?
+			sn_kclock_to_log(&m->kclock, now_usec(CLOCK_MONOTONIC)) * 1000 :
+			inc->last_usec * 1000;
 
 	k = sn_incident_to_report(inc, &m->host, &now, &r);
 	if (k < 0) {

@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "incident.h"
+#include "kclock.h"
 #include "macro.h"
 #include "report.h"
 #include "spool.h"
@@ -93,7 +94,8 @@ struct manager {
 	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
 	unsigned n_sources; /* running */
 	struct manager_counters counters;
-	bool live_clock; /* the kernel log is this boot's: its clock is CLOCK_MONOTONIC */
+	bool live_clock;	 /* the kernel log is this boot's, read as it comes */
+	struct sn_kclock kclock; /* its clock against CLOCK_MONOTONIC, when live */
 	/*
 	 * Why no CPU can be backtraced through the SDEI NMI service on this kernel (no
 	 * sdei-nmi family, the service inactive): the delivery "unavailable" of the CPUs

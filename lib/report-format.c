@@ -187,11 +187,11 @@ int sn_report_format(FILE *f, const struct sn_report *r)
 		cpus_text(r, cpus, sizeof(cpus)), sn_report_stacks_captured(r),
 		sn_cpu_set_count(&r->stalled));
 	fprintf(f, "First seen: %s", utc_text(r->first_seen.realtime_usec, t));
-	fprintf(f, " (monotonic %" PRIu64 ".%06" PRIu64 " s)\n",
+	fprintf(f, " (kernel clock %" PRIu64 ".%06" PRIu64 " s)\n",
 		r->first_seen.monotonic_ns / 1000000000,
 		r->first_seen.monotonic_ns % 1000000000 / 1000);
 	fprintf(f, "Last seen:  %s", utc_text(r->last_seen.realtime_usec, t));
-	fprintf(f, " (monotonic %" PRIu64 ".%06" PRIu64 " s)\n",
+	fprintf(f, " (kernel clock %" PRIu64 ".%06" PRIu64 " s)\n",
 		r->last_seen.monotonic_ns / 1000000000,
 		r->last_seen.monotonic_ns % 1000000000 / 1000);
 	if (r->folded_count)

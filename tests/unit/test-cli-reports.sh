@@ -51,7 +51,7 @@ if run 0 reports --spool "$spool"; then
 		fail "list: no header"
 	grep -Eq "^2026-11-02T10:04:05.123456Z +$hard +hard-lockup +2 +1/1 +2$" "$tmp/out" ||
 		fail "list: the hard lockup's line: $(cat "$tmp/out")"
-	grep -q "^$n reports in $spool.$" "$tmp/out" || fail "list: no count line"
+	grep -q "^$n report(s) in $spool.$" "$tmp/out" || fail "list: no count line"
 fi
 run 0 reports list --spool "$spool" || true
 
