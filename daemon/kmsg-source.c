@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "kmsg-events.h"
 #include "kmsg-reader.h"
+#include "kmsg-cursor.h"
 #include "kmsg-source.h"
 #include "log.h"
 
@@ -17,13 +19,20 @@
 #define KMSG_BATCH 256
 /* How often a regular file is read again for what was appended (no --exit-on-eof). */
 #define KMSG_FILE_POLL_USEC (1000 * 1000)
+/* How often the cursor may be saved: a crash re-reads at most this much of the log. */
+#define KMSG_CURSOR_SAVE_USEC (10 * 1000 * 1000)
 
 struct kmsg_source {
 	struct manager *manager;
 	char *path;
 	struct sn_kmsg_reader *reader;
 	struct sn_kmsg_events *events;
-	sd_event_source *io, *defer, *timer, *poll;
+	sd_event_source *io, *defer, *timer, *poll, *save;
+
+	/* The cursor (lib/kmsg-cursor.h): the live log's last record, saved when idle. */
+	const char *cursor_path; /* NULL: none */
+	bool have_seq, have_saved, save_failed;
+	uint64_t last_seq, saved_seq;
 	bool live; /* /dev/kmsg: the kernel's clock is ours */
 	bool exit_on_eof;
 	bool ended;
@@ -37,6 +46,7 @@ struct kmsg_source *kmsg_source_free(struct kmsg_source *s)
 		return NULL;
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->defer);
+	sd_event_source_disable_unref(s->save);
 	sd_event_source_disable_unref(s->timer);
 	sd_event_source_disable_unref(s->poll);
 	sn_kmsg_events_free(s->events);
@@ -115,9 +125,12 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 	const char *p = rec->message;
 	int r;
 
-	if (s->live)
+	if (s->live) {
 		sn_kclock_observe(&s->manager->kclock, rec->ts_usec,
 				  now_usec(CLOCK_MONOTONIC));
+		s->last_seq = rec->seq;
+		s->have_seq = true;
+	}
 	if (rec->facility == 0)
 		for (;;) {
 			const char *nl = strchr(p, '\n');
@@ -139,6 +152,49 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 		log_warning_errno(
 			r, "Failed to handle the kernel log's events: %m, ignoring");
 	return manager_tick(s->manager, rec->ts_usec);
+}
+
+/*
+ * Saves the cursor when everything read is accounted for: nothing open in the
+ * recognizer or the incidents (a restart must see again the records of what was not
+ * reported yet), and something new since the last save.
+ */
+static void save_cursor(struct kmsg_source *s)
+{
+	const char *boot_id = s->manager->host.boot_id;
+	int r;
+
+	if (!s->cursor_path || !s->have_seq || !boot_id)
+		return;
+	if (s->have_saved && s->saved_seq == s->last_seq)
+		return;
+	if (sn_kmsg_events_next_deadline(s->events) ||
+	    sn_incidents_next_deadline(s->manager->incidents))
+		return;
+	r = sn_kmsg_cursor_write(s->cursor_path, boot_id, s->last_seq);
+	if (r < 0) {
+		if (!s->save_failed)
+			log_warning_errno(r,
+					  "Failed to save the kernel log cursor %s: %m, "
+					  "ignoring",
+					  s->cursor_path);
+		s->save_failed = true;
+		return;
+	}
+	if (s->save_failed)
+		log_info("Kernel log cursor %s saved again.", s->cursor_path);
+	s->save_failed = false;
+	s->saved_seq = s->last_seq;
+	s->have_saved = true;
+}
+
+static int on_save(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct kmsg_source *s = userdata;
+
+	save_cursor(s);
+	(void)sd_event_source_set_time_relative(es, KMSG_CURSOR_SAVE_USEC);
+	return sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
 }
 
 static void source_ended(struct kmsg_source *s)
@@ -232,6 +288,8 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 		    bool exit_on_eof, struct kmsg_source **ret)
 {
 	_cleanup_(kmsg_source_freep) struct kmsg_source *s = NULL;
+	enum sn_kmsg_start start = from_start ? SN_KMSG_START_BEGIN : SN_KMSG_START_END;
+	uint64_t after = 0;
 	struct stat st;
 	int r, fd;
 
@@ -244,9 +302,34 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 	if (!s->path)
 		return -ENOMEM;
 
-	r = sn_kmsg_reader_open(s->path, SN_KMSG_READ_AUTO,
-				from_start ? SN_KMSG_START_BEGIN : SN_KMSG_START_END, 0,
-				&s->reader);
+	/*
+	 * The live log resumes after the cursor of this boot, when there is one and the
+	 * whole log was not asked for.
+	 */
+	if (m->cfg.kmsg_cursor && stat(s->path, &st) >= 0 && S_ISCHR(st.st_mode)) {
+		s->cursor_path = m->cfg.kmsg_cursor;
+		if (!from_start && m->host.boot_id) {
+			r = sn_kmsg_cursor_read(s->cursor_path, m->host.boot_id, &after);
+			if (r >= 0) {
+				start = SN_KMSG_START_AFTER;
+				s->have_saved = true;
+				s->saved_seq = after;
+				log_info("Resuming the kernel log after record %" PRIu64
+					 " (cursor %s).",
+					 after, s->cursor_path);
+			} else if (r == -ESTALE)
+				log_info(
+					"Kernel log cursor %s is another boot's: reading "
+					"from now on.",
+					s->cursor_path);
+			else if (r != -ENOENT)
+				log_warning_errno(r,
+						  "Failed to read the kernel log cursor "
+						  "%s: %m, reading from now on",
+						  s->cursor_path);
+		}
+	}
+	r = sn_kmsg_reader_open(s->path, SN_KMSG_READ_AUTO, start, after, &s->reader);
 	if (r < 0)
 		return log_debug_errno(r, "Failed to open %s: %m", s->path);
 	fd = sn_kmsg_reader_fd(s->reader);
@@ -287,6 +370,13 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 		if (r < 0)
 			return r;
+		if (s->cursor_path) {
+			r = sd_event_add_time_relative(
+				m->event, &s->save, CLOCK_MONOTONIC,
+				KMSG_CURSOR_SAVE_USEC, 0, on_save, s);
+			if (r < 0)
+				return r;
+		}
 	}
 	snprintf(s->description, sizeof(s->description), "kmsg (%s%s)", s->path,
 		 S_ISREG(st.st_mode)  ? ", file" :
@@ -305,4 +395,9 @@ int kmsg_source_flush(struct kmsg_source *s)
 		log_warning_errno(
 			r, "Failed to handle the kernel log's events: %m, ignoring");
 	return 0;
+}
+
+void kmsg_source_save_cursor(struct kmsg_source *s)
+{
+	save_cursor(s);
 }

@@ -25,3 +25,5 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmsg_source *, kmsg_source_free);
 /* Emits what the recognizer holds open (end of input, shutting down). */
 int kmsg_source_flush(struct kmsg_source *s);
 const char *kmsg_source_describe(const struct kmsg_source *s);
+/* Saves the cursor if everything read is accounted for (shutting down, after a flush). */
+void kmsg_source_save_cursor(struct kmsg_source *s);

@@ -201,8 +201,9 @@ static bool str_changed(const char *a, const char *b)
 }
 
 /* Every string of the configuration is listed here: copied and freed together. */
-#define MANAGER_CONFIG_STRINGS(c) \
-	&(c)->kmsg_path, &(c)->spool_dir, &(c)->root, &(c)->metrics_path, &(c)->otlp_url
+#define MANAGER_CONFIG_STRINGS(c)                                        \
+	&(c)->kmsg_path, &(c)->kmsg_cursor, &(c)->spool_dir, &(c)->root, \
+		&(c)->metrics_path, &(c)->otlp_url
 
 int manager_config_copy(const struct manager_config *src, struct manager_config *ret)
 {
@@ -310,11 +311,14 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	/* Fixed for the process's life: said, and the running value kept. */
 	if (str_changed(m->cfg.kmsg_path, cfg->kmsg_path))
 		log_warning("Changing the kernel log's path needs a restart, ignoring.");
+	if (str_changed(m->cfg.kmsg_cursor, cfg->kmsg_cursor))
+		log_warning("Changing the kernel log cursor needs a restart, ignoring.");
 	if (str_changed(m->cfg.spool_dir, cfg->spool_dir))
 		log_warning("Changing the spool directory needs a restart, ignoring.");
 	if (str_changed(m->cfg.root, cfg->root))
 		log_warning("Changing the root needs a restart, ignoring.");
 	SWAP_TWO(next.kmsg_path, m->cfg.kmsg_path);
+	SWAP_TWO(next.kmsg_cursor, m->cfg.kmsg_cursor); /* the kmsg source points to it */
 	SWAP_TWO(next.spool_dir, m->cfg.spool_dir);
 	SWAP_TWO(next.root, m->cfg.root);
 	next.from_start = m->cfg.from_start;
@@ -612,9 +616,15 @@ void manager_exit(struct manager *m, int status)
 
 int manager_flush(struct manager *m)
 {
+	int r;
+
 	if (m->kmsg)
 		(void)kmsg_source_flush(m->kmsg);
-	return sn_incidents_flush(m->incidents);
+	r = sn_incidents_flush(m->incidents);
+	/* Everything read is reported now: a restart resumes after it. */
+	if (r >= 0 && m->kmsg)
+		kmsg_source_save_cursor(m->kmsg);
+	return r;
 }
 
 int manager_run(struct manager *m)

@@ -58,10 +58,11 @@ struct manager_counters {
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
 struct manager_config {
-	const char *kmsg_path; /* NULL: /dev/kmsg */
-	bool from_start;       /* read what the kernel log holds, not only what comes */
-	bool exit_on_eof;      /* a file or pipe: flush and exit at its end */
-	const char *spool_dir; /* NULL: no spool */
+	const char *kmsg_path;	 /* NULL: /dev/kmsg */
+	const char *kmsg_cursor; /* the live log's cursor file; NULL: none */
+	bool from_start;	 /* read what the kernel log holds, not only what comes */
+	bool exit_on_eof;	 /* a file or pipe: flush and exit at its end */
+	const char *spool_dir;	 /* NULL: no spool */
 	struct sn_spool_limits spool_limits; /* zeros: no bounds */
 	const char *root;		     /* where the host identity is read from */
 	bool journal;			     /* write reports to journald too */

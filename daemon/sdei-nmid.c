@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <systemd/sd-daemon.h>
@@ -20,9 +21,11 @@
 
 #define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
 #define DEFAULT_CONFIG "/etc/sdei-nmi/sdei-nmid.conf"
+#define DEFAULT_CURSOR "/var/lib/sdei-nmi/kmsg.cursor"
 
 static const char *arg_kmsg = NULL;
 static bool arg_from_start = false;
+static const char *arg_cursor = NULL; /* NULL: the files', else DEFAULT_CURSOR */
 static bool arg_exit_on_eof = false;
 static const char *arg_spool = NULL; /* NULL: the files', else DEFAULT_SPOOL */
 static const char *arg_root = NULL;  /* NULL: the files', else "/" */
@@ -40,6 +43,10 @@ static void help(void)
 	       "     --kmsg=PATH     Read the kernel log from PATH (default: /dev/kmsg);\n"
 	       "                     a file or a pipe of /dev/kmsg records replays it\n"
 	       "     --from-start    Read what the kernel log holds, not only what comes\n"
+	       "     --kmsg-cursor=PATH\n"
+	       "                     Save where the live log was read to PATH and resume\n"
+	       "                     after it when restarted (default: %s;\n"
+	       "                     \"none\": always start at the end)\n"
 	       "     --exit-on-eof   At the end of a file or pipe, report and exit\n"
 	       "     --spool=DIR     Write reports to DIR (default: %s)\n"
 	       "     --root=DIR      Read the host's identity under DIR (default: /)\n"
@@ -54,7 +61,7 @@ static void help(void)
 	       "                     (default: %s)\n"
 	       "  -v --verbose       Log debug messages\n\n"
 	       "See the sdei-nmid(8) man page for details.\n",
-	       DEFAULT_SPOOL, DEFAULT_CONFIG);
+	       DEFAULT_CURSOR, DEFAULT_SPOOL, DEFAULT_CONFIG);
 }
 
 enum {
@@ -66,6 +73,7 @@ enum {
 	ARG_ROOT,
 	ARG_JOURNAL,
 	ARG_CONFIG,
+	ARG_KMSG_CURSOR,
 	ARG_METRICS,
 	ARG_OTLP_URL,
 };
@@ -83,6 +91,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "journal", no_argument, NULL, ARG_JOURNAL },
 		{ "config", required_argument, NULL, ARG_CONFIG },
+		{ "kmsg-cursor", required_argument, NULL, ARG_KMSG_CURSOR },
 		{ "metrics-file", required_argument, NULL, ARG_METRICS },
 		{ "otlp-url", required_argument, NULL, ARG_OTLP_URL },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -116,6 +125,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_JOURNAL:
 			arg_journal = true;
+			break;
+		case ARG_KMSG_CURSOR:
+			arg_cursor = optarg;
 			break;
 		case ARG_CONFIG:
 			arg_config = optarg;
@@ -158,11 +170,17 @@ static int parse_argv(int argc, char *argv[])
 		return -EINVAL;
 	}
 	if ((arg_spool && !*arg_spool) || (arg_root && !*arg_root) ||
-	    (arg_kmsg && !*arg_kmsg) || (arg_metrics && !*arg_metrics) || !*arg_config) {
+	    (arg_kmsg && !*arg_kmsg) || (arg_metrics && !*arg_metrics) ||
+	    (arg_cursor && !*arg_cursor) || !*arg_config) {
 		log_error("Empty path given; see --help.");
 		return -EINVAL;
 	}
 	return 1;
+}
+
+static const char *cursor_path(const char *p)
+{
+	return strcmp(p, "none") == 0 ? NULL : p;
 }
 
 /* The files, then the command line over them: what the manager runs with. */
@@ -171,6 +189,9 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 	*ret = (struct manager_config){
 		.kmsg_path = arg_kmsg ?: files->kmsg_path,
 		.from_start = arg_from_start || files->from_start,
+		.kmsg_cursor = cursor_path(arg_cursor		      ?:
+						   files->kmsg_cursor ?:
+									DEFAULT_CURSOR),
 		.exit_on_eof = arg_exit_on_eof,
 		.spool_dir = arg_spool		      ?:
 				     files->spool_dir ?:

@@ -27,6 +27,7 @@ struct parse_state {
 void sn_config_done(struct sn_config *c)
 {
 	free(c->kmsg_path);
+	free(c->kmsg_cursor);
 	free(c->spool_dir);
 	free(c->root);
 	free(c->metrics_textfile);
@@ -34,7 +35,8 @@ void sn_config_done(struct sn_config *c)
 	for (size_t i = 0; i < c->n_otlp_headers; i++)
 		free(c->otlp_headers[i]);
 	free(c->otlp_headers);
-	c->kmsg_path = c->spool_dir = c->root = c->metrics_textfile = c->otlp_url = NULL;
+	c->kmsg_path = c->kmsg_cursor = c->spool_dir = c->root = c->metrics_textfile =
+		c->otlp_url = NULL;
 	c->otlp_headers = NULL;
 	c->n_otlp_headers = 0;
 }
@@ -216,7 +218,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 
 	if (strcmp(section, "kmsg") == 0) {
-		if (strcmp(key, "path") == 0)
+		if (strcmp(key, "path") == 0 || strcmp(key, "cursor") == 0)
 			goto string;
 		if (strcmp(key, "from_start") == 0)
 			b = &c->from_start;
@@ -290,6 +292,8 @@ string:
 	}
 	if (strcmp(key, "path") == 0)
 		return set_string(s, &c->kmsg_path, value);
+	if (strcmp(key, "cursor") == 0)
+		return set_string(s, &c->kmsg_cursor, value);
 	if (strcmp(key, "directory") == 0)
 		return set_string(s, &c->spool_dir, value);
 	if (strcmp(key, "textfile") == 0)

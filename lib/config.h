@@ -6,7 +6,7 @@
  * of its PATH.d/ directory (*.conf, in lexical order by strcmp), each applied over what
  * came before. A missing main file or drop-in directory is not an error.
  *
- *   [kmsg]    path=PATH  from_start=BOOL
+ *   [kmsg]    path=PATH  from_start=BOOL  cursor=PATH|none
  *   [spool]   directory=DIR  max_reports=N  max_bytes=N
  *   [journal] enabled=BOOL
  *   [host]    root=DIR
@@ -35,7 +35,8 @@
 #define SN_CONFIG_MAX_OTLP_HEADERS 16
 
 struct sn_config {
-	char *kmsg_path; /* NULL: not set */
+	char *kmsg_path;   /* NULL: not set */
+	char *kmsg_cursor; /* NULL: not set; "none": no cursor */
 	bool from_start;
 	char *spool_dir; /* NULL: not set */
 	struct sn_spool_limits spool_limits;

@@ -98,7 +98,8 @@ counters() {
 # It inherits the lab shell's CPU 0: a wedged CPU would strand its timers.
 nmid_start() {
 	mkdir -p /tmp/spool
-	sdei-nmid --kmsg /dev/kmsg --spool /tmp/spool -v "$@" >/tmp/sdei-nmid.log 2>&1 &
+	sdei-nmid --kmsg /dev/kmsg --spool /tmp/spool --kmsg-cursor /tmp/kmsg.cursor -v "$@" \
+		>/tmp/sdei-nmid.log 2>&1 &
 	nmid_pid=$!
 	i=0
 	while [ $i -lt 50 ] && ! grep -q 'Source kmsg (/dev/kmsg) running' /tmp/sdei-nmid.log; do
