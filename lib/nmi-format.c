@@ -169,6 +169,36 @@ static void format_not_captured(FILE *f, const struct sn_entry *e,
 	}
 }
 
+static void format_reg(FILE *f, const char *indent, const char *name, const char *sym,
+		       bool has, uint64_t v)
+{
+	if (!sym && !has)
+		return;
+	fprintf(f, "%s%s : ", indent, name);
+	if (sym)
+		sn_fputs_escaped(f, sym);
+	else
+		fprintf(f, "%016" PRIx64, v);
+	fputc('\n', f);
+}
+
+void sn_format_regs(FILE *f, const char *indent, const struct sn_regs_view *v)
+{
+	format_reg(f, indent, "pc", v->pc_sym, v->has_pc, v->pc);
+	format_reg(f, indent, "lr", v->lr_sym, v->has_lr, v->lr);
+	if (v->has_sp)
+		fprintf(f, "%ssp : %016" PRIx64 "\n", indent, v->sp);
+}
+
+void sn_format_frames(FILE *f, const char *indent, char *const *frames, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs(indent, f);
+		sn_fputs_escaped(f, frames[i]);
+		fputc('\n', f);
+	}
+}
+
 int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_opts *o)
 {
 	char buf[32];
@@ -201,31 +231,18 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 		fputs(", asked by the kernel", f);
 	fputc('\n', f);
 
-	if (e->pc_sym || e->has_pc) {
-		fputs(" pc : ", f);
-		if (e->pc_sym)
-			sn_fputs_escaped(f, e->pc_sym);
-		else
-			fprintf(f, "%016" PRIx64, e->pc);
-		fputc('\n', f);
-	}
-	if (e->lr_sym || e->has_lr) {
-		fputs(" lr : ", f);
-		if (e->lr_sym)
-			sn_fputs_escaped(f, e->lr_sym);
-		else
-			fprintf(f, "%016" PRIx64, e->lr);
-		fputc('\n', f);
-	}
-	if (e->has_sp)
-		fprintf(f, " sp : %016" PRIx64 "\n", e->sp);
+	sn_format_regs(f, " ",
+		       &(struct sn_regs_view){ .pc_sym = e->pc_sym,
+					       .has_pc = e->has_pc,
+					       .pc = e->pc,
+					       .lr_sym = e->lr_sym,
+					       .has_lr = e->has_lr,
+					       .lr = e->lr,
+					       .has_sp = e->has_sp,
+					       .sp = e->sp });
 	if (e->n_frames > 0) {
 		fputs(" Call trace:\n", f);
-		for (size_t i = 0; i < e->n_frames; i++) {
-			fputs("  ", f);
-			sn_fputs_escaped(f, e->frames[i]);
-			fputc('\n', f);
-		}
+		sn_format_frames(f, "  ", e->frames, e->n_frames);
 	}
 	return stream_status(f);
 }

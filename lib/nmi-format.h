@@ -41,6 +41,16 @@ void sn_fputs_escaped(FILE *f, const char *s);
 /* "4.2 us" below 100 us, else "1.23 ms"; buf holds 32 bytes. */
 const char *sn_format_ns(uint64_t ns, char buf[static 32]);
 
+/* pc and lr (symbolized when known, else hex) and sp, one per line after indent. */
+struct sn_regs_view {
+	const char *pc_sym, *lr_sym; /* NULL when unknown */
+	bool has_pc, has_lr, has_sp;
+	uint64_t pc, lr, sp;
+};
+void sn_format_regs(FILE *f, const char *indent, const struct sn_regs_view *v);
+/* One frame per line after indent, escaped. */
+void sn_format_frames(FILE *f, const char *indent, char *const *frames, size_t n);
+
 /* Names as in the YAML spec; NULL for values this version does not know. */
 const char *sn_state_to_string(uint32_t state);
 const char *sn_delivery_to_string(uint32_t delivery);

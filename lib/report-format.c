@@ -113,34 +113,21 @@ static void format_evidence(FILE *f, const struct sn_evidence *e)
 			fprintf(f, " (pid %" PRIu32 ")", e->pid);
 		fputc('\n', f);
 	}
-	if (e->pc_sym || e->has_pc) {
-		fputs("  pc : ", f);
-		if (e->pc_sym)
-			sn_fputs_escaped(f, e->pc_sym);
-		else
-			fprintf(f, "%016" PRIx64, e->pc);
-		fputc('\n', f);
-	}
-	if (e->lr_sym || e->has_lr) {
-		fputs("  lr : ", f);
-		if (e->lr_sym)
-			sn_fputs_escaped(f, e->lr_sym);
-		else
-			fprintf(f, "%016" PRIx64, e->lr);
-		fputc('\n', f);
-	}
-	if (e->has_sp)
-		fprintf(f, "  sp : %016" PRIx64 "\n", e->sp);
+	sn_format_regs(f, "  ",
+		       &(struct sn_regs_view){ .pc_sym = e->pc_sym,
+					       .has_pc = e->has_pc,
+					       .pc = e->pc,
+					       .lr_sym = e->lr_sym,
+					       .has_lr = e->has_lr,
+					       .lr = e->lr,
+					       .has_sp = e->has_sp,
+					       .sp = e->sp });
 	if (e->n_frames > 0) {
 		fputs("  Call trace", f);
 		if (e->has_stack_hash)
 			fprintf(f, " (stack hash %016" PRIx64 ")", e->stack_hash);
 		fputs(":\n", f);
-		for (size_t i = 0; i < e->n_frames; i++) {
-			fputs("   ", f);
-			sn_fputs_escaped(f, e->frames[i]);
-			fputc('\n', f);
-		}
+		sn_format_frames(f, "   ", e->frames, e->n_frames);
 	}
 }
 

@@ -7,26 +7,8 @@ set -euo pipefail
 
 bin=$1
 fixtures=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	failed=1
-}
-
-# run EXPECTED_RC ARGS...: output in $tmp/out and $tmp/err
-run() {
-	local expect=$1 rc=0
-	shift
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	if [ "$rc" != "$expect" ]; then
-		fail "sdei-nmictl $* exited $rc, not $expect; stderr: $(cat "$tmp/err")"
-		return 1
-	fi
-	return 0
-}
+# shellcheck source=cli-test-lib.sh
+source "$(dirname "$0")/cli-test-lib.sh"
 
 # The spool: "<first seen, compact UTC>-<id>.json", as lib/spool.c writes them.
 spool=$tmp/spool
