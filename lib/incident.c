@@ -15,6 +15,13 @@ struct line {
 	char *text;
 };
 
+/* I8: the newest monitor capture of a CPU. */
+struct recent_capture {
+	bool used;
+	uint64_t ts_usec;
+	struct sn_evidence ev;
+};
+
 /* A complete incident that was reported, remembered for its window (I6). */
 struct recent {
 	enum sn_incident_kind kind;
@@ -27,6 +34,11 @@ struct sn_incidents {
 	struct sn_incident_config cfg;
 	sn_incident_handler_t handler;
 	void *userdata;
+
+	bool requests_on; /* I7 */
+	enum sn_evidence_delivery no_request_delivery;
+	char no_request_reason[SN_INCIDENT_MAX_REASON + 1];
+	struct recent_capture captures[SN_INCIDENT_MAX_RECENT]; /* I8 */
 
 	size_t n_open;
 	struct sn_incident **open; /* oldest first */
@@ -47,6 +59,8 @@ static struct sn_incident *incident_free(struct sn_incident *inc)
 		return NULL;
 	for (size_t i = 0; i < inc->n_backtraces; i++)
 		free(inc->backtraces[i]);
+	for (size_t i = 0; i < inc->n_slots; i++)
+		sn_evidence_done(&inc->slots[i].ev);
 	for (size_t i = 0; i < inc->n_lines; i++)
 		free(inc->lines[i]);
 	free(inc->lines);
@@ -75,6 +89,15 @@ int sn_incidents_new(const struct sn_incident_config *cfg, sn_incident_handler_t
 		s->cfg.max_open = SN_INCIDENT_MAX_OPEN;
 	if (!s->cfg.log_max_lines)
 		s->cfg.log_max_lines = SN_INCIDENT_LOG_MAX_LINES;
+	if (!s->cfg.hold_usec)
+		s->cfg.hold_usec = SN_INCIDENT_HOLD_USEC;
+	if (!s->cfg.recent_usec)
+		s->cfg.recent_usec = SN_INCIDENT_RECENT_USEC;
+	if (!s->cfg.max_attempts)
+		s->cfg.max_attempts = SN_INCIDENT_MAX_ATTEMPTS;
+	s->no_request_delivery = SN_EVIDENCE_NOT_REQUESTED;
+	snprintf(s->no_request_reason, sizeof(s->no_request_reason), "%s",
+		 SN_INCIDENT_NO_REQUESTS_REASON);
 	s->handler = handler;
 	s->userdata = userdata;
 	s->open = calloc(s->cfg.max_open, sizeof(*s->open));
@@ -93,6 +116,8 @@ struct sn_incidents *sn_incidents_free(struct sn_incidents *s)
 	for (size_t i = 0; i < s->n_open; i++)
 		incident_free(s->open[i]);
 	free(s->open);
+	for (size_t i = 0; i < ELEMENTSOF(s->captures); i++)
+		sn_evidence_done(&s->captures[i].ev);
 	free(s->recent);
 	if (s->ring)
 		for (size_t i = 0; i < s->cfg.log_max_lines; i++)
@@ -160,6 +185,37 @@ static int incident_take_lines(struct sn_incidents *s, struct sn_incident *inc)
 	return 0;
 }
 
+/* I9: what the CPUs still wanted or asked come to when the incident closes. */
+static int incident_finish_slots(struct sn_incidents *s, struct sn_incident *inc)
+{
+	inc->no_request_delivery = s->no_request_delivery;
+	memcpy(inc->no_request_reason, s->no_request_reason,
+	       sizeof(inc->no_request_reason));
+	for (size_t i = 0; i < inc->n_slots; i++) {
+		struct sn_incident_cpu *c = &inc->slots[i];
+		int r;
+
+		if (c->state == SN_INCIDENT_CPU_DONE)
+			continue;
+		if (c->state == SN_INCIDENT_CPU_ASKED) {
+			sn_evidence_done(&c->ev);
+			r = sn_evidence_missing(c->cpu, SN_EVIDENCE_UNAVAILABLE,
+						SN_INCIDENT_NO_ANSWER_REASON, &c->ev);
+			if (r < 0)
+				return r;
+		} else if (s->requests_on && !c->ev.delivery) {
+			r = sn_evidence_missing(c->cpu, SN_EVIDENCE_NOT_REQUESTED,
+						SN_INCIDENT_NOT_ASKED_REASON, &c->ev);
+			if (r < 0)
+				return r;
+		}
+		/* Otherwise its last outcome, or nothing: the reason of set_requests().
+		 */
+		c->state = SN_INCIDENT_CPU_DONE;
+	}
+	return 0;
+}
+
 /* Removes the i-th open incident and hands it to the handler (I4). */
 static int close_at(struct sn_incidents *s, size_t i)
 {
@@ -172,7 +228,37 @@ static int close_at(struct sn_incidents *s, size_t i)
 	r = incident_take_lines(s, inc);
 	if (r < 0)
 		return r;
+	r = incident_finish_slots(s, inc);
+	if (r < 0)
+		return r;
 	return s->handler(inc, s->userdata);
+}
+
+/* I9: whether a CPU of the incident is still wanted or asked. */
+static bool incident_waits(const struct sn_incidents *s, const struct sn_incident *inc)
+{
+	if (!s->requests_on)
+		return false;
+	for (size_t i = 0; i < inc->n_slots; i++)
+		if (inc->slots[i].state != SN_INCIDENT_CPU_DONE)
+			return true;
+	return false;
+}
+
+/* When the incident closes if nothing else happens (I4, I9). */
+static uint64_t incident_deadline(const struct sn_incidents *s,
+				  const struct sn_incident *inc)
+{
+	uint64_t t = inc->last_usec + s->cfg.quiet_usec;
+
+	if (t < inc->last_usec)
+		return UINT64_MAX;
+	if (incident_waits(s, inc)) {
+		if (t + s->cfg.hold_usec < t)
+			return UINT64_MAX;
+		t += s->cfg.hold_usec;
+	}
+	return t;
 }
 
 static bool cpus_subset(const struct sn_cpu_set *a, const struct sn_cpu_set *b)
@@ -224,13 +310,23 @@ int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec)
 	int r = 0, k;
 
 	for (size_t i = 0; i < s->n_open;) {
-		if (now_usec >= s->open[i]->last_usec &&
-		    now_usec - s->open[i]->last_usec >= s->cfg.quiet_usec) {
+		struct sn_incident *inc = s->open[i];
+
+		if (now_usec >= inc->last_usec &&
+		    now_usec - inc->last_usec >= s->cfg.quiet_usec &&
+		    now_usec >= incident_deadline(s, inc)) {
 			k = close_at(s, i);
 			if (k < 0 && r == 0)
 				r = k;
-		} else
-			i++;
+			continue;
+		}
+		/* I9 */
+		if (!inc->held && now_usec >= inc->last_usec &&
+		    now_usec - inc->last_usec >= s->cfg.quiet_usec) {
+			inc->held = true;
+			s->stats.held++;
+		}
+		i++;
 	}
 	return r;
 }
@@ -252,10 +348,8 @@ uint64_t sn_incidents_next_deadline(const struct sn_incidents *s)
 	uint64_t d = 0;
 
 	for (size_t i = 0; i < s->n_open; i++) {
-		uint64_t t = s->open[i]->last_usec + s->cfg.quiet_usec;
+		uint64_t t = incident_deadline(s, s->open[i]);
 
-		if (t < s->open[i]->last_usec)
-			t = UINT64_MAX;
 		if (d == 0 || t < d)
 			d = t;
 	}
@@ -319,6 +413,86 @@ static void incident_touch(struct sn_incident *inc, uint64_t ts_usec, uint64_t f
 	if (last_seq > inc->last_seq)
 		inc->last_seq = last_seq;
 	incident_add_seq(inc, first_seq);
+}
+
+static struct sn_incident_cpu *incident_slot(struct sn_incident *inc, uint32_t cpu)
+{
+	for (size_t i = 0; i < inc->n_slots; i++)
+		if (inc->slots[i].cpu == cpu)
+			return &inc->slots[i];
+	return NULL;
+}
+
+static bool evidence_is_capture(const struct sn_evidence *e)
+{
+	return e->delivery == SN_EVIDENCE_CAPTURED &&
+	       (e->source == SN_STACK_NETLINK_REQUEST ||
+		e->source == SN_STACK_NETLINK_MONITOR);
+}
+
+/* I8: a capture becomes the slot's, unless it has one. */
+static int slot_capture(struct sn_incidents *s, struct sn_incident_cpu *c,
+			const struct sn_evidence *ev)
+{
+	struct sn_evidence copy;
+	int r;
+
+	if (evidence_is_capture(&c->ev))
+		return 0;
+	r = sn_evidence_copy(ev, &copy);
+	if (r < 0)
+		return r;
+	sn_evidence_done(&c->ev);
+	c->ev = copy;
+	c->state = SN_INCIDENT_CPU_DONE;
+	s->stats.captures++;
+	return 1;
+}
+
+/* I8: the recent monitor capture of cpu, when within recent_usec of ts_usec. */
+static const struct recent_capture *recent_of(const struct sn_incidents *s, uint32_t cpu,
+					      uint64_t ts_usec)
+{
+	for (size_t i = 0; i < ELEMENTSOF(s->captures); i++) {
+		const struct recent_capture *p = &s->captures[i];
+		uint64_t d;
+
+		if (!p->used || p->ev.cpu != cpu)
+			continue;
+		d = p->ts_usec > ts_usec ? p->ts_usec - ts_usec : ts_usec - p->ts_usec;
+		return d <= s->cfg.recent_usec ? p : NULL;
+	}
+	return NULL;
+}
+
+/* I7, I8: slots for the CPUs that joined the incident at ts_usec. */
+static int incident_add_slots(struct sn_incidents *s, struct sn_incident *inc,
+			      const struct sn_cpu_set *cpus, uint64_t ts_usec)
+{
+	int cpu;
+
+	for_each_cpu (cpu, cpus) {
+		const struct recent_capture *p;
+		struct sn_incident_cpu *c;
+		int r;
+
+		if (incident_slot(inc, (uint32_t)cpu))
+			continue;
+		if (inc->n_slots == SN_INCIDENT_MAX_CPU_SLOTS) {
+			inc->slots_dropped++;
+			continue;
+		}
+		c = &inc->slots[inc->n_slots++];
+		*c = (struct sn_incident_cpu){ .cpu = (uint32_t)cpu };
+		p = recent_of(s, (uint32_t)cpu, ts_usec);
+		if (p) {
+			r = slot_capture(s, c, &p->ev);
+			if (r < 0)
+				return r;
+			s->stats.recent++;
+		}
+	}
+	return 0;
 }
 
 /* A detection's kind, detector and CPUs; false for the events that are not one. */
@@ -386,7 +560,8 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 		o->detections++;
 		incident_touch(o, ev->ts_usec, ev->seq, last_seq);
 		s->stats.folded++;
-		return r;
+		k = incident_add_slots(s, o, cpus, ev->ts_usec);
+		return r < 0 ? r : k;
 	}
 
 	/* I6: a repeat of a complete incident, or the same lockup past its window. */
@@ -419,27 +594,52 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	inc->last_seq = last_seq;
 	inc->detections = 1 + carried;
 	incident_add_seq(inc, ev->seq);
+	k = incident_add_slots(s, inc, cpus, ev->ts_usec);
+	if (k < 0)
+		return k;
 	s->open[s->n_open++] = TAKE_PTR(inc);
 	s->stats.opened++;
 	return r;
 }
 
-/* I6: every stalled CPU (one at least) has its backtrace. */
-static bool incident_complete(const struct sn_incident *inc)
+/*
+ * I6: every stalled CPU (one at least) has its stack, from the kernel log or the netlink
+ * family, and no CPU waits for a backtrace request (I7, I9).
+ */
+static bool incident_complete(const struct sn_incidents *s, const struct sn_incident *inc)
 {
 	size_t n = 0;
+	int cpu;
 
-	for (int cpu = sn_cpu_set_next(&inc->cpus, 0); cpu >= 0;
-	     cpu = sn_cpu_set_next(&inc->cpus, (uint32_t)cpu + 1)) {
+	if (incident_waits(s, inc))
+		return false;
+	for_each_cpu (cpu, &inc->cpus) {
 		bool have = false;
 
 		for (size_t j = 0; j < inc->n_backtraces && !have; j++)
 			have = inc->backtraces[j]->cpu == (uint32_t)cpu;
+		for (size_t j = 0; j < inc->n_slots && !have; j++)
+			have = inc->slots[j].cpu == (uint32_t)cpu &&
+			       evidence_is_capture(&inc->slots[j].ev);
 		if (!have)
 			return false;
 		n++;
 	}
 	return n > 0;
+}
+
+/* I6: closes the open incidents that are complete (after an answer came). */
+static int close_completed(struct sn_incidents *s)
+{
+	int r = 0, k;
+
+	for (size_t i = s->n_open; i > 0; i--)
+		if (incident_complete(s, s->open[i - 1])) {
+			k = close_complete(s, i - 1);
+			if (k < 0 && r == 0)
+				r = k;
+		}
+	return r;
 }
 
 static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev)
@@ -468,7 +668,7 @@ static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev
 			return -ENOMEM;
 		memcpy(o->backtraces[o->n_backtraces++], bt, sizeof(*bt));
 		s->stats.attached++;
-		return incident_complete(o) ? close_complete(s, i - 1) : 0;
+		return incident_complete(s, o) ? close_complete(s, i - 1) : 0;
 	}
 	s->stats.orphaned++;
 	return 0;
@@ -490,12 +690,205 @@ int sn_incidents_feed(struct sn_incidents *s, const struct sn_kmsg_event *ev)
 		s->stats.ignored++;
 		k = 0;
 	}
+	if (k >= 0)
+		k = close_completed(s); /* I6: an opening may take recent captures (I8) */
 	return r < 0 ? r : k;
 }
 
 int sn_incidents_on_kmsg_event(const struct sn_kmsg_event *ev, void *userdata)
 {
 	return sn_incidents_feed(userdata, ev);
+}
+
+int sn_incidents_set_requests(struct sn_incidents *s, bool on,
+			      enum sn_evidence_delivery delivery, const char *reason)
+{
+	if (!on) {
+		if ((delivery != SN_EVIDENCE_NOT_REQUESTED &&
+		     delivery != SN_EVIDENCE_UNAVAILABLE) ||
+		    !reason || !reason[0])
+			return -EINVAL;
+		s->no_request_delivery = delivery;
+		snprintf(s->no_request_reason, sizeof(s->no_request_reason), "%s",
+			 reason);
+	}
+	s->requests_on = on;
+	return 0;
+}
+
+bool sn_incidents_requests_on(const struct sn_incidents *s)
+{
+	return s->requests_on;
+}
+
+size_t sn_incidents_wanted(const struct sn_incidents *s, uint64_t now_usec,
+			   struct sn_cpu_set *cpus)
+{
+	size_t n = 0;
+
+	if (!s->requests_on)
+		return 0;
+	for (size_t i = 0; i < s->n_open; i++)
+		for (size_t j = 0; j < s->open[i]->n_slots; j++) {
+			const struct sn_incident_cpu *c = &s->open[i]->slots[j];
+
+			if (c->state != SN_INCIDENT_CPU_IDLE ||
+			    c->not_before > now_usec || sn_cpu_set_test(cpus, c->cpu))
+				continue;
+			if (sn_cpu_set_add(cpus, c->cpu) == 0)
+				n++;
+		}
+	return n;
+}
+
+uint64_t sn_incidents_next_retry(const struct sn_incidents *s)
+{
+	uint64_t d = 0;
+
+	if (!s->requests_on)
+		return 0;
+	for (size_t i = 0; i < s->n_open; i++)
+		for (size_t j = 0; j < s->open[i]->n_slots; j++) {
+			const struct sn_incident_cpu *c = &s->open[i]->slots[j];
+
+			if (c->state != SN_INCIDENT_CPU_IDLE || !c->not_before)
+				continue;
+			if (d == 0 || c->not_before < d)
+				d = c->not_before;
+		}
+	return d;
+}
+
+void sn_incidents_requested(struct sn_incidents *s, const struct sn_cpu_set *cpus)
+{
+	for (size_t i = 0; i < s->n_open; i++)
+		for (size_t j = 0; j < s->open[i]->n_slots; j++) {
+			struct sn_incident_cpu *c = &s->open[i]->slots[j];
+
+			if (c->state != SN_INCIDENT_CPU_IDLE ||
+			    !sn_cpu_set_test(cpus, c->cpu))
+				continue;
+			c->state = SN_INCIDENT_CPU_ASKED;
+			c->attempts++;
+		}
+}
+
+/* I7: an answer without a capture becomes the outcome of an asked slot. */
+static int slot_outcome(struct sn_incidents *s, struct sn_incident_cpu *c,
+			const struct sn_evidence *ev, uint64_t retry_at)
+{
+	struct sn_evidence copy;
+	int r;
+
+	r = sn_evidence_copy(ev, &copy);
+	if (r < 0)
+		return r;
+	sn_evidence_done(&c->ev);
+	c->ev = copy;
+	if (retry_at && c->attempts < s->cfg.max_attempts) {
+		c->state = SN_INCIDENT_CPU_IDLE;
+		c->not_before = retry_at;
+	} else
+		c->state = SN_INCIDENT_CPU_DONE;
+	s->stats.outcomes++;
+	return 0;
+}
+
+/* I8: the newest monitor capture of its CPU. */
+static int recent_keep(struct sn_incidents *s, const struct sn_evidence *ev,
+		       uint64_t ts_usec)
+{
+	struct recent_capture *slot = NULL;
+	struct sn_evidence copy;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(s->captures) && !slot; i++)
+		if (s->captures[i].used && s->captures[i].ev.cpu == ev->cpu)
+			slot = &s->captures[i];
+	for (size_t i = 0; i < ELEMENTSOF(s->captures) && !slot; i++)
+		if (!s->captures[i].used)
+			slot = &s->captures[i];
+	if (!slot) {
+		/* The oldest goes. */
+		slot = &s->captures[0];
+		for (size_t i = 1; i < ELEMENTSOF(s->captures); i++)
+			if (s->captures[i].ts_usec < slot->ts_usec)
+				slot = &s->captures[i];
+	}
+	r = sn_evidence_copy(ev, &copy);
+	if (r < 0)
+		return r;
+	sn_evidence_done(&slot->ev);
+	*slot = (struct recent_capture){ .used = true, .ts_usec = ts_usec, .ev = copy };
+	return 0;
+}
+
+int sn_incidents_add_entry(struct sn_incidents *s, const struct sn_entry *e,
+			   enum sn_stack_source source, uint64_t ts_usec,
+			   uint64_t retry_at)
+{
+	_cleanup_(sn_evidence_done) struct sn_evidence ev = {};
+	bool capture;
+	int n = 0, r;
+
+	r = sn_evidence_from_entry(e, source, &ev);
+	if (r < 0)
+		return r;
+	capture = ev.delivery == SN_EVIDENCE_CAPTURED;
+	/* The monitor's entries are captures; anything else there is not an answer. */
+	if (!capture && source == SN_STACK_NETLINK_MONITOR)
+		return 0;
+
+	for (size_t i = 0; i < s->n_open; i++) {
+		struct sn_incident_cpu *c = incident_slot(s->open[i], e->cpu);
+
+		if (!c)
+			continue;
+		if (capture)
+			r = slot_capture(s, c, &ev);
+		else if (c->state == SN_INCIDENT_CPU_ASKED)
+			r = slot_outcome(s, c, &ev, retry_at) ?: 1;
+		else
+			r = 0;
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	if (capture && source == SN_STACK_NETLINK_MONITOR) {
+		r = recent_keep(s, &ev, ts_usec);
+		if (r < 0)
+			return r;
+	}
+	if (capture && n == 0)
+		s->stats.unmatched++;
+	r = close_completed(s);
+	return r < 0 ? r : n;
+}
+
+int sn_incidents_request_failed(struct sn_incidents *s, const struct sn_cpu_set *cpus,
+				const char *reason, uint64_t retry_at)
+{
+	int n = 0, r;
+
+	for (size_t i = 0; i < s->n_open; i++)
+		for (size_t j = 0; j < s->open[i]->n_slots; j++) {
+			struct sn_incident_cpu *c = &s->open[i]->slots[j];
+			_cleanup_(sn_evidence_done) struct sn_evidence ev = {};
+
+			if (c->state != SN_INCIDENT_CPU_ASKED ||
+			    !sn_cpu_set_test(cpus, c->cpu))
+				continue;
+			r = sn_evidence_missing(c->cpu, SN_EVIDENCE_UNAVAILABLE, reason,
+						&ev);
+			if (r < 0)
+				return r;
+			r = slot_outcome(s, c, &ev, retry_at);
+			if (r < 0)
+				return r;
+			n++;
+		}
+	r = close_completed(s);
+	return r < 0 ? r : n;
 }
 
 /* The kernel's time ts_usec as both clocks, by the pair now. */
@@ -515,7 +908,7 @@ int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *h
 {
 	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
 	struct sn_report_time t;
-	int k;
+	int cpu, k;
 
 	k = sn_report_new(inc->kind, &r);
 	if (k < 0)
@@ -532,21 +925,31 @@ int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *h
 		if ((k = sn_report_add_kmsg_seq(r, inc->seqs[i])) < 0)
 			return k;
 
-	for (int cpu = sn_cpu_set_next(&inc->cpus, 0); cpu >= 0;
-	     cpu = sn_cpu_set_next(&inc->cpus, (uint32_t)cpu + 1)) {
+	for_each_cpu (cpu, &inc->cpus) {
 		const struct sn_kmsg_backtrace *bt = NULL;
+		const struct sn_incident_cpu *c = NULL;
 
 		if ((k = sn_report_add_stalled_cpu(r, (uint32_t)cpu)) < 0)
 			return k;
 		for (size_t j = 0; j < inc->n_backtraces; j++)
 			if (inc->backtraces[j]->cpu == (uint32_t)cpu)
 				bt = inc->backtraces[j];
-		if (bt)
+		for (size_t j = 0; j < inc->n_slots; j++)
+			if (inc->slots[j].cpu == (uint32_t)cpu)
+				c = &inc->slots[j];
+		/* I10 */
+		if (c && evidence_is_capture(&c->ev))
+			k = sn_report_add_evidence(r, &c->ev);
+		else if (bt)
 			k = sn_report_add_kmsg_backtrace(r, bt);
+		else if (c && c->ev.delivery)
+			k = sn_report_add_evidence(r, &c->ev);
 		else
 			k = sn_report_add_missing(r, (uint32_t)cpu,
-						  SN_EVIDENCE_NOT_REQUESTED,
-						  SN_INCIDENT_NOT_REQUESTED_REASON);
+						  inc->no_request_delivery,
+						  inc->no_request_reason[0] ?
+							  inc->no_request_reason :
+							  SN_INCIDENT_NO_REQUESTS_REASON);
 		if (k < 0)
 			return k;
 	}

@@ -23,12 +23,40 @@
  *  I5 the kernel log lines given to add_line() are kept in a ring of log_max_lines; an
  *     incident's excerpt is the ring's lines from its first event's record to its last
  *     one's (a backtrace block's lines included), at most SN_INCIDENT_MAX_LINES;
- *  I6 an incident that names CPUs and has a backtrace of every one of them is complete
- *     and closes at once (its report need not wait for the quiet period: the evidence
- *     is whole). Until window_usec after its first detection, a detection of the same
- *     kind whose CPUs are all among its CPUs is a repeat of it: counted (stats.repeats,
+ *  I6 an incident that names CPUs and has a backtrace of every one of them (from the
+ *     kernel log or the netlink family), and waits for no backtrace request (I9), is
+ *     complete and closes at once (its report need not wait for the quiet period: the
+ *     evidence is whole). Until window_usec after its first detection, a detection of the
+ * same kind whose CPUs are all among its CPUs is a repeat of it: counted (stats.repeats,
  *     and in the next report of that lockup when it lasts past the window: see below),
  *     no new incident. Past the window, it opens a new incident as in I2.
+ *
+ * Backtraces from the netlink family (the caller does the I/O; time is the same clock):
+ *  I7 while requests are on (set_requests()), every stalled CPU of an open incident
+ *     (at most SN_INCIDENT_MAX_CPU_SLOTS per incident) is wanted until it has a
+ *     structured capture or a final outcome, whatever the kernel log printed of it:
+ *     wanted() gives the CPUs to ask, requested() marks those asked, add_entry() and
+ *     request_failed() hand back the answers. An answer without a capture (timeout,
+ *     offline, unsupported, rate-limited; or the request's failure) is the outcome of
+ *     the CPUs asked; with a retry_at the CPU is wanted again from then on, at most
+ *     max_attempts requests in all;
+ *  I8 a capture (a request's, or one the kernel took of its own accord and multicast to
+ *     the monitor group) attaches to every open incident that names its CPU and has
+ *     no capture of it yet, whether asked or not: the first one is kept. A monitor
+ *     capture is also kept as its CPU's recent capture (the newest per CPU, at most
+ *     SN_INCIDENT_MAX_RECENT CPUs): an incident that opens with that CPU, or that the
+ *     CPU joins, within recent_usec of it takes it (the notification may come before
+ *     the kernel log's detection);
+ *  I9 an incident that still wants, or waits for, a CPU's backtrace does not close
+ *     when quiet (I4) but at most hold_usec later; flush() and max_open close it all
+ *     the same. When it closes, a CPU asked gets delivery unavailable, "no answer to
+ *     the backtrace request before the incident closed", one wanted but not asked
+ *     yet not-requested (SN_INCIDENT_NOT_ASKED_REASON), one that waits for a retry
+ *     its last outcome;
+ *  I10 in the report each stalled CPU has one entry: its netlink capture if it has one,
+ *     else its kernel log backtrace, else its outcome (I7, I9), else the delivery and
+ *     reason given to set_requests() for why nothing was asked (not-requested or
+ *     unavailable).
  *
  * The default quiet period (5 s) is longer than the interval at which the kernel
  * repeats a hard-lockup report at watchdog_thresh=3 (3.6 s, the lab's), so the repeats
@@ -50,20 +78,55 @@
 
 #define SN_INCIDENT_WINDOW_USEC	   (30ULL * 1000 * 1000)
 #define SN_INCIDENT_QUIET_USEC	   (5ULL * 1000 * 1000)
+#define SN_INCIDENT_HOLD_USEC	   (15ULL * 1000 * 1000)
+#define SN_INCIDENT_RECENT_USEC	   (10ULL * 1000 * 1000)
+#define SN_INCIDENT_MAX_ATTEMPTS   3
 #define SN_INCIDENT_MAX_OPEN	   64
 #define SN_INCIDENT_LOG_MAX_LINES  4096
 #define SN_INCIDENT_MAX_LINES	   SN_REPORT_MAX_LOG_LINES
 #define SN_INCIDENT_MAX_SEQS	   SN_REPORT_MAX_SEQS
 #define SN_INCIDENT_MAX_BACKTRACES 64
+#define SN_INCIDENT_MAX_CPU_SLOTS  64
+#define SN_INCIDENT_MAX_RECENT	   64
+#define SN_INCIDENT_MAX_REASON	   255
 
-/* The reason given for stalled CPUs without a backtrace. */
-#define SN_INCIDENT_NOT_REQUESTED_REASON "sdei-nmid does not request backtraces yet"
+/* Until set_requests() says otherwise (I10). */
+#define SN_INCIDENT_NO_REQUESTS_REASON "backtraces are not requested"
+/* I9: wanted, but not asked yet when the incident closed (not-requested). */
+#define SN_INCIDENT_NOT_ASKED_REASON \
+	"the incident closed before its backtrace was requested"
+/* I9: a request outstanding when the incident closed (unavailable). */
+#define SN_INCIDENT_NO_ANSWER_REASON \
+	"no answer to the backtrace request before the incident closed"
 
 struct sn_incident_config {
-	uint64_t window_usec; /* I1, I2; 0: SN_INCIDENT_WINDOW_USEC */
-	uint64_t quiet_usec;  /* I4; 0: SN_INCIDENT_QUIET_USEC */
-	size_t max_open;      /* I4; 0: SN_INCIDENT_MAX_OPEN */
-	size_t log_max_lines; /* I5; 0: SN_INCIDENT_LOG_MAX_LINES */
+	uint64_t window_usec;  /* I1, I2; 0: SN_INCIDENT_WINDOW_USEC */
+	uint64_t quiet_usec;   /* I4; 0: SN_INCIDENT_QUIET_USEC */
+	size_t max_open;       /* I4; 0: SN_INCIDENT_MAX_OPEN */
+	size_t log_max_lines;  /* I5; 0: SN_INCIDENT_LOG_MAX_LINES */
+	uint64_t hold_usec;    /* I9; 0: SN_INCIDENT_HOLD_USEC */
+	uint64_t recent_usec;  /* I8; 0: SN_INCIDENT_RECENT_USEC */
+	unsigned max_attempts; /* I7; 0: SN_INCIDENT_MAX_ATTEMPTS */
+};
+
+/* I7: where one stalled CPU's backtrace request stands. */
+enum sn_incident_cpu_state {
+	SN_INCIDENT_CPU_IDLE,  /* not asked (or a retry due at not_before) */
+	SN_INCIDENT_CPU_ASKED, /* a request outstanding */
+	SN_INCIDENT_CPU_DONE,  /* a capture, or a final outcome */
+};
+
+struct sn_incident_cpu {
+	uint32_t cpu;
+	enum sn_incident_cpu_state state;
+	unsigned attempts;   /* requests made */
+	uint64_t not_before; /* IDLE after an answer: wanted again from then */
+	/*
+	 * delivery 0: nothing yet. Otherwise a capture (source netlink-request or
+	 * -monitor), or the last outcome: the kernel's delivery status, or unavailable
+	 * with a reason.
+	 */
+	struct sn_evidence ev;
 };
 
 struct sn_incident {
@@ -83,23 +146,34 @@ struct sn_incident {
 	struct sn_kmsg_backtrace
 		*backtraces[SN_INCIDENT_MAX_BACKTRACES]; /* one per CPU */
 	uint64_t backtraces_extra; /* repeats and those past the cap (I3) */
-	/* Set when it closes (I5), valid during the handler's call only. */
+	size_t n_slots;
+	struct sn_incident_cpu slots[SN_INCIDENT_MAX_CPU_SLOTS]; /* I7, in join order */
+	uint64_t slots_dropped; /* stalled CPUs past the cap */
+	bool held;		/* I9: kept open past its quiet period */
+	/* Set when it closes (I5, I10), valid during the handler's call only. */
 	size_t n_lines;
 	char **lines; /* "[%5lu.%06lu] text", as the console prints them */
 	uint64_t lines_dropped;
+	enum sn_evidence_delivery no_request_delivery; /* not-requested, unavailable */
+	char no_request_reason[SN_INCIDENT_MAX_REASON + 1];
 };
 
 struct sn_incidents_stats {
 	uint64_t opened;
 	uint64_t closed;
-	uint64_t folded;   /* detections that joined an open incident */
-	uint64_t attached; /* backtraces kept as evidence */
-	uint64_t orphaned; /* backtraces that matched no open incident */
-	uint64_t ignored;  /* events not used (nmi-send, nmi-timeout) */
-	uint64_t evicted;  /* incidents closed early by max_open */
-	uint64_t complete; /* incidents closed because their evidence was whole (I6) */
-	uint64_t repeats;  /* detections of an incident already reported (I6) */
-	uint64_t lines;	   /* lines added */
+	uint64_t folded;    /* detections that joined an open incident */
+	uint64_t attached;  /* kernel log backtraces kept as evidence */
+	uint64_t orphaned;  /* kernel log backtraces that matched no open incident */
+	uint64_t ignored;   /* events not used (nmi-send, nmi-timeout) */
+	uint64_t evicted;   /* incidents closed early by max_open */
+	uint64_t lines;	    /* lines added */
+	uint64_t complete;  /* incidents closed because their evidence was whole (I6) */
+	uint64_t repeats;   /* detections of an incident already reported (I6) */
+	uint64_t captures;  /* netlink captures attached to an incident (I8) */
+	uint64_t recent;    /* of them, recent monitor captures taken when a CPU joined */
+	uint64_t unmatched; /* netlink captures that matched no open incident */
+	uint64_t outcomes;  /* answers without a capture recorded (I7) */
+	uint64_t held;	    /* incidents kept open past their quiet period (I9) */
 };
 
 /*
@@ -127,7 +201,7 @@ int sn_incidents_add_line(struct sn_incidents *s, uint64_t seq, uint64_t ts_usec
 int sn_incidents_feed(struct sn_incidents *s, const struct sn_kmsg_event *ev);
 /* The same with the recognizer's handler signature (userdata: the sn_incidents). */
 int sn_incidents_on_kmsg_event(const struct sn_kmsg_event *ev, void *userdata);
-/* The log's clock is at now_usec: closes the quiet incidents (I4). */
+/* The log's clock is at now_usec: closes the quiet incidents (I4, I9). */
 int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec);
 /* Closes every open incident (end of input). */
 int sn_incidents_flush(struct sn_incidents *s);
@@ -137,11 +211,48 @@ size_t sn_incidents_open_count(const struct sn_incidents *s);
 void sn_incidents_get_stats(const struct sn_incidents *s, struct sn_incidents_stats *ret);
 
 /*
+ * I7, I10: backtraces are requested (on), or not, and then why: delivery
+ * SN_EVIDENCE_NOT_REQUESTED or SN_EVIDENCE_UNAVAILABLE and a reason of at most
+ * SN_INCIDENT_MAX_REASON bytes (longer ones are cut), for the reports of the CPUs that
+ * have nothing. Off by default, not-requested, SN_INCIDENT_NO_REQUESTS_REASON. -EINVAL
+ * for another delivery or an empty reason.
+ */
+int sn_incidents_set_requests(struct sn_incidents *s, bool on,
+			      enum sn_evidence_delivery delivery, const char *reason);
+bool sn_incidents_requests_on(const struct sn_incidents *s);
+/*
+ * I7: the CPUs that open incidents want a backtrace of at now_usec (idle, their retry
+ * due), added to *cpus; returns how many were added. None while requests are off.
+ */
+size_t sn_incidents_wanted(const struct sn_incidents *s, uint64_t now_usec,
+			   struct sn_cpu_set *cpus);
+/* When a retry is due next (I7); 0 when none waits. */
+uint64_t sn_incidents_next_retry(const struct sn_incidents *s);
+/* I7: a request for cpus went out: the idle CPUs of those are asked. */
+void sn_incidents_requested(struct sn_incidents *s, const struct sn_cpu_set *cpus);
+/*
+ * I7, I8: one entry of the netlink family, a request's reply (source
+ * SN_STACK_NETLINK_REQUEST) or a notification (SN_STACK_NETLINK_MONITOR), taken at
+ * ts_usec. A capture attaches (I8); an entry without one is the outcome of the
+ * incidents that asked its CPU, wanted again from retry_at when not 0 (and attempts
+ * remain). Returns the number of incidents it went to, or -ENOMEM, -EINVAL.
+ */
+int sn_incidents_add_entry(struct sn_incidents *s, const struct sn_entry *e,
+			   enum sn_stack_source source, uint64_t ts_usec,
+			   uint64_t retry_at);
+/*
+ * I7: the request for cpus got no entries (refused, no reply in time, ...): the asked
+ * CPUs of those get delivery unavailable with reason, wanted again from retry_at when
+ * not 0 (and attempts remain). Returns the number of CPU slots it went to.
+ */
+int sn_incidents_request_failed(struct sn_incidents *s, const struct sn_cpu_set *cpus,
+				const char *reason, uint64_t retry_at);
+
+/*
  * The report of a closed incident: host, kind, detector, stalled CPUs, times, the kernel
- * log records, per stalled CPU its backtrace (source kmsg) or delivery not-requested,
- * the excerpt, folded_count (detections - 1). The kernel's times become realtime by
- * now: the same moment on both clocks (realtime microseconds and monotonic
- * nanoseconds), taken by the caller.
+ * log records, per stalled CPU one entry (I10), the excerpt, folded_count (detections -
+ * 1). The kernel's times become realtime by now: the same moment on both clocks
+ * (realtime microseconds and monotonic nanoseconds), taken by the caller.
  */
 int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *host,
 			  const struct sn_report_time *now, struct sn_report **ret);

@@ -480,7 +480,7 @@ int sn_host_copy(const struct sn_host *h, struct sn_host *ret)
 
 /* ---- building ---- */
 
-static void evidence_done(struct sn_evidence *e)
+void sn_evidence_done(struct sn_evidence *e)
 {
 	free(e->reason);
 	free(e->comm);
@@ -498,7 +498,7 @@ struct sn_report *sn_report_free(struct sn_report *r)
 	free(r->detector);
 	free(r->kmsg_seqs);
 	for (size_t i = 0; i < r->n_evidence; i++)
-		evidence_done(&r->evidence[i]);
+		sn_evidence_done(&r->evidence[i]);
 	free(r->evidence);
 	for (size_t i = 0; i < r->n_log_lines; i++)
 		free(r->log_lines[i]);
@@ -653,10 +653,10 @@ static void evidence_hash(struct sn_evidence *e)
 	e->stack_hash = e->has_stack_hash ? sn_stack_hash(e->frames, e->n_frames) : 0;
 }
 
-int sn_report_add_entry(struct sn_report *r, const struct sn_entry *en,
-			enum sn_stack_source source)
+int sn_evidence_from_entry(const struct sn_entry *en, enum sn_stack_source source,
+			   struct sn_evidence *ret)
 {
-	_cleanup_(evidence_done) struct sn_evidence e = {};
+	_cleanup_(sn_evidence_done) struct sn_evidence e = {};
 	int rr;
 
 	if (source != SN_STACK_NETLINK_REQUEST && source != SN_STACK_NETLINK_MONITOR)
@@ -693,12 +693,81 @@ int sn_report_add_entry(struct sn_report *r, const struct sn_entry *en,
 		}
 		evidence_hash(&e);
 	}
+	*ret = e;
+	e = (struct sn_evidence){};
+	return 0;
+}
+
+int sn_evidence_missing(uint32_t cpu, enum sn_evidence_delivery delivery,
+			const char *reason, struct sn_evidence *ret)
+{
+	struct sn_evidence e = { .cpu = cpu, .delivery = delivery };
+
+	if (delivery != SN_EVIDENCE_NOT_REQUESTED && delivery != SN_EVIDENCE_UNAVAILABLE)
+		return -EINVAL;
+	if (!reason || !reason[0])
+		return -EINVAL;
+	if (text_set(&e.reason, reason, SN_REPORT_MAX_TEXT) < 0)
+		return -ENOMEM;
+	*ret = e;
+	return 0;
+}
+
+int sn_evidence_copy(const struct sn_evidence *src, struct sn_evidence *ret)
+{
+	_cleanup_(sn_evidence_done) struct sn_evidence e = *src;
+
+	e.reason = e.comm = e.pc_sym = e.lr_sym = NULL;
+	e.frames = NULL;
+	e.n_frames = 0;
+	if (text_set(&e.reason, src->reason, SN_REPORT_MAX_TEXT) < 0 ||
+	    text_set(&e.comm, src->comm, SN_REPORT_MAX_COMM) < 0 ||
+	    text_set(&e.pc_sym, src->pc_sym, SN_REPORT_MAX_TEXT) < 0 ||
+	    text_set(&e.lr_sym, src->lr_sym, SN_REPORT_MAX_TEXT) < 0)
+		return -ENOMEM;
+	if (src->n_frames > 0) {
+		e.frames = calloc(src->n_frames, sizeof(char *));
+		if (!e.frames)
+			return -ENOMEM;
+		for (; e.n_frames < src->n_frames; e.n_frames++) {
+			e.frames[e.n_frames] = strdup(src->frames[e.n_frames]);
+			if (!e.frames[e.n_frames])
+				return -ENOMEM;
+		}
+	}
+	*ret = e;
+	e = (struct sn_evidence){};
+	return 0;
+}
+
+int sn_report_add_evidence(struct sn_report *r, const struct sn_evidence *src)
+{
+	_cleanup_(sn_evidence_done) struct sn_evidence e = {};
+	int rr;
+
+	if (!sn_evidence_delivery_to_string(src->delivery))
+		return -EINVAL;
+	rr = sn_evidence_copy(src, &e);
+	if (rr < 0)
+		return rr;
+	return evidence_push(r, &e);
+}
+
+int sn_report_add_entry(struct sn_report *r, const struct sn_entry *en,
+			enum sn_stack_source source)
+{
+	_cleanup_(sn_evidence_done) struct sn_evidence e = {};
+	int rr;
+
+	rr = sn_evidence_from_entry(en, source, &e);
+	if (rr < 0)
+		return rr;
 	return evidence_push(r, &e);
 }
 
 int sn_report_add_kmsg_backtrace(struct sn_report *r, const struct sn_kmsg_backtrace *bt)
 {
-	_cleanup_(evidence_done) struct sn_evidence e = {};
+	_cleanup_(sn_evidence_done) struct sn_evidence e = {};
 	int rr;
 
 	e.cpu = bt->cpu;
@@ -730,16 +799,12 @@ int sn_report_add_kmsg_backtrace(struct sn_report *r, const struct sn_kmsg_backt
 int sn_report_add_missing(struct sn_report *r, uint32_t cpu,
 			  enum sn_evidence_delivery delivery, const char *reason)
 {
-	_cleanup_(evidence_done) struct sn_evidence e = {};
+	_cleanup_(sn_evidence_done) struct sn_evidence e = {};
+	int rr;
 
-	if (delivery != SN_EVIDENCE_NOT_REQUESTED && delivery != SN_EVIDENCE_UNAVAILABLE)
-		return -EINVAL;
-	if (!reason || !reason[0])
-		return -EINVAL;
-	e.cpu = cpu;
-	e.delivery = delivery;
-	if (text_set(&e.reason, reason, SN_REPORT_MAX_TEXT) < 0)
-		return -ENOMEM;
+	rr = sn_evidence_missing(cpu, delivery, reason, &e);
+	if (rr < 0)
+		return rr;
 	return evidence_push(r, &e);
 }
 

@@ -244,6 +244,20 @@ int sn_report_add_kmsg_seq(struct sn_report *r, uint64_t seq);
  */
 int sn_report_add_entry(struct sn_report *r, const struct sn_entry *e,
 			enum sn_stack_source source);
+/*
+ * The evidence of one CPU on its own, for those that keep it before a report exists
+ * (incidents): sn_evidence_from_entry() builds it as sn_report_add_entry() does,
+ * sn_evidence_missing() as sn_report_add_missing() does; sn_report_add_evidence()
+ * appends a copy (-EINVAL for a delivery out of range). sn_evidence_done() frees what
+ * it holds and zeroes it.
+ */
+int sn_evidence_from_entry(const struct sn_entry *e, enum sn_stack_source source,
+			   struct sn_evidence *ret);
+int sn_evidence_missing(uint32_t cpu, enum sn_evidence_delivery delivery,
+			const char *reason, struct sn_evidence *ret);
+int sn_evidence_copy(const struct sn_evidence *e, struct sn_evidence *ret);
+void sn_evidence_done(struct sn_evidence *e);
+int sn_report_add_evidence(struct sn_report *r, const struct sn_evidence *e);
 /* One CPU's evidence from a backtrace block of the kernel log (delivery captured). */
 int sn_report_add_kmsg_backtrace(struct sn_report *r, const struct sn_kmsg_backtrace *bt);
 /* A CPU without a backtrace: delivery SN_EVIDENCE_NOT_REQUESTED or _UNAVAILABLE. */

@@ -294,7 +294,7 @@ static void test_separate(void **state)
 	e = evidence_of(col.c[1].report, 2);
 	assert_non_null(e);
 	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
-	assert_string_equal(e->reason, SN_INCIDENT_NOT_REQUESTED_REASON);
+	assert_string_equal(e->reason, SN_INCIDENT_NO_REQUESTS_REASON);
 
 	assert_int_equal(col.c[2].kind, SN_INCIDENT_SOFT_LOCKUP);
 	assert_string_equal(col.c[2].detector, "softlockup");
@@ -504,6 +504,317 @@ static void test_lab_hardlockup_unpatched(void **state)
 	collector_done(&col);
 }
 
+/* ---- I7-I10: backtraces from the netlink family ---- */
+
+static char *entry_frames[] = { "lkdtm_HARDLOCKUP+0x8/0x24", "lkdtm_do_action+0x24/0x48",
+				"direct_entry+0x110/0x168" };
+
+/* A netlink entry of cpu: captured (registers, task, frames) or another delivery. */
+static struct sn_entry entry(uint32_t cpu, uint32_t delivery)
+{
+	struct sn_entry e = { .cpu = cpu, .delivery = delivery };
+
+	if (delivery != SDEI_NMI_DELIVERY_CAPTURED)
+		return e;
+	e.has_latency_ns = true;
+	e.latency_ns = 1234;
+	e.has_pstate = true;
+	e.pstate = 0x600003c5; /* DAIF all masked, EL1h */
+	e.comm = "bash";
+	e.has_pid = true;
+	e.pid = 77;
+	e.pc_sym = "lkdtm_HARDLOCKUP+0x8/0x24";
+	e.lr_sym = "lkdtm_do_action+0x24/0x48";
+	e.n_frames = ELEMENTSOF(entry_frames);
+	e.frames = entry_frames;
+	return e;
+}
+
+static int add_entry(struct sn_incidents *s, uint32_t cpu, uint32_t delivery,
+		     enum sn_stack_source source, uint64_t ts, uint64_t retry_at)
+{
+	struct sn_entry e = entry(cpu, delivery);
+
+	return sn_incidents_add_entry(s, &e, source, ts, retry_at);
+}
+
+static struct sn_cpu_set wanted(struct sn_incidents *s, uint64_t now)
+{
+	struct sn_cpu_set cpus = {};
+
+	sn_incidents_wanted(s, now, &cpus);
+	return cpus;
+}
+
+static struct sn_cpu_set cpu_set_of(uint32_t cpu)
+{
+	struct sn_cpu_set cpus = {};
+
+	assert_int_equal(sn_cpu_set_add(&cpus, cpu), 0);
+	return cpus;
+}
+
+/*
+ * I7, I8, I9, I6: asked on open although the kernel log has its stack, held open past the
+ * quiet period, complete (and closed) when the capture comes.
+ */
+static void test_request_capture(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct sn_cpu_set cpus;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_false(sn_incidents_requests_on(s));
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	assert_true(sn_incidents_requests_on(s));
+	hard(s, 10, 5 * SEC, 2);
+	backtrace(s, 12, 5 * SEC + 1000, 2, "spin+0x8/0x24"); /* the kernel log's */
+
+	/* Wanted despite the kernel log's backtrace: it is not structured. */
+	cpus = wanted(s, 5 * SEC);
+	assert_int_equal(sn_cpu_set_count(&cpus), 1);
+	assert_true(sn_cpu_set_test(&cpus, 2));
+	sn_incidents_requested(s, &cpus);
+	cpus = wanted(s, 5 * SEC);
+	assert_true(sn_cpu_set_empty(&cpus));
+
+	/* I9: quiet, but waiting for the answer: held, up to hold_usec. */
+	assert_int_equal(sn_incidents_tick(s, 11 * SEC), 0);
+	assert_int_equal(col.n, 0);
+	assert_int_equal(sn_incidents_next_deadline(s), (5 + 5 + 15) * SEC + 1000);
+
+	/* The answer makes it complete (I6): closed at once. */
+	assert_int_equal(add_entry(s, 2, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_REQUEST, 11 * SEC, 0),
+			 1);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(sn_incidents_next_deadline(s), 0);
+
+	/* I10: one entry for CPU 2, the structured one. */
+	assert_int_equal(col.c[0].report->n_evidence, 1);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
+	assert_int_equal(e->source, SN_STACK_NETLINK_REQUEST);
+	assert_true(has_frame(e, "lkdtm_HARDLOCKUP"));
+	assert_true(e->has_stack_hash);
+	assert_int_equal(e->stack_hash, sn_stack_hash(entry_frames, 3));
+	assert_true(e->has_pstate);
+	assert_true(e->has_latency_ns);
+	assert_int_equal(e->latency_ns, 1234);
+	assert_string_equal(e->comm, "bash");
+
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.captures, 1);
+	assert_int_equal(st.held, 1);
+	assert_int_equal(st.attached, 1);
+	collector_done(&col);
+}
+
+/* I7: rate-limited answers are retried from retry_at, max_attempts in all. */
+static void test_request_retry(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_cpu_set cpus, two = cpu_set_of(2);
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	hard(s, 1, 5 * SEC, 2);
+	for (unsigned attempt = 1; attempt <= SN_INCIDENT_MAX_ATTEMPTS; attempt++) {
+		uint64_t now = 5 * SEC + attempt * 100000;
+
+		cpus = wanted(s, now);
+		assert_true(sn_cpu_set_test(&cpus, 2));
+		sn_incidents_requested(s, &two);
+		assert_int_equal(add_entry(s, 2, SDEI_NMI_DELIVERY_RATE_LIMITED,
+					   SN_STACK_NETLINK_REQUEST, now, now + 100000),
+				 1);
+		if (attempt < SN_INCIDENT_MAX_ATTEMPTS) {
+			/* Not before retry_at. */
+			cpus = wanted(s, now + 99999);
+			assert_true(sn_cpu_set_empty(&cpus));
+			assert_int_equal(sn_incidents_next_retry(s), now + 100000);
+		}
+	}
+	/* The last answer was final. */
+	cpus = wanted(s, 10 * SEC);
+	assert_true(sn_cpu_set_empty(&cpus));
+	assert_int_equal(sn_incidents_next_retry(s), 0);
+	assert_int_equal(sn_incidents_tick(s, 10 * SEC), 0);
+	assert_int_equal(col.n, 1);
+	e = evidence_of(col.c[0].report, 2);
+	assert_int_equal(e->delivery, SN_EVIDENCE_RATE_LIMITED);
+	assert_null(e->reason);
+	assert_int_equal(e->source, SN_STACK_NONE);
+	collector_done(&col);
+}
+
+/* I10: the kernel's timeout is the outcome; a kernel log backtrace is preferred to it. */
+static void test_request_outcomes(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_cpu_set cpus;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	soft(s, 1, 5 * SEC, 1);
+	soft(s, 2, 5 * SEC, 3);
+	backtrace(s, 3, 5 * SEC + 10, 3, "loop+0x4/0x10");
+	cpus = wanted(s, 5 * SEC);
+	assert_int_equal(sn_cpu_set_count(&cpus), 2);
+	sn_incidents_requested(s, &cpus);
+	assert_int_equal(add_entry(s, 1, SDEI_NMI_DELIVERY_TIMEOUT,
+				   SN_STACK_NETLINK_REQUEST, 6 * SEC, 0),
+			 1);
+	assert_int_equal(add_entry(s, 3, SDEI_NMI_DELIVERY_OFFLINE,
+				   SN_STACK_NETLINK_REQUEST, 6 * SEC, 0),
+			 1);
+	/* A notification's entry without a capture is no answer. */
+	assert_int_equal(add_entry(s, 1, SDEI_NMI_DELIVERY_TIMEOUT,
+				   SN_STACK_NETLINK_MONITOR, 6 * SEC, 0),
+			 0);
+	/* CPU 3's: its stack from the kernel log, nothing waits: complete (I6). */
+	assert_int_equal(col.n, 1);
+	e = evidence_of(col.c[0].report, 3);
+	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
+	assert_int_equal(e->source, SN_STACK_KMSG);
+	/* CPU 1's has no stack: it closes when quiet. */
+	assert_int_equal(sn_incidents_tick(s, 10 * SEC + 10), 0);
+	assert_int_equal(col.n, 2);
+	e = evidence_of(col.c[1].report, 1);
+	assert_int_equal(e->delivery, SN_EVIDENCE_TIMEOUT);
+	collector_done(&col);
+}
+
+/*
+ * I7, I9: a request refused (CPU 0), one retried and never answered (CPU 1, bounded
+ * hold), one never asked (CPU 2), one whose retry was due when it closed (CPU 3).
+ */
+static void test_request_failures(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_cpu_set cpus = {}, zero = cpu_set_of(0), one = cpu_set_of(1);
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	for (uint32_t cpu = 0; cpu < 4; cpu++)
+		hard(s, cpu + 1, 5 * SEC, cpu);
+	sn_cpu_set_add(&cpus, 0);
+	sn_cpu_set_add(&cpus, 1);
+	sn_cpu_set_add(&cpus, 3);
+	sn_incidents_requested(s, &cpus);
+	assert_int_equal(
+		sn_incidents_request_failed(
+			s, &zero,
+			"the kernel refused the request: Operation not permitted", 0),
+		1);
+	assert_int_equal(sn_incidents_request_failed(s, &cpus, "no reply", 6 * SEC), 2);
+	/* Already answered: nothing asked is left of CPU 0. */
+	assert_int_equal(sn_incidents_request_failed(s, &zero, "again", 0), 0);
+	cpus = wanted(s, 6 * SEC);
+	assert_int_equal(sn_cpu_set_count(&cpus),
+			 3); /* 1, 3 (retries), 2 (never asked) */
+	assert_false(sn_cpu_set_test(&cpus, 0));
+	sn_incidents_requested(s, &one);
+
+	/* Held to the bound: 5 + 5 + 15 s. */
+	assert_int_equal(sn_incidents_tick(s, 24 * SEC), 0);
+	assert_int_equal(col.n, 1); /* CPU 0's: nothing to wait for */
+	assert_int_equal(sn_incidents_tick(s, 25 * SEC), 0);
+	assert_int_equal(col.n, 4);
+
+	e = evidence_of(col.c[0].report, 0);
+	assert_int_equal(e->delivery, SN_EVIDENCE_UNAVAILABLE);
+	assert_string_equal(e->reason,
+			    "the kernel refused the request: Operation not permitted");
+	e = evidence_of(col.c[1].report, 1);
+	assert_int_equal(e->delivery, SN_EVIDENCE_UNAVAILABLE);
+	assert_string_equal(e->reason, SN_INCIDENT_NO_ANSWER_REASON);
+	e = evidence_of(col.c[2].report, 2);
+	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
+	assert_string_equal(e->reason, SN_INCIDENT_NOT_ASKED_REASON);
+	e = evidence_of(col.c[3].report, 3);
+	assert_int_equal(e->delivery, SN_EVIDENCE_UNAVAILABLE);
+	assert_string_equal(e->reason, "no reply");
+	collector_done(&col);
+}
+
+/* I8: a monitor capture that came before the detection, within recent_usec. */
+static void test_monitor_recent(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct sn_cpu_set cpus;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	assert_int_equal(add_entry(s, 2, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_MONITOR, 20 * SEC, 0),
+			 0);
+	assert_int_equal(add_entry(s, 3, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_MONITOR, 5 * SEC, 0),
+			 0);
+	hard(s, 1, 25 * SEC, 2); /* 5 s later: taken */
+	hard(s, 2, 25 * SEC, 3); /* 20 s later: too old */
+	cpus = wanted(s, 25 * SEC);
+	assert_int_equal(sn_cpu_set_count(&cpus), 1);
+	assert_true(sn_cpu_set_test(&cpus, 3));
+	/* A later notification attaches to the open incident of its CPU. */
+	assert_int_equal(add_entry(s, 3, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_MONITOR, 26 * SEC, 0),
+			 1);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 2);
+	e = evidence_of(col.c[0].report, 2);
+	assert_int_equal(e->source, SN_STACK_NETLINK_MONITOR);
+	e = evidence_of(col.c[1].report, 3);
+	assert_int_equal(e->source, SN_STACK_NETLINK_MONITOR);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.unmatched, 2);
+	assert_int_equal(st.recent, 1);
+	assert_int_equal(st.captures, 2);
+	collector_done(&col);
+}
+
+/* I10: requests off, with the reason; no hold then. */
+static void test_requests_off(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_cpu_set cpus;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, false, SN_EVIDENCE_CAPTURED, "x"),
+			 -EINVAL);
+	assert_int_equal(sn_incidents_set_requests(s, false, SN_EVIDENCE_UNAVAILABLE, ""),
+			 -EINVAL);
+	assert_int_equal(sn_incidents_set_requests(s, false, SN_EVIDENCE_UNAVAILABLE,
+						   "no sdei-nmi netlink family"),
+			 0);
+	hard(s, 1, 5 * SEC, 2);
+	cpus = wanted(s, 5 * SEC);
+	assert_true(sn_cpu_set_empty(&cpus));
+	assert_int_equal(sn_incidents_next_deadline(s), 10 * SEC);
+	assert_int_equal(sn_incidents_tick(s, 10 * SEC), 0);
+	assert_int_equal(col.n, 1);
+	e = evidence_of(col.c[0].report, 2);
+	assert_int_equal(e->delivery, SN_EVIDENCE_UNAVAILABLE);
+	assert_string_equal(e->reason, "no sdei-nmi netlink family");
+	collector_done(&col);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +827,12 @@ int main(void)
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_lab_hardlockup_patched),
 		cmocka_unit_test(test_lab_hardlockup_unpatched),
+		cmocka_unit_test(test_request_capture),
+		cmocka_unit_test(test_request_retry),
+		cmocka_unit_test(test_request_outcomes),
+		cmocka_unit_test(test_request_failures),
+		cmocka_unit_test(test_monitor_recent),
+		cmocka_unit_test(test_requests_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -556,6 +556,46 @@ static void test_realtime(void **state)
 	assert_int_equal(sn_format_realtime(UINT64_MAX, buf), -ERANGE);
 }
 
+/* The evidence helpers: a copy serializes the same as what it was copied from. */
+static void test_evidence_copy(void **state)
+{
+	_cleanup_(sn_report_freep) struct sn_report *a = sample_hard_lockup(), *b = NULL;
+	_cleanup_(freep) char *ja = NULL, *jb = NULL;
+	struct sn_evidence e = {};
+
+	assert_int_equal(sn_report_new(a->kind, &b), 0);
+	memcpy(b->id, a->id, sizeof(b->id));
+	assert_int_equal(sn_report_set_host(b, &a->host), 0);
+	assert_int_equal(sn_report_set_detector(b, a->detector), 0);
+	b->stalled = a->stalled;
+	sn_report_seen(b, &a->first_seen);
+	sn_report_seen(b, &a->last_seen);
+	for (size_t i = 0; i < a->n_kmsg_seqs; i++)
+		assert_int_equal(sn_report_add_kmsg_seq(b, a->kmsg_seqs[i]), 0);
+	for (size_t i = 0; i < a->n_evidence; i++) {
+		assert_int_equal(sn_evidence_copy(&a->evidence[i], &e), 0);
+		assert_int_equal(sn_report_add_evidence(b, &e), 0);
+		sn_evidence_done(&e);
+		assert_null(e.frames);
+	}
+	for (size_t i = 0; i < a->n_log_lines; i++)
+		assert_int_equal(sn_report_add_log_line(b, a->log_lines[i]), 0);
+	b->folded_count = a->folded_count;
+	ja = serialize(a);
+	jb = serialize(b);
+	assert_string_equal(ja, jb);
+
+	assert_int_equal(sn_evidence_missing(1, SN_EVIDENCE_CAPTURED, "x", &e), -EINVAL);
+	assert_int_equal(sn_evidence_missing(1, SN_EVIDENCE_UNAVAILABLE, "", &e),
+			 -EINVAL);
+	assert_int_equal(sn_evidence_missing(1, SN_EVIDENCE_UNAVAILABLE, "why", &e), 0);
+	assert_string_equal(e.reason, "why");
+	e.delivery = 0;
+	assert_int_equal(sn_report_add_evidence(b, &e), -EINVAL);
+	e.delivery = SN_EVIDENCE_UNAVAILABLE;
+	sn_evidence_done(&e);
+}
+
 static int write_fixtures(const char *dir)
 {
 	for (size_t i = 0; i < ELEMENTSOF(samples); i++) {
@@ -577,10 +617,11 @@ static int write_fixtures(const char *dir)
 int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stack_hash),   cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_built_fields), cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_parse_strict), cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_host_read),    cmocka_unit_test(test_realtime),
+		cmocka_unit_test(test_stack_hash),    cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_built_fields),  cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_parse_strict),  cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_host_read),     cmocka_unit_test(test_realtime),
+		cmocka_unit_test(test_evidence_copy),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
