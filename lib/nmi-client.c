@@ -28,7 +28,8 @@
 struct sn_client {
 	struct nl_sock *sk;
 	struct nl_sock *mon;
-	int protocol; /* NETLINK_GENERIC, or the tests' peer's */
+	struct nl_sock *req; /* requests for an event loop */
+	int protocol;	     /* NETLINK_GENERIC, or the tests' peer's */
 	int family;
 	int monitor_group; /* 0: resolved by name */
 	char *error_message;
@@ -164,6 +165,7 @@ struct sn_client *sn_client_free(struct sn_client *c)
 		return NULL;
 	nl_socket_free(c->sk);
 	nl_socket_free(c->mon);
+	nl_socket_free(c->req);
 	free(c->error_message);
 	free(c);
 	return NULL;
@@ -451,6 +453,183 @@ int sn_client_backtrace(struct sn_client *c, const uint32_t *cpus, size_t n_cpus
 	return 0;
 }
 
+static int seq_any(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
+static int socket_open_peer(struct sn_client *c, struct nl_sock **ret)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int r;
+
+	r = socket_open(c->protocol, &sk);
+	if (r < 0)
+		return r;
+	/* The tests' fake kernel is a port of its own; the kernel is port 0. */
+	nl_socket_set_peer_port(sk, nl_socket_get_peer_port(c->sk));
+	*ret = TAKE_PTR(sk);
+	return 0;
+}
+
+int sn_client_request_open(struct sn_client *c)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *req = NULL;
+	int r;
+
+	if (c->req)
+		return -EALREADY;
+	r = socket_open_peer(c, &req);
+	if (r < 0)
+		return r;
+	/* Replies to several requests, matched by the caller. */
+	nl_socket_disable_seq_check(req);
+	nl_socket_disable_auto_ack(req);
+	r = nl_socket_set_nonblocking(req);
+	if (r < 0)
+		return errno_from_nl(r);
+	c->req = TAKE_PTR(req);
+	return 0;
+}
+
+int sn_client_request_fd(const struct sn_client *c)
+{
+	return c->req ? nl_socket_get_fd(c->req) : -EBADF;
+}
+
+int sn_client_request_new(struct sn_client *c, const uint32_t *cpus, size_t n_cpus,
+			  uint32_t timeout_ms, struct nl_msg **ret, uint32_t *ret_seq)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	int r;
+
+	if (!c->req)
+		return -EBADF;
+	if (n_cpus == 0)
+		return -EINVAL;
+	if (n_cpus > SN_MAX_ENTRIES)
+		return -E2BIG;
+	m = request_new(c, SDEI_NMI_CMD_BACKTRACE, n_cpus * NLA_HDRLEN * 2 + 16);
+	if (!m)
+		return -ENOMEM;
+	r = sn_request_backtrace_put(m, cpus, n_cpus, false, timeout_ms);
+	if (r < 0)
+		return r;
+	/* The port and the next sequence number of the request socket (NLM_F_REQUEST). */
+	nl_complete_msg(c->req, m);
+	*ret_seq = nlmsg_hdr(m)->nlmsg_seq;
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+int sn_client_request_send(struct sn_client *c, struct nl_msg *m)
+{
+	int r;
+
+	if (!c->req)
+		return -EBADF;
+	r = nl_send(c->req, m);
+	return r < 0 ? errno_from_nl(r) : 0;
+}
+
+struct replies {
+	struct sn_client *c;
+	sn_reply_handler_t handler;
+	void *userdata;
+	int stop;
+};
+
+static int replies_msg_in(struct nl_msg *msg, void *arg)
+{
+	struct replies *q = arg;
+	const struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	record_msg(q->c, h->nlmsg_type == NLMSG_ERROR ? "error" : "reply", h);
+	return NL_OK;
+}
+
+static int replies_valid(struct nl_msg *msg, void *arg)
+{
+	struct replies *q = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
+	int r;
+
+	if (h->nlmsg_type != q->c->family)
+		return NL_SKIP;
+	r = sn_parse_backtrace_msg(h, h->nlmsg_len, &b);
+	r = q->handler(q->c, h->nlmsg_seq, r < 0 ? r : 0, NULL, b, q->userdata);
+	if (r < 0) {
+		q->stop = r;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+static int replies_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct replies *q = arg;
+	const struct nlmsghdr *h =
+		(const struct nlmsghdr *)((const uint8_t *)e - NLMSG_HDRLEN);
+	_cleanup_(freep) char *message = NULL;
+	int error, r;
+
+	r = sn_parse_error_msg(h, h->nlmsg_len, &error, &message);
+	if (r < 0)
+		error = e->error < 0 ? e->error : -EBADMSG;
+	r = q->handler(q->c, h->nlmsg_seq, error < 0 ? error : -EBADMSG, message, NULL,
+		       q->userdata);
+	if (r < 0) {
+		q->stop = r;
+		return NL_STOP;
+	}
+	return NL_SKIP;
+}
+
+/* An ack (error 0): none is asked for; one that comes anyway answers nothing. */
+static int replies_ack(struct nl_msg *msg, void *arg)
+{
+	return NL_SKIP;
+}
+
+int sn_client_request_dispatch(struct sn_client *c, sn_reply_handler_t handler,
+			       void *userdata)
+{
+	_cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct replies q = { .c = c, .handler = handler, .userdata = userdata };
+	int r;
+
+	if (!c->req)
+		return -EBADF;
+	r = record_error_take(c);
+	if (r < 0)
+		return r;
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_MSG_IN, NL_CB_CUSTOM, replies_msg_in, &q);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, replies_valid, &q);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, replies_ack, &q);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_any, NULL);
+	nl_cb_err(cb, NL_CB_CUSTOM, replies_error, &q);
+
+	for (;;) {
+		r = nl_recvmsgs(c->req, cb);
+		if (q.stop < 0)
+			return q.stop;
+		if (r == -NLE_AGAIN)
+			return record_error_take(c);
+		if (r == -NLE_NOMEM) {
+			/* recvmsg()'s ENOBUFS: the socket overran, replies were lost. */
+			r = handler(c, 0, -ENOBUFS, NULL, NULL, userdata);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (r < 0)
+			return errno_from_nl(r);
+	}
+}
+
 int sn_client_monitor_start(struct sn_client *c)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *mon = NULL;
@@ -526,11 +705,6 @@ static int monitor_valid(struct nl_msg *msg, void *arg)
 		mo->stop = r;
 		return NL_STOP;
 	}
-	return NL_OK;
-}
-
-static int seq_any(struct nl_msg *msg, void *arg)
-{
 	return NL_OK;
 }
 

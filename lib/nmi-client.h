@@ -98,3 +98,45 @@ int sn_client_monitor_dispatch(struct sn_client *c, sn_monitor_handler_t handler
 /* Dispatches until stop_fd (e.g. a signalfd; -1 for none) is readable: returns 0 then. */
 int sn_client_monitor_run(struct sn_client *c, int stop_fd, sn_monitor_handler_t handler,
 			  void *userdata);
+
+/*
+ * Backtrace requests for an event loop. The kernel runs a generic netlink command in
+ * the sendmsg() that carries it, so sending a backtrace request takes as long as the
+ * kernel waits for its CPUs (up to the request's timeout, longer while another request
+ * holds the kernel's lock): no socket flag makes the send itself return early. These
+ * functions split the request: the client builds it on a socket of its own, non-blocking
+ * (sn_client_request_new()), the caller sends it where waiting costs nothing (sdei-nmid:
+ * a child process, sharing the socket: sn_client_request_send()), and the reply comes
+ * to the socket, for sn_client_request_dispatch() when the loop sees it readable.
+ * Several requests may be outstanding; each is known by its sequence number.
+ */
+
+/* Opens the request socket (once; -EALREADY after). */
+int sn_client_request_open(struct sn_client *c);
+/* The request socket, non-blocking, for an event loop; -EBADF before open. */
+int sn_client_request_fd(const struct sn_client *c);
+/*
+ * A backtrace request of the n_cpus CPUs of cpus (timeout_ms as for
+ * sn_client_backtrace()), addressed and numbered for the request socket: *ret_seq is
+ * the sequence number its reply will carry. Without an ack: a reply, or an error.
+ */
+int sn_client_request_new(struct sn_client *c, const uint32_t *cpus, size_t n_cpus,
+			  uint32_t timeout_ms, struct nl_msg **ret, uint32_t *ret_seq);
+/*
+ * Sends m on the request socket: returns once the kernel has run the command (see
+ * above). Touches nothing of the client but the socket: callable in a child process.
+ */
+int sn_client_request_send(struct sn_client *c, struct nl_msg *m);
+/*
+ * The handler of a reply: seq is the request's; either b (error 0), or error < 0 with
+ * the kernel's extack message (NULL when it sent none): the kernel refused the request
+ * (-EPERM without CAP_NET_ADMIN, -EINVAL, ...) or its reply was malformed (-EBADMSG,
+ * -E2BIG). seq 0 and -ENOBUFS: the socket overran, replies were lost. A handler
+ * returning < 0 ends the dispatch with that value.
+ */
+typedef int (*sn_reply_handler_t)(struct sn_client *c, uint32_t seq, int error,
+				  const char *message, const struct sn_backtrace *b,
+				  void *userdata);
+/* Handles every reply queued on the request socket; never blocks. */
+int sn_client_request_dispatch(struct sn_client *c, sn_reply_handler_t handler,
+			       void *userdata);

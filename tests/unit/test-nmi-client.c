@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -646,6 +647,119 @@ static void test_record_write_error(void **state)
 	server_wait(&srv);
 }
 
+/*
+ * Requests for an event loop: no ack asked; the first answered with the sample reply
+ * (and an ack nobody asked for, which is ignored), the second refused with an extack
+ * message, the third with a bare error.
+ */
+static int serve_async(int fd, const struct nlmsghdr *req, uint32_t port)
+{
+	static int calls;
+	const struct genlmsghdr *g = nlmsg_data(req);
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+
+	if (req->nlmsg_type != TEST_FAMILY_ID || !(req->nlmsg_flags & NLM_F_REQUEST) ||
+	    (req->nlmsg_flags & NLM_F_ACK) || g->cmd != SDEI_NMI_CMD_BACKTRACE)
+		return 60;
+	switch (calls++) {
+	case 0:
+		m = test_msg_new(SDEI_NMI_CMD_BACKTRACE);
+		if (!m)
+			return 61;
+		for (size_t i = 0; i < sample_backtrace_reply.n_entries; i++)
+			if (test_put_entry(m, &sample_backtrace_reply.entries[i]) < 0)
+				return 62;
+		return reply(fd, req, port, TAKE_PTR(m));
+	case 1:
+		return reply_error(fd, req, port, -EPERM, "no CAP_NET_ADMIN");
+	default:
+		return reply_error(fd, req, port, -EBUSY, NULL);
+	}
+}
+
+struct answers {
+	size_t n;
+	struct {
+		uint32_t seq;
+		int error;
+		char message[64];
+		size_t n_entries;
+	} a[8];
+};
+
+static int on_reply(struct sn_client *c, uint32_t seq, int error, const char *message,
+		    const struct sn_backtrace *b, void *userdata)
+{
+	struct answers *q = userdata;
+
+	assert_true(q->n < ELEMENTSOF(q->a));
+	assert_true((error == 0) == (b != NULL));
+	q->a[q->n].seq = seq;
+	q->a[q->n].error = error;
+	snprintf(q->a[q->n].message, sizeof(q->a[q->n].message), "%s",
+		 message ? message : "");
+	q->a[q->n].n_entries = b ? b->n_entries : 0;
+	q->n++;
+	return 0;
+}
+
+static void test_request_async(void **state)
+{
+	static const uint32_t cpus[] = { 0, 1, 2, 3 };
+	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
+	struct answers q = {};
+	uint32_t seq[3];
+	struct server srv;
+
+	if (!server_start(&srv, 3, serve_async))
+		skip();
+	c = client_new(&srv);
+	assert_int_equal(sn_client_request_fd(c), -EBADF);
+	assert_int_equal(sn_client_request_dispatch(c, on_reply, &q), -EBADF);
+	assert_int_equal(sn_client_request_open(c), 0);
+	assert_int_equal(sn_client_request_open(c), -EALREADY);
+	assert_true(sn_client_request_fd(c) >= 0);
+
+	/* Nothing queued: returns at once. */
+	assert_int_equal(sn_client_request_dispatch(c, on_reply, &q), 0);
+	assert_int_equal(q.n, 0);
+
+	for (size_t i = 0; i < ELEMENTSOF(seq); i++) {
+		_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+
+		assert_int_equal(sn_client_request_new(c, cpus, ELEMENTSOF(cpus), 100, &m,
+						       &seq[i]),
+				 0);
+		assert_int_equal(sn_client_request_send(c, m), 0);
+	}
+	assert_true(seq[0] != seq[1] && seq[1] != seq[2]);
+	server_wait(&srv);
+
+	for (int tries = 0; q.n < 3 && tries < 100; tries++) {
+		struct pollfd p = { .fd = sn_client_request_fd(c), .events = POLLIN };
+
+		assert_true(poll(&p, 1, 1000) >= 0);
+		assert_int_equal(sn_client_request_dispatch(c, on_reply, &q), 0);
+	}
+	assert_int_equal(q.n, 3);
+	assert_int_equal(q.a[0].seq, seq[0]);
+	assert_int_equal(q.a[0].error, 0);
+	assert_int_equal(q.a[0].n_entries, sample_backtrace_reply.n_entries);
+	assert_int_equal(q.a[1].seq, seq[1]);
+	assert_int_equal(q.a[1].error, -EPERM);
+	assert_string_equal(q.a[1].message, "no CAP_NET_ADMIN");
+	assert_int_equal(q.a[2].seq, seq[2]);
+	assert_int_equal(q.a[2].error, -EBUSY);
+	assert_string_equal(q.a[2].message, "");
+
+	{
+		_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+		uint32_t s;
+
+		assert_int_equal(sn_client_request_new(c, cpus, 0, 100, &m, &s), -EINVAL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_record_monitor),
 		cmocka_unit_test(test_record_write_error),
+		cmocka_unit_test(test_request_async),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
