@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kdump.h"
 #include "nmi-format.h"
 #include "report.h"
 #include "util.h"
@@ -1571,7 +1572,7 @@ int sn_report_from_json(const cJSON *j, struct sn_report **ret)
 	if ((rr = parse_log(member(j, "kernel_log"), r)) < 0)
 		return rr;
 	v = member(j, "kdump");
-	if (!cJSON_IsObject(v))
+	if (sn_kdump_json_check(v) < 0)
 		return -EBADMSG;
 	r->kdump = cJSON_Duplicate(v, true);
 	if (!r->kdump)

@@ -23,7 +23,7 @@
  *              "el"}, "comm"?, "pid"?, "pc_sym"?, "lr_sym"?, "frames"?,
  *              "stack_hash"?}],
  *    "kernel_log": {"lines": [..], "lines_dropped"},
- *    "kdump": {..},                                           the caller's object
+ *    "kdump": {"checked": false} or lib/kdump.h's snapshot,
  *    "folded_count": n}
  *
  * Versioning: "schema" names the document's major version; a reader accepts exactly
@@ -269,7 +269,10 @@ int sn_report_add_missing(struct sn_report *r, uint32_t cpu,
  * counted (log_lines_dropped), and -E2BIG returned.
  */
 int sn_report_add_log_line(struct sn_report *r, const char *line);
-/* Takes kdump (on success only); -EINVAL when it is not an object. */
+/*
+ * Takes kdump (on success only), sn_kdump_to_json()'s object; -EINVAL when it is not an
+ * object. (The parser checks it with sn_kdump_json_check().)
+ */
 int sn_report_set_kdump(struct sn_report *r, cJSON *kdump);
 
 /* ---- JSON ---- */

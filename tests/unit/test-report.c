@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "kdump.h"
 #include "report.h"
 
 #define ROOT	     FIXTURES_DIR "/root"
@@ -106,6 +107,21 @@ static struct sn_report *sample_hard_lockup(void)
 	assert_int_equal(sn_report_add_log_line(r, "Modules linked in: sdei_nmi_test(O)"),
 			 0);
 	r->folded_count = 2;
+	{
+		/* A host with memory reserved but no crash kernel loaded. */
+		struct sn_kdump k = { .loaded = false,
+				      .size = 268435456,
+				      .n_params = 1,
+				      .params = { "256M" },
+				      .n_ranges = 1,
+				      .ranges = { { 0xb0000000, 0xbfffffff } },
+				      .n_reasons = 1,
+				      .reasons = { "no crash kernel is loaded" } };
+		cJSON *j = NULL;
+
+		assert_int_equal(sn_kdump_to_json(&k, &j), 0);
+		assert_int_equal(sn_report_set_kdump(r, j), 0);
+	}
 	return r;
 }
 
@@ -434,8 +450,14 @@ static void test_parse_strict(void **state)
 		{ "\"stalled_cpus\":[2]", "\"stalled_cpus\":[4096]", "CPU out of range" },
 		{ "\"comm\":\"kworker/2:1\"", "\"comm\":\"kworker\\n\"",
 		  "not printable" },
-		{ "\"kdump\":{\"checked\":false}", "\"kdump\":[]",
-		  "kdump not an object" },
+		{ "\"kdump\":{\"checked\":true,", "\"kdump\":{\"checked\":1,",
+		  "kdump checked not a boolean" },
+		{ "\"crash_size\":268435456", "\"crash_size\":-1", "negative size" },
+		{ "\"crash_size\":268435456", "\"crash_size\":1,\"x\":1",
+		  "unknown kdump key" },
+		{ "\"ready\":false,", "", "checked kdump without ready" },
+		{ "\"start\":\"0x00000000b0000000\"", "\"start\":\"0xb0000000\"",
+		  "range not 16 hex digits" },
 		{ "\"machine_id\":\"b0a1", "\"machine_id\":\"x0a1",
 		  "machine id not hex" },
 		{ "\"frames\":[", "\"frames\":[\"\",", "empty frame" },
@@ -581,6 +603,7 @@ static void test_evidence_copy(void **state)
 	for (size_t i = 0; i < a->n_log_lines; i++)
 		assert_int_equal(sn_report_add_log_line(b, a->log_lines[i]), 0);
 	b->folded_count = a->folded_count;
+	assert_int_equal(sn_report_set_kdump(b, cJSON_Duplicate(a->kdump, true)), 0);
 	ja = serialize(a);
 	jb = serialize(b);
 	assert_string_equal(ja, jb);
