@@ -24,6 +24,17 @@ struct parse_state {
 	char *error;	     /* the first error, without "FILE:LINE: " */
 };
 
+void sn_config_init(struct sn_config *c)
+{
+	*c = (struct sn_config){
+		.netlink = true,
+		.netlink_timeout_ms = SN_CONFIG_TIMEOUT_MS,
+		.fold_window_sec = SN_CONFIG_FOLD_WINDOW_SEC,
+		.rate_per_minute = SN_CONFIG_RATE_PER_MINUTE,
+		.rate_burst = SN_CONFIG_RATE_BURST,
+	};
+}
+
 void sn_config_done(struct sn_config *c)
 {
 	free(c->kmsg_path);
@@ -209,7 +220,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	struct parse_state *s = user;
 	struct sn_config *c = s->config;
 	bool *b = NULL;
-	uint64_t n, max = 0;
+	uint64_t n, min = 0, max = 0;
+	uint64_t *u64 = NULL;
+	uint32_t *u32 = NULL;
 	int r;
 
 	if (!*section) {
@@ -225,10 +238,13 @@ static int handler(void *user, const char *section, const char *key, const char 
 	} else if (strcmp(section, "spool") == 0) {
 		if (strcmp(key, "directory") == 0)
 			goto string;
-		if (strcmp(key, "max_reports") == 0)
+		if (strcmp(key, "max_reports") == 0) {
 			max = SN_CONFIG_MAX_REPORTS;
-		else if (strcmp(key, "max_bytes") == 0)
+			u64 = &c->spool_limits.max_count;
+		} else if (strcmp(key, "max_bytes") == 0) {
 			max = SN_CONFIG_MAX_BYTES;
+			u64 = &c->spool_limits.max_bytes;
+		}
 	} else if (strcmp(section, "journal") == 0) {
 		if (strcmp(key, "enabled") == 0)
 			b = &c->journal;
@@ -241,8 +257,30 @@ static int handler(void *user, const char *section, const char *key, const char 
 	} else if (strcmp(section, "otlp") == 0) {
 		if (strcmp(key, "url") == 0 || strcmp(key, "header") == 0)
 			goto string;
-		if (strcmp(key, "timeout") == 0)
+		if (strcmp(key, "timeout") == 0) {
+			min = 1;
 			max = SN_CONFIG_MAX_OTLP_TIMEOUT;
+			u32 = &c->otlp_timeout_sec;
+		}
+	} else if (strcmp(section, "netlink") == 0) {
+		if (strcmp(key, "enabled") == 0)
+			b = &c->netlink;
+		else if (strcmp(key, "timeout_ms") == 0) {
+			min = 1;
+			max = SN_CONFIG_MAX_TIMEOUT;
+			u32 = &c->netlink_timeout_ms;
+		}
+	} else if (strcmp(section, "report") == 0) {
+		if (strcmp(key, "fold_window_sec") == 0) {
+			max = SN_CONFIG_MAX_FOLD;
+			u64 = &c->fold_window_sec;
+		} else if (strcmp(key, "rate_limit_per_minute") == 0) {
+			max = SN_CONFIG_MAX_RATE;
+			u32 = &c->rate_per_minute;
+		} else if (strcmp(key, "rate_limit_burst") == 0) {
+			max = SN_CONFIG_MAX_RATE;
+			u32 = &c->rate_burst;
+		}
 	} else {
 		fail(s, "unknown section [%s]", section);
 		return 0;
@@ -256,11 +294,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 		return 1;
 	}
-	if (max) {
+	if (u64 || u32) {
 		r = parse_u64(value, max, &n);
-		if (r == -ERANGE) {
-			fail(s, "value '%s' for %s in [%s] out of range (%d-%llu)", value,
-			     key, section, strcmp(key, "timeout") == 0,
+		if (r == -ERANGE || (r == 0 && n < min)) {
+			fail(s, "value '%s' for %s in [%s] out of range (%llu-%llu)",
+			     value, key, section, (unsigned long long)min,
 			     (unsigned long long)max);
 			return 0;
 		}
@@ -269,17 +307,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 			     section);
 			return 0;
 		}
-		if (strcmp(key, "timeout") == 0) {
-			if (n == 0) {
-				fail(s, "value '%s' for %s in [%s] out of range (1-%llu)",
-				     value, key, section, (unsigned long long)max);
-				return 0;
-			}
-			c->otlp_timeout_sec = (unsigned)n;
-		} else if (strcmp(key, "max_reports") == 0)
-			c->spool_limits.max_count = n;
+		if (u64)
+			*u64 = n;
 		else
-			c->spool_limits.max_bytes = n;
+			*u32 = (uint32_t)n;
 		return 1;
 	}
 	fail(s, "unknown key '%s' in [%s]", key, section);

@@ -12,12 +12,14 @@
  *   [host]    root=DIR
  *   [metrics] textfile=PATH
  *   [otlp]    url=URL  timeout=SECONDS  header=NAME: VALUE (repeated, accumulated)
+ *   [netlink] enabled=BOOL  timeout_ms=N
+ *   [report]  fold_window_sec=N  rate_limit_per_minute=N  rate_limit_burst=N
  *
- * BOOL: yes/no, true/false, on/off, 1/0. N: decimal, 0 for no bound. SECONDS: decimal,
- * 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable ASCII without
- * spaces. A header: a token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~), ':', a value of
- * printable ASCII, not empty; not one the sink sets itself (Content-Type,
- * Content-Length, Transfer-Encoding, Expect, Idempotency-Key); at most
+ * BOOL: yes/no, true/false, on/off, 1/0. N: decimal; for the bounds, 0 for none.
+ * SECONDS: decimal, 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable
+ * ASCII without spaces. A header: a token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~),
+ * ':', a value of printable ASCII, not empty; not one the sink sets itself
+ * (Content-Type, Content-Length, Transfer-Encoding, Expect, Idempotency-Key); at most
  * SN_CONFIG_MAX_OTLP_HEADERS of them (inih's line length bounds a header to about 190
  * bytes). An unknown section or key, a bad or empty value, a line inih cannot parse:
  * -EINVAL, and the message "FILE:LINE: what" in *ret_error. Nothing here logs.
@@ -33,6 +35,15 @@
 #define SN_CONFIG_MAX_BYTES	   (UINT64_C(1) << 40) /* 1 TiB */
 #define SN_CONFIG_MAX_OTLP_TIMEOUT 300		       /* seconds */
 #define SN_CONFIG_MAX_OTLP_HEADERS 16
+#define SN_CONFIG_MAX_TIMEOUT	   10000u	    /* ms: the kernel's bound */
+#define SN_CONFIG_MAX_FOLD	   (7u * 24 * 3600) /* s: a week */
+#define SN_CONFIG_MAX_RATE	   1000000u
+
+/* The defaults of what sn_config_init() sets. */
+#define SN_CONFIG_TIMEOUT_MS	  500
+#define SN_CONFIG_FOLD_WINDOW_SEC 300
+#define SN_CONFIG_RATE_PER_MINUTE 10
+#define SN_CONFIG_RATE_BURST	  10
 
 struct sn_config {
 	char *kmsg_path;   /* NULL: not set */
@@ -47,11 +58,19 @@ struct sn_config {
 	unsigned otlp_timeout_sec; /* 0: not set */
 	char **otlp_headers;	   /* "Name: value" */
 	size_t n_otlp_headers;
+	bool netlink;		     /* [netlink] enabled */
+	uint32_t netlink_timeout_ms; /* the kernel's wait per request, 1-10000 */
+	uint64_t fold_window_sec;    /* [report]: 0 folds nothing */
+	uint32_t rate_per_minute;    /* 0: no rate limit */
+	uint32_t rate_burst;	     /* 0: rate_per_minute */
 };
 
 /* Whether s is a URL and a header line that [otlp] takes (see above). */
 bool sn_config_otlp_url_valid(const char *s);
 bool sn_config_otlp_header_valid(const char *s);
+
+/* The defaults: netlink on, SN_CONFIG_* above, the rest zero or NULL. */
+void sn_config_init(struct sn_config *c);
 
 /* Frees the strings; the struct itself is the caller's. */
 void sn_config_done(struct sn_config *c);

@@ -161,6 +161,35 @@ static void test_otlp_headers_accumulate(void **state)
 	check_error("many.conf", text, "many.conf:18: more than 16 headers in [otlp]");
 }
 
+/* The defaults, and the [netlink] and [report] keys over them. */
+static void test_netlink_report(void **state)
+{
+	struct sn_config c;
+	char *error = NULL;
+
+	sn_config_init(&c);
+	assert_true(c.netlink);
+	assert_int_equal(c.netlink_timeout_ms, SN_CONFIG_TIMEOUT_MS);
+	assert_int_equal(c.fold_window_sec, SN_CONFIG_FOLD_WINDOW_SEC);
+	assert_int_equal(c.rate_per_minute, SN_CONFIG_RATE_PER_MINUTE);
+	assert_int_equal(c.rate_burst, SN_CONFIG_RATE_BURST);
+	write_file("nl.conf", "[netlink]\n"
+			      "enabled=no\n"
+			      "timeout_ms=10000\n"
+			      "[report]\n"
+			      "fold_window_sec=0\n"
+			      "rate_limit_per_minute=60\n"
+			      "rate_limit_burst=1\n");
+	assert_int_equal(sn_config_load(&c, path_of("nl.conf"), &error), 0);
+	assert_null(error);
+	assert_false(c.netlink);
+	assert_int_equal(c.netlink_timeout_ms, 10000);
+	assert_int_equal(c.fold_window_sec, 0);
+	assert_int_equal(c.rate_per_minute, 60);
+	assert_int_equal(c.rate_burst, 1);
+	sn_config_done(&c);
+}
+
 static void test_dropins(void **state)
 {
 	struct sn_config c = { .journal = true };
@@ -232,8 +261,17 @@ static void test_errors(void **state)
 {
 	check_error("key.conf", "[spool]\n\n# x\nmax_reports=1\n\n\nfoo=1\n",
 		    "key.conf:7: unknown key 'foo' in [spool]");
-	check_error("section.conf", "[kmsg]\npath=/x\n[netlink]\nfoo=1\n",
-		    "section.conf:4: unknown section [netlink]");
+	check_error("section.conf", "[kmsg]\npath=/x\n[nope]\nfoo=1\n",
+		    "section.conf:4: unknown section [nope]");
+	check_error("timeout.conf", "[netlink]\ntimeout_ms=0\n",
+		    "timeout.conf:2: value '0' for timeout_ms in [netlink] out of range "
+		    "(1-10000)");
+	check_error(
+		"rate.conf", "[report]\nrate_limit_per_minute=many\n",
+		"rate.conf:2: bad value 'many' for rate_limit_per_minute in [report]: "
+		"not a number");
+	check_error("nlkey.conf", "[netlink]\nmonitor=yes\n",
+		    "nlkey.conf:2: unknown key 'monitor' in [netlink]");
 	check_error("nosection.conf", "\npath=/x\n",
 		    "nosection.conf:2: key 'path' outside a section");
 	check_error(
@@ -333,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_dropin_error),
 		cmocka_unit_test(test_otlp_values),
 		cmocka_unit_test(test_otlp_headers_accumulate),
+		cmocka_unit_test(test_netlink_report),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
