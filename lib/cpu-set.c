@@ -14,6 +14,12 @@ int sn_cpu_set_add(struct sn_cpu_set *s, uint32_t cpu)
 	return 0;
 }
 
+void sn_cpu_set_del(struct sn_cpu_set *s, uint32_t cpu)
+{
+	if (cpu < SN_CPU_SET_MAX)
+		s->bits[cpu / 64] &= ~(UINT64_C(1) << (cpu % 64));
+}
+
 bool sn_cpu_set_test(const struct sn_cpu_set *s, uint32_t cpu)
 {
 	if (cpu >= SN_CPU_SET_MAX)

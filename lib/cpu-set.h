@@ -18,6 +18,8 @@ struct sn_cpu_set {
 
 /* Adds cpu; -ERANGE when cpu >= SN_CPU_SET_MAX. */
 int sn_cpu_set_add(struct sn_cpu_set *s, uint32_t cpu);
+/* Removes cpu (nothing when it is not there or out of range). */
+void sn_cpu_set_del(struct sn_cpu_set *s, uint32_t cpu);
 bool sn_cpu_set_test(const struct sn_cpu_set *s, uint32_t cpu);
 unsigned sn_cpu_set_count(const struct sn_cpu_set *s);
 bool sn_cpu_set_empty(const struct sn_cpu_set *s);

@@ -55,6 +55,22 @@ int sn_limiter_new(const struct sn_limiter_config *cfg, struct sn_limiter **ret)
 	return 0;
 }
 
+int sn_limiter_set_config(struct sn_limiter *l, const struct sn_limiter_config *cfg)
+{
+	bool was_off = !l->cfg.per_minute;
+
+	if (!cfg)
+		return -EINVAL;
+	l->cfg.fold_usec = cfg->fold_usec;
+	l->cfg.per_minute = cfg->per_minute;
+	l->cfg.burst = cfg->burst ?: cfg->per_minute;
+	l->units_max = (uint64_t)l->cfg.burst * USEC_PER_MINUTE;
+	/* A limit turned on starts full, as at the start. */
+	if (was_off || l->units > l->units_max)
+		l->units = l->units_max;
+	return 0;
+}
+
 struct sn_limiter *sn_limiter_free(struct sn_limiter *l)
 {
 	if (!l)

@@ -58,6 +58,12 @@ struct sn_limiter *sn_limiter_free(struct sn_limiter *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_limiter *, sn_limiter_free);
 
 /*
+ * New fold window, rate and burst (max_keys stays); what is counted is kept, the bucket
+ * is cut to the new burst (filled when there was no rate limit). -EINVAL for a NULL
+ * cfg.
+ */
+int sn_limiter_set_config(struct sn_limiter *l, const struct sn_limiter_config *cfg);
+/*
  * The verdict about one report of key at now_usec (L1, L2); for SN_LIMIT_WRITE,
  * *ret_carried is the count it carries (L3), 0 otherwise. -ENOMEM.
  */

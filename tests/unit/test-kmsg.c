@@ -363,6 +363,12 @@ static void test_cpu_set(void **state)
 	assert_int_equal(sn_cpu_set_parse("4096", 4, &t), -ERANGE);
 	assert_int_equal(sn_cpu_set_parse("0-99999999999", 13, &t), -ERANGE);
 	assert_int_equal(sn_cpu_set_add(&t, 4096), -ERANGE);
+	t = s;
+	sn_cpu_set_del(&t, 3);
+	sn_cpu_set_del(&t, 1);	  /* not there */
+	sn_cpu_set_del(&t, 4096); /* out of range */
+	assert_int_equal(sn_cpu_set_format(&t, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0,2,4-5,4095");
 
 	s = (struct sn_cpu_set){};
 	assert_true(sn_cpu_set_empty(&s));

@@ -113,6 +113,16 @@ static void test_keys(void **state)
 	assert_int_equal(check(l, 1, 5 * SEC, &carried), SN_LIMIT_WRITE);
 	assert_int_equal(carried, 0);
 	assert_string_equal(sn_limit_verdict_to_string(SN_LIMIT_FOLDED), "folded");
+
+	/* New bounds: no folding, a bucket of one; the counts are kept. */
+	assert_int_equal(check(l, 1, 6 * SEC, NULL), SN_LIMIT_FOLDED);
+	assert_int_equal(
+		sn_limiter_set_config(l, &(struct sn_limiter_config){ .per_minute = 1 }),
+		0);
+	assert_int_equal(sn_limiter_set_config(l, NULL), -EINVAL);
+	assert_int_equal(check(l, 1, 7 * SEC, &carried), SN_LIMIT_WRITE);
+	assert_int_equal(carried, 1);
+	assert_int_equal(check(l, 1, 8 * SEC, NULL), SN_LIMIT_RATE_LIMITED);
 }
 
 static struct sn_report *report(enum sn_incident_kind kind, uint32_t cpu,
