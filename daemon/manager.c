@@ -15,9 +15,9 @@
 #include "log.h"
 #include "manager.h"
 #include "metrics-sink.h"
-#include "nmi-client.h"
-#include "nmi-format.h"
+#include "nl-source.h"
 #include "otlp-sink.h"
+#include "report-policy.h"
 #include "util.h"
 
 /*
@@ -56,30 +56,6 @@ static int journal_write(const struct sn_report *r, const char *json)
 	return k;
 }
 
-/*
- * Without an NMI service no request could have got a stack: the CPUs whose stack did
- * not come are "unavailable", with the reason, rather than "not-requested".
- */
-static int mark_unavailable(struct manager *m, struct sn_report *r)
-{
-	if (!m->nmi_unavailable[0])
-		return 0;
-	for (size_t i = 0; i < r->n_evidence; i++) {
-		struct sn_evidence *e = &r->evidence[i];
-		char *reason;
-
-		if (e->delivery != SN_EVIDENCE_NOT_REQUESTED)
-			continue;
-		reason = strdup(m->nmi_unavailable);
-		if (!reason)
-			return -ENOMEM;
-		free(e->reason);
-		e->reason = reason;
-		e->delivery = SN_EVIDENCE_UNAVAILABLE;
-	}
-	return 0;
-}
-
 static int on_incident(const struct sn_incident *inc, void *userdata)
 {
 	struct manager *m = userdata;
@@ -107,10 +83,11 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 			k, "Failed to build the report of incident %" PRIu64 ": %m",
 			inc->number);
 	}
-	k = mark_unavailable(m, r);
-	if (k < 0) {
-		m->report_failures++;
-		return log_error_errno(k, "Failed to build report %s: %m", r->id);
+	/* The kdump snapshot; repeats and the rate limit (report-policy.h). */
+	k = report_policy_apply(m, inc, r);
+	if (k <= 0) {
+		manager_update_status(m);
+		return k;
 	}
 	k = sn_report_serialize(r, &json, &len);
 	if (k < 0) {
@@ -332,6 +309,13 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 		sn_spool_set_limits(m->spool, &next.spool_limits);
 	if (next.journal != m->cfg.journal)
 		log_info("Journal sink %s.", next.journal ? "on" : "off");
+	if (next.netlink != m->cfg.netlink) {
+		log_warning("Turning the netlink source %s needs a restart, ignoring.",
+			    next.netlink ? "on" : "off");
+		next.netlink = m->cfg.netlink;
+	}
+	nl_source_set_timeout(m->netlink, next.netlink_timeout_ms);
+	(void)report_policy_reload(m, &next.limits);
 
 	/* The remote sinks: made again when their settings changed. */
 	if (m->otlp && otlp_sink_draining(m->otlp) && otlp_changed(&m->cfg, &next)) {
@@ -420,6 +404,9 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 	r = sn_incidents_new(NULL, on_incident, m, &m->incidents);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up incidents: %m");
+	r = report_policy_init(m);
+	if (r < 0)
+		return r;
 
 	if (cfg->spool_dir) {
 		r = sn_spool_open(cfg->spool_dir, &cfg->spool_limits, &m->spool);
@@ -454,6 +441,8 @@ struct manager *manager_free(struct manager *m)
 	otlp_sink_free(m->otlp);
 	metrics_sink_free(m->metrics);
 	kmsg_source_free(m->kmsg);
+	nl_source_free(m->netlink);
+	report_policy_done(m);
 	sn_incidents_free(m->incidents);
 	sn_spool_free(m->spool);
 	sn_host_done(&m->host);
@@ -501,54 +490,6 @@ void manager_source_set(struct manager *m, enum manager_source_id id, int error,
 	log_info("Source %s not running: %s.", source_names[id], st->reason);
 }
 
-/*
- * Whether this kernel has the SDEI NMI service (the sdei-nmi family, its state active):
- * sets m->nmi_unavailable and the netlink source's reason. One request at startup,
- * before the loop runs.
- */
-static void probe_nmi_service(struct manager *m)
-{
-	_cleanup_(sn_client_freep) struct sn_client *c = NULL;
-	_cleanup_(sn_status_freep) struct sn_status *st = NULL;
-	int r;
-
-	m->nmi_unavailable[0] = '\0';
-	if (!m->live_clock) {
-		/* A replayed log is another kernel's: this one's service says nothing. */
-		manager_source_set(m, MANAGER_SOURCE_NETLINK, 0,
-				   "the kernel log is a replay; requests and the monitor "
-				   "group are not implemented yet");
-		return;
-	}
-	r = sn_client_new(&c);
-	if (r == -ENOENT || r == -EOPNOTSUPP)
-		snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
-			 "no NMI source: the kernel has no sdei-nmi netlink family (no "
-			 "SDEI NMI service)");
-	else if (r < 0)
-		snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
-			 "no NMI source: cannot reach the sdei-nmi netlink family: %s",
-			 strerror(-r));
-	else {
-		r = sn_client_status(c, &st);
-		if (r >= 0 && st->state != SDEI_NMI_STATE_ACTIVE)
-			snprintf(m->nmi_unavailable, sizeof(m->nmi_unavailable),
-				 "no NMI source: the SDEI NMI service is %s%s%s",
-				 sn_state_to_string(st->state), st->reason ? ": " : "",
-				 st->reason ?: "");
-		else if (r < 0)
-			log_debug_errno(
-				r, "Failed to ask the SDEI NMI service's status: %m");
-	}
-	if (m->nmi_unavailable[0])
-		manager_source_set(m, MANAGER_SOURCE_NETLINK, 0, m->nmi_unavailable);
-	else
-		manager_source_set(
-			m, MANAGER_SOURCE_NETLINK, 0,
-			"the SDEI NMI service is there; requests and the monitor "
-			"group are not implemented yet");
-}
-
 int manager_start(struct manager *m)
 {
 	const char *path = m->cfg.kmsg_path ? m->cfg.kmsg_path : "/dev/kmsg";
@@ -563,7 +504,10 @@ int manager_start(struct manager *m)
 		manager_source_set(m, MANAGER_SOURCE_KMSG, 0, NULL);
 		log_info("Source %s running.", kmsg_source_describe(m->kmsg));
 	}
-	probe_nmi_service(m);
+	/* After the kernel log: whether it is live decides the requests. */
+	r = nl_source_start(m, &m->netlink);
+	if (r < 0)
+		return r;
 	manager_source_set(m, MANAGER_SOURCE_BPF, 0, "not implemented yet");
 
 	if (m->n_sources == 0)

@@ -17,11 +17,13 @@
 #include "kclock.h"
 #include "macro.h"
 #include "report.h"
+#include "report-limit.h"
 #include "spool.h"
 
 struct kmsg_source;
 struct metrics_sink;
 struct otlp_sink;
+struct nl_source;
 
 /*
  * The sources, each optional: a source that does not run says why (manager_start()
@@ -54,6 +56,7 @@ struct manager_counters {
 	uint64_t reports_failed;	    /* not written to some sink */
 	uint64_t reports_evicted_unshipped; /* of reports_evicted: not shipped yet */
 	uint64_t otlp_requests_failed;	    /* OTLP requests retried (network, 5xx) */
+	uint64_t reports_folded; /* held back as repeats or by the rate limit */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
@@ -71,6 +74,9 @@ struct manager_config {
 	unsigned otlp_timeout_sec;	     /* 0: the sink's default */
 	char **otlp_headers;		     /* "Name: value" */
 	size_t n_otlp_headers;
+	bool netlink;			 /* use the sdei-nmi netlink family */
+	uint32_t netlink_timeout_ms;	 /* the kernel's wait per request */
+	struct sn_limiter_config limits; /* repeats folded, reports a minute */
 };
 
 struct manager;
@@ -92,17 +98,15 @@ struct manager {
 	struct otlp_sink *otlp;	      /* NULL: not configured, or could not start */
 
 	struct kmsg_source *kmsg;
+	struct nl_source *netlink;
+	struct sn_limiter *limiter;
+	bool kdump_ready;   /* the last kdump snapshot's verdict (report-policy.h) */
+	bool kdump_checked; /* a snapshot was taken */
 	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
 	unsigned n_sources; /* running */
 	struct manager_counters counters;
 	bool live_clock;	 /* the kernel log is this boot's, read as it comes */
 	struct sn_kclock kclock; /* its clock against CLOCK_MONOTONIC, when live */
-	/*
-	 * Why no CPU can be backtraced through the SDEI NMI service on this kernel (no
-	 * sdei-nmi family, the service inactive): the delivery "unavailable" of the CPUs
-	 * without a stack says so. "" when the service is there.
-	 */
-	char nmi_unavailable[160];
 
 	uint64_t reports;	  /* written to at least one sink */
 	uint64_t report_failures; /* not written to every sink */

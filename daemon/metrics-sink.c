@@ -86,6 +86,10 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping, char **ret,
 		"Reports a sink refused for good (not written, or rejected by the "
 		"collector); they stay in the spool.",
 		c->reports_failed);
+	counter(p, PREFIX "reports_folded",
+		"Reports held back as repeats of a recent one or by the rate limit, "
+		"counted into the next report of their kind and stacks.",
+		c->reports_folded);
 	counter(p, PREFIX "otlp_requests_failed",
 		"OTLP requests that failed and are retried with backoff.",
 		c->otlp_requests_failed);
@@ -98,6 +102,11 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping, char **ret,
 	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)
 		sn_prom_sample(p, !stopping && m->sources[i].up, "source",
 			       manager_source_to_string(i), NULL);
+
+	gauge(p, PREFIX "kdump_ready",
+	      "Whether a crash kernel is loaded (1) or not (0; the reports say why), "
+	      "as of the last kdump snapshot.",
+	      m->kdump_ready);
 
 	gauge(p, PREFIX "start_time_seconds",
 	      "When sdei-nmid started, seconds since the epoch.",

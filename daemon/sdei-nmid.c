@@ -206,6 +206,13 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 		.otlp_timeout_sec = files->otlp_timeout_sec,
 		.otlp_headers = files->otlp_headers,
 		.n_otlp_headers = files->n_otlp_headers,
+		.netlink = files->netlink,
+		.netlink_timeout_ms = files->netlink_timeout_ms,
+		.limits = {
+			.fold_usec = files->fold_window_sec * 1000000,
+			.per_minute = files->rate_per_minute,
+			.burst = files->rate_burst,
+		},
 	};
 }
 
@@ -216,6 +223,7 @@ static int load_config(struct sn_config *ret)
 	_cleanup_(freep) char *error = NULL;
 	int r;
 
+	sn_config_init(&files);
 	r = sn_config_load(&files, arg_config, &error);
 	if (r < 0) {
 		if (error)

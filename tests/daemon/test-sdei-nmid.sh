@@ -128,6 +128,138 @@ grep -qF "$tmp/bad.conf:7: unknown key 'foo' in [spool]" <<<"$out" ||
 	fail "bad config: no line-numbered message: $out"
 [ ! -e "$tmp/spool-bad" ] || fail "bad config: the daemon ran anyway"
 
+# The netlink source. This host's kernel has no sdei-nmi family (the patched kernel is
+# the lab's): the source says so and the reports' CPUs carry it as "unavailable".
+family_missing=1
+run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-nl0" \
+	--root "$fixtures/root" --config /dev/null
+if grep -q "^Source netlink running" <<<"$out"; then
+	echo "NOTE: this kernel has the sdei-nmi family: the checks of its absence are skipped"
+	family_missing=0
+else
+	grep -q "^Source netlink not running: no sdei-nmi netlink family in this kernel" <<<"$out" ||
+		fail "netlink: the source does not say why it is not running: $out"
+fi
+
+# Checks every report of a spool: the schema, then the Python given on stdin, which gets
+# the documents, in the order of their first detection, as "docs".
+check_reports() {
+	local what=$1 dir=$2 code
+	code=$(cat)
+	mapfile -t reports < <(find "$dir" -maxdepth 1 -name '*.json' | sort)
+	for r in "${reports[@]}"; do
+		"$parse" "$r" >/dev/null || fail "$what: sn_report_parse refused $r"
+	done
+	"$python" - "$schema" "$code" "${reports[@]}" <<'PY' || fail "$what: report check failed"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.validators.validator_for(schema)(schema)
+docs = [json.load(open(p)) for p in sys.argv[3:]]
+for d in docs:
+    errors = [e.message for e in v.iter_errors(d)]
+    assert not errors, errors[:3]
+docs.sort(key=lambda d: int(d["incident"]["first_seen"]["monotonic_ns"]))
+exec(sys.argv[2])
+PY
+}
+
+"$python" "$here/kmsg-from-console.py" "$fixtures/lab/hardlockup-unpatched.log" >"$tmp/unpatched.kmsg"
+if [ "$family_missing" -eq 1 ]; then
+	# The unpatched kernel's log: no stack of the wedged CPUs, and the reason why.
+	run --kmsg "$tmp/unpatched.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-nl1" \
+		--root "$fixtures/root" --config /dev/null
+	[ "$rc" -eq 0 ] || fail "unpatched: exit $rc: $out"
+	check_reports unpatched "$tmp/spool-nl1" <<'PY'
+assert len(docs) == 2, len(docs)
+assert [d["incident"]["stalled_cpus"] for d in docs] == [[2], [1]], docs
+for d in docs:
+    (c,) = d["cpus"]
+    assert c["delivery"] == "unavailable", c
+    assert c["reason"].startswith("no sdei-nmi netlink family in this kernel"), c
+    assert "source" not in c and "frames" not in c, c
+    k = d["kdump"]
+    assert k["checked"] and not k["ready"], k
+    assert k["reasons"] == ["no crash kernel is loaded (/sys/kernel/kexec_crash_loaded is 0)"], k
+    assert k["crash_size"] == 268435456 and k["crashkernel"] == ["256M"], k
+    assert k["iomem_crash_kernel"] == 1, k
+PY
+fi
+
+# Turned off: the CPUs were not asked, and the reports say so.
+printf '[netlink]\nenabled=no\n' >"$tmp/nl-off.conf"
+run --kmsg "$tmp/unpatched.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-nl2" \
+	--root "$fixtures/root" --config "$tmp/nl-off.conf"
+[ "$rc" -eq 0 ] || fail "netlink off: exit $rc: $out"
+grep -q "^Source netlink not running: turned off in the configuration" <<<"$out" ||
+	fail "netlink off: not said: $out"
+check_reports "netlink off" "$tmp/spool-nl2" <<'PY'
+assert len(docs) == 2, len(docs)
+for d in docs:
+    (c,) = d["cpus"]
+    assert c["delivery"] == "not-requested", c
+    assert c["reason"] == "backtrace requests are turned off ([netlink] enabled=no)", c
+PY
+
+# Repeats: the patched log's lockup three times, 60 s apart (its own clock). The first
+# is reported complete at its first detection, its three repeats counted into the
+# next incident of the lockup; that second one repeats the first within the fold window
+# and is held back; the third, past it, is written and carries it (3 repeats of its
+# own, plus 1).
+"$python" - "$tmp/hardlockup.kmsg" 60 >"$tmp/repeat60.kmsg" <<'PY'
+import sys
+recs = [l.rstrip("\n") for l in open(sys.argv[1])]
+shift = int(sys.argv[2]) * 1000000
+seq = 0
+for k in range(3):
+    for r in recs:
+        head, text = r.split(";", 1)
+        prio, _, ts, flags = head.split(",")
+        if int(ts) < 5000000:
+            if k:
+                continue
+        seq += 1
+        print(f"{prio},{seq},{int(ts) + k * shift},{flags};{text}")
+PY
+printf '[report]\nfold_window_sec=100\nrate_limit_per_minute=0\n' >"$tmp/fold.conf"
+run --kmsg "$tmp/repeat60.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-fold" \
+	--root "$fixtures/root" --config "$tmp/fold.conf"
+[ "$rc" -eq 0 ] || fail "fold: exit $rc: $out"
+grep -q "^Incident 2: hard-lockup on CPU 2 repeats a recent report, not reported" <<<"$out" ||
+	fail "fold: the repeat is not said: $out"
+check_reports fold "$tmp/spool-fold" <<'PY'
+assert len(docs) == 2, len(docs)
+assert [d["folded_count"] for d in docs] == [0, 4], [d["folded_count"] for d in docs]
+h = {c["stack_hash"] for d in docs for c in d["cpus"]}
+assert len(h) == 1, h
+PY
+
+# The rate limit: one report a minute, 40 s apart: the second is over it, the third
+# carries it.
+"$python" - "$tmp/hardlockup.kmsg" 40 >"$tmp/repeat40.kmsg" <<'PY'
+import sys
+recs = [l.rstrip("\n") for l in open(sys.argv[1])]
+shift = int(sys.argv[2]) * 1000000
+seq = 0
+for k in range(3):
+    for r in recs:
+        head, text = r.split(";", 1)
+        prio, _, ts, flags = head.split(",")
+        if int(ts) < 5000000 and k:
+            continue
+        seq += 1
+        print(f"{prio},{seq},{int(ts) + k * shift},{flags};{text}")
+PY
+printf '[report]\nfold_window_sec=0\nrate_limit_per_minute=1\nrate_limit_burst=1\n' >"$tmp/rate.conf"
+run --kmsg "$tmp/repeat40.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-rate" \
+	--root "$fixtures/root" --config "$tmp/rate.conf"
+[ "$rc" -eq 0 ] || fail "rate: exit $rc: $out"
+grep -q "^Incident 2: hard-lockup on CPU 2 is over the rate limit, not reported" <<<"$out" ||
+	fail "rate: the limit is not said: $out"
+check_reports rate "$tmp/spool-rate" <<'PY'
+assert len(docs) == 2, len(docs)
+assert [d["folded_count"] for d in docs] == [0, 4], [d["folded_count"] for d in docs]
+PY
+
 # The command line.
 run --help
 [ "$rc" -eq 0 ] || fail "--help: exit $rc"

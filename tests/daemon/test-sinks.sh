@@ -45,6 +45,8 @@ fail() {
 
 "$python" "$here/kmsg-from-console.py" "$fixtures/lab/hardlockup-patched.log" >"$tmp/hardlockup.kmsg"
 : >"$tmp/empty.kmsg"
+# Every incident a report: repeats not folded, no rate limit (sdei-nmid.conf(5)).
+printf '[report]\nfold_window_sec=0\nrate_limit_per_minute=0\n' >"$tmp/all.conf"
 
 # Starts a receiver with the given options; sets url and rpid (its log: $1).
 start_receiver() {
@@ -116,7 +118,8 @@ make_spool() {
 	shift
 	for f in "$@"; do
 		"$nmid" --kmsg "$f" --from-start --exit-on-eof --spool "$dir" \
-			--root "$fixtures/root" 2>/dev/null || fail "spooling $f failed"
+			--root "$fixtures/root" --config "$tmp/all.conf" 2>/dev/null ||
+			fail "spooling $f failed"
 	done
 }
 
@@ -319,6 +322,9 @@ if [ "$mode" = metrics ]; then
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_shipped_total 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_failed_total 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_backtraces_requested_total 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_reports_folded_total 0
+	# The fixture root's kdump state: memory reserved, no crash kernel loaded.
+	expect_metric "$tmp/m1.prom" sdei_nmid_kdump_ready 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_pending 0
 	# At exit no source runs any more.
 	for s in kmsg netlink bpf; do
@@ -329,7 +335,8 @@ if [ "$mode" = metrics ]; then
 
 	# 2. Bounded spool: evictions counted.
 	rc=0
-	printf '[spool]\nmax_reports=1\n[metrics]\ntextfile=%s\n' "$tmp/m2.prom" >"$tmp/bounded.conf"
+	printf '[spool]\nmax_reports=1\n[metrics]\ntextfile=%s\n[report]\nfold_window_sec=0\n' \
+		"$tmp/m2.prom" >"$tmp/bounded.conf"
 	out=$("$nmid" --config "$tmp/bounded.conf" --kmsg "$fixtures/kmsg/hung-task.kmsg" \
 		--from-start --exit-on-eof --spool "$tmp/s2" --root "$fixtures/root" 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] || fail "bounded: exit $rc: $out"
