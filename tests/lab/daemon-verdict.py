@@ -219,6 +219,14 @@ def hardlockup(log, v, thresh):
         v.found(f"CPU {cpu}'s pstate {ps['value']}: interrupts masked (I set)")
     else:
         v.fail(f"CPU {cpu}'s pstate with interrupts masked: {ps}")
+    # The stack as data from the sdei-nmi family (the kernel's own SDEI backtrace on
+    # the monitor group, or the daemon's request), not parsed from the kernel log.
+    src = ev.get("source")
+    if src in ("netlink-monitor", "netlink-request"):
+        v.found(f"CPU {cpu}'s stack is structured, from the sdei-nmi family ({src})")
+    else:
+        v.fail(f"CPU {cpu}'s stack from the sdei-nmi family (netlink-monitor or "
+               f"netlink-request), not {src}")
 
     wedge = log.kmsg_time(r"lkdtm: Performing direct entry HARDLOCKUP")
     detected = log.kmsg_time(r"Watchdog detected hard LOCKUP on cpu 2")

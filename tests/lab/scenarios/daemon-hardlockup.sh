@@ -1,7 +1,8 @@
 # sdei-nmid in the guest with CPU 2 wedged by LKDTM HARDLOCKUP: within the detector's
 # threshold plus 5 s of the wedge, a report of kind hard-lockup naming CPU 2, whose
 # evidence for CPU 2 has the lkdtm_HARDLOCKUP frame and a pstate with interrupts
-# masked; every report validates against daemon/sdei-nmid-report.schema.json. On the
+# masked, as a structured stack from the sdei-nmi netlink family (source
+# netlink-monitor or netlink-request); every report validates against daemon/sdei-nmid-report.schema.json. On the
 # unpatched kernel no stack for CPU 2 ever comes: the daemon still reports from the
 # kernel log, with a delivery status for CPU 2 that says why there is no stack.
 
