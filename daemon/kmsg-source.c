@@ -119,6 +119,8 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void schedule_save(struct kmsg_source *s);
+
 /* One record: its lines to the incidents' excerpt ring, then the recognizer. */
 static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec)
 {
@@ -130,6 +132,7 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 				  now_usec(CLOCK_MONOTONIC));
 		s->last_seq = rec->seq;
 		s->have_seq = true;
+		schedule_save(s);
 	}
 	if (rec->facility == 0)
 		for (;;) {
@@ -193,8 +196,24 @@ static int on_save(sd_event_source *es, uint64_t usec, void *userdata)
 	struct kmsg_source *s = userdata;
 
 	save_cursor(s);
+	/* Not saved (something open, a failed write): again later; else idle, no timer.
+	 */
+	if (s->have_saved && s->saved_seq == s->last_seq)
+		return 0;
 	(void)sd_event_source_set_time_relative(es, KMSG_CURSOR_SAVE_USEC);
 	return sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+}
+
+/* A record came: the cursor is saved within KMSG_CURSOR_SAVE_USEC. */
+static void schedule_save(struct kmsg_source *s)
+{
+	int enabled = SD_EVENT_OFF;
+
+	if (!s->save || sd_event_source_get_enabled(s->save, &enabled) < 0 ||
+	    enabled != SD_EVENT_OFF)
+		return;
+	if (sd_event_source_set_time_relative(s->save, KMSG_CURSOR_SAVE_USEC) >= 0)
+		(void)sd_event_source_set_enabled(s->save, SD_EVENT_ONESHOT);
 }
 
 static void source_ended(struct kmsg_source *s)
@@ -374,6 +393,8 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 			r = sd_event_add_time_relative(
 				m->event, &s->save, CLOCK_MONOTONIC,
 				KMSG_CURSOR_SAVE_USEC, 0, on_save, s);
+			if (r >= 0) /* armed by the first record */
+				r = sd_event_source_set_enabled(s->save, SD_EVENT_OFF);
 			if (r < 0)
 				return r;
 		}
