@@ -497,6 +497,7 @@ struct sn_report *sn_report_free(struct sn_report *r)
 		return NULL;
 	sn_host_done(&r->host);
 	free(r->detector);
+	free(r->trigger.function);
 	free(r->kmsg_seqs);
 	for (size_t i = 0; i < r->n_evidence; i++)
 		sn_evidence_done(&r->evidence[i]);
@@ -573,6 +574,40 @@ int sn_report_set_detector(struct sn_report *r, const char *detector)
 int sn_report_add_stalled_cpu(struct sn_report *r, uint32_t cpu)
 {
 	return sn_cpu_set_add(&r->stalled, cpu);
+}
+
+static const char *const report_source_names[] = { "kmsg", "bpf" };
+
+static bool function_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > SN_REPORT_MAX_FUNCTION)
+		return false;
+	return strspn(s,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
+	       len;
+}
+
+int sn_report_set_trigger(struct sn_report *r, enum sn_bt_caller caller,
+			  const char *function, uint32_t requester_cpu,
+			  const struct sn_cpu_set *targets)
+{
+	char *f = NULL;
+
+	if (!sn_bt_caller_to_string(caller) || (function && !function_valid(function)))
+		return -EINVAL;
+	if (requester_cpu >= SN_CPU_SET_MAX)
+		return -ERANGE;
+	if (function && !(f = strdup(function)))
+		return -ENOMEM;
+	free(r->trigger.function);
+	r->trigger = (struct sn_report_trigger){ .caller = caller,
+						 .function = f,
+						 .requester_cpu = requester_cpu,
+						 .targets = *targets };
+	r->has_trigger = true;
+	return 0;
 }
 
 void sn_report_seen(struct sn_report *r, const struct sn_report_time *t)
@@ -1021,6 +1056,53 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 	return 0;
 }
 
+static int sources_to_json(cJSON *inc, unsigned sources)
+{
+	cJSON *a;
+
+	if (!sources)
+		return 0;
+	if (sources & ~(unsigned)_SN_REPORT_SOURCE_ALL)
+		return -EINVAL;
+	a = cJSON_AddArrayToObject(inc, "sources");
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(report_source_names); i++)
+		if (sources & (1u << i) &&
+		    !cJSON_AddItemToArray(a, cJSON_CreateString(report_source_names[i])))
+			return -ENOMEM;
+	return 0;
+}
+
+static int trigger_to_json(cJSON *inc, const struct sn_report *r)
+{
+	const struct sn_report_trigger *t = &r->trigger;
+	const char *caller = sn_bt_caller_to_string(t->caller);
+	cJSON *o, *a;
+	int cpu, rr;
+
+	if (!r->has_trigger)
+		return 0;
+	if (!caller || (t->function && !function_valid(t->function)) ||
+	    t->requester_cpu >= SN_CPU_SET_MAX)
+		return -EINVAL;
+	o = cJSON_AddObjectToObject(inc, "trigger");
+	if (!o || !cJSON_AddStringToObject(o, "source", "bpf") ||
+	    !cJSON_AddStringToObject(o, "caller", caller))
+		return -ENOMEM;
+	if (t->function && !cJSON_AddStringToObject(o, "function", t->function))
+		return -ENOMEM;
+	if ((rr = add_int(o, "requester_cpu", t->requester_cpu)) < 0)
+		return rr;
+	a = cJSON_AddArrayToObject(o, "target_cpus");
+	if (!a)
+		return -ENOMEM;
+	for_each_cpu (cpu, &t->targets)
+		if ((rr = array_add_int(a, (uint64_t)cpu)) < 0)
+			return rr;
+	return 0;
+}
+
 int sn_report_to_json(const struct sn_report *r, cJSON **ret)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
@@ -1077,6 +1159,9 @@ int sn_report_to_json(const struct sn_report *r, cJSON **ret)
 	for (size_t i = 0; i < r->n_kmsg_seqs; i++)
 		if ((rr = array_add_int(a, r->kmsg_seqs[i])) < 0)
 			return rr;
+	if ((rr = sources_to_json(inc, r->sources)) < 0 ||
+	    (rr = trigger_to_json(inc, r)) < 0)
+		return rr;
 
 	a = cJSON_AddArrayToObject(o, "cpus");
 	if (!a)
@@ -1446,11 +1531,82 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 	return 0;
 }
 
+/* A CPU list: ascending, unique, each below SN_CPU_SET_MAX. */
+static int parse_cpu_list(const cJSON *a, struct sn_cpu_set *ret)
+{
+	struct sn_cpu_set set = {};
+	int64_t last = -1;
+	int rr;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > SN_CPU_SET_MAX)
+		return -EBADMSG;
+	for (const cJSON *c = a->child; c; c = c->next) {
+		uint64_t cpu;
+
+		if ((rr = get_int(c, SN_CPU_SET_MAX - 1, &cpu)) < 0)
+			return rr;
+		if ((int64_t)cpu <= last)
+			return -EBADMSG;
+		last = (int64_t)cpu;
+		sn_cpu_set_add(&set, (uint32_t)cpu);
+	}
+	*ret = set;
+	return 0;
+}
+
+static int parse_sources(const cJSON *a, unsigned *ret)
+{
+	unsigned sources = 0, u;
+	int rr;
+
+	if (!cJSON_IsArray(a) || !a->child)
+		return -EBADMSG;
+	for (const cJSON *c = a->child; c; c = c->next) {
+		if ((rr = get_enum(c, report_source_names,
+				   ELEMENTSOF(report_source_names), &u)) < 0)
+			return rr;
+		if (sources & (1u << u) || (sources >> u) > 1)
+			return -EBADMSG; /* once each, in order */
+		sources |= 1u << u;
+	}
+	*ret = sources;
+	return 0;
+}
+
+static int parse_trigger(const cJSON *j, struct sn_report *r)
+{
+	static const char *const keys[] = { "source",	   "caller",   "requester_cpu",
+					    "target_cpus", "function", NULL };
+	static const char *const trigger_sources[] = { "bpf" };
+	struct sn_cpu_set targets;
+	enum sn_bt_caller caller;
+	const cJSON *v;
+	uint64_t cpu;
+	unsigned u;
+	int rr;
+
+	if ((rr = check_object(j, keys, 4)) < 0)
+		return rr;
+	if ((rr = get_enum(member(j, "source"), trigger_sources, 1, &u)) < 0)
+		return rr;
+	v = member(j, "caller");
+	if (!cJSON_IsString(v) || sn_bt_caller_from_string(v->valuestring, &caller) < 0)
+		return -EBADMSG;
+	if ((rr = get_int(member(j, "requester_cpu"), SN_CPU_SET_MAX - 1, &cpu)) < 0 ||
+	    (rr = parse_cpu_list(member(j, "target_cpus"), &targets)) < 0)
+		return rr;
+	v = member(j, "function");
+	if (v && (!cJSON_IsString(v) || !function_valid(v->valuestring)))
+		return -EBADMSG;
+	return sn_report_set_trigger(r, caller, v ? v->valuestring : NULL, (uint32_t)cpu,
+				     &targets);
+}
+
 static int parse_incident(const cJSON *j, struct sn_report *r)
 {
 	static const char *const keys[] = { "kind",	 "stalled_cpus", "first_seen",
 					    "last_seen", "kmsg_seqs",	 "detector",
-					    NULL };
+					    "sources",	 "trigger",	 NULL };
 	const cJSON *a, *v;
 	unsigned u;
 	int rr;
@@ -1501,6 +1657,10 @@ static int parse_incident(const cJSON *j, struct sn_report *r)
 			return -EBADMSG; /* ascending, unique */
 		r->kmsg_seqs[r->n_kmsg_seqs++] = seq;
 	}
+	if ((v = member(j, "sources")) && (rr = parse_sources(v, &r->sources)) < 0)
+		return rr;
+	if ((v = member(j, "trigger")) && (rr = parse_trigger(v, r)) < 0)
+		return rr;
 	return 0;
 }
 

@@ -17,7 +17,9 @@
  *             "firmware_sdei_version"}                        each one optional,
  *    "incident": {"kind", "detector"?, "stalled_cpus": [..],
  *                 "first_seen": {"realtime", "monotonic_ns"}, "last_seen": {..},
- *                 "kmsg_seqs": [..]},
+ *                 "kmsg_seqs": [..], "sources"?: ["kmsg", "bpf"],
+ *                 "trigger"?: {"source", "caller", "function"?, "requester_cpu",
+ *                              "target_cpus": [..]}},
  *    "cpus": [{"cpu", "delivery", "reason"?, "source"?, "latency_ns"?, "pc"?, "lr"?,
  *              "sp"?, "pstate"?: {"value", "daif": {d,a,i,f}, "interrupts_masked",
  *              "el"}, "comm"?, "pid"?, "pc_sym"?, "lr_sym"?, "frames"?,
@@ -29,6 +31,7 @@
  * Versioning: "schema" names the document's major version; a reader accepts exactly
  * the versions it knows (this one: "sdei-nmi.report/1"). Adding an optional key is a
  * new schema file and a new minor only in the schema's $id; anything else is /2.
+ * Minor 1 added incident.sources and incident.trigger (the BPF source).
  *
  * Numbers (I-JSON, RFC 7493): JSON integers are exact and at most 2^53 - 1, so that
  * every consumer reads them exactly (cpu, pid, latency_ns, kmsg sequence numbers,
@@ -58,6 +61,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bt-caller.h"
 #include "cpu-set.h"
 #include "kmsg-events.h"
 #include "macro.h"
@@ -78,6 +82,7 @@
 #define SN_REPORT_MAX_TEXT	 1024	     /* a frame, symbol, log line or reason */
 #define SN_REPORT_MAX_COMM	 64
 #define SN_REPORT_MAX_DETECTOR	 32
+#define SN_REPORT_MAX_FUNCTION	 64 /* a trigger's kernel function */
 #define SN_REPORT_MAX_HOST_FIELD 256
 
 /* The largest integer a report holds as a JSON number. */
@@ -154,6 +159,21 @@ struct sn_evidence {
 	uint64_t stack_hash;
 };
 
+/* Which sources saw the incident: a bitmask, "sources" in the document. */
+enum sn_report_source {
+	SN_REPORT_SOURCE_KMSG = 1 << 0, /* the kernel log */
+	SN_REPORT_SOURCE_BPF = 1 << 1,	/* bpf/stalls.bpf.c */
+	_SN_REPORT_SOURCE_ALL = (1 << 2) - 1,
+};
+
+/* Who asked for backtraces (bt-caller.h); only the BPF source knows, for now. */
+struct sn_report_trigger {
+	enum sn_bt_caller caller;
+	char *function; /* the kernel function that decided it; NULL when unknown */
+	uint32_t requester_cpu;
+	struct sn_cpu_set targets;
+};
+
 struct sn_report_time {
 	uint64_t realtime_usec; /* CLOCK_REALTIME, microseconds since the epoch */
 	uint64_t monotonic_ns;	/* CLOCK_MONOTONIC */
@@ -178,6 +198,10 @@ struct sn_report {
 	char **log_lines;
 	size_t log_bytes;	    /* the lines' lengths, summed */
 	uint64_t log_lines_dropped; /* lines past the count or byte bound */
+
+	unsigned sources; /* enum sn_report_source; 0: not said */
+	bool has_trigger;
+	struct sn_report_trigger trigger;
 
 	cJSON *kdump; /* an object, owned */
 	uint64_t folded_count;
@@ -231,6 +255,13 @@ int sn_report_set_host(struct sn_report *r, const struct sn_host *h);
 int sn_report_set_detector(struct sn_report *r, const char *detector);
 /* -ERANGE for a CPU >= SN_CPU_SET_MAX. */
 int sn_report_add_stalled_cpu(struct sn_report *r, uint32_t cpu);
+/*
+ * The trigger; function NULL when unknown. -EINVAL for a caller out of range or a
+ * function that is not [A-Za-z0-9_.]{1,64}, -ERANGE for a CPU >= SN_CPU_SET_MAX.
+ */
+int sn_report_set_trigger(struct sn_report *r, enum sn_bt_caller caller,
+			  const char *function, uint32_t requester_cpu,
+			  const struct sn_cpu_set *targets);
 /* Widens [first_seen, last_seen] to hold t (the first call sets both). */
 void sn_report_seen(struct sn_report *r, const struct sn_report_time *t);
 /* Inserts seq in order, once; -E2BIG past SN_REPORT_MAX_SEQS, -ERANGE past 2^53 - 1. */

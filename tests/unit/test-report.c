@@ -187,15 +187,61 @@ static struct sn_report *sample_unavailable(void)
 	return r;
 }
 
+/*
+ * SysRq-l seen by both sources (schema minor 1): the BPF source's backtrace request and
+ * its caller, one CPU's backtrace from the kernel log.
+ */
+static struct sn_report *sample_sysrq_bpf(void)
+{
+	static struct sn_kmsg_backtrace bt = {
+		.origin = SN_KMSG_BT_NMI,
+		.cpu = 1,
+		.has_pid = true,
+		.pid = 0,
+		.comm = "swapper/1",
+		.has_trace = true,
+		.n_frames = 2,
+		.frames = { { "default_idle_call+0x34/0x48", "" },
+			    { "do_idle+0x1c/0x30", "" } },
+	};
+	struct sn_report *r = NULL;
+	struct sn_report_time t = { 1793613905000000, 98825000000000 };
+	struct sn_cpu_set targets = {};
+
+	assert_int_equal(sn_report_new(SN_INCIDENT_OTHER, &r), 0);
+	set_id(r, "3b241101-e2bb-4255-8caf-4136c566a962");
+	assert_int_equal(sn_report_set_host(r, &sample_host), 0);
+	assert_int_equal(sn_report_set_detector(r, "sysrq"), 0);
+	for (uint32_t cpu = 0; cpu < 2; cpu++) {
+		assert_int_equal(sn_cpu_set_add(&targets, cpu), 0);
+		assert_int_equal(sn_report_add_stalled_cpu(r, cpu), 0);
+	}
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_add_kmsg_seq(r, 77), 0);
+	assert_int_equal(sn_report_add_kmsg_backtrace(r, &bt), 0);
+	assert_int_equal(
+		sn_report_add_missing(r, 0, SN_EVIDENCE_NOT_REQUESTED,
+				      "sdei-nmid does not request backtraces yet"),
+		0);
+	assert_int_equal(sn_report_set_trigger(r, SN_BT_CALLER_SYSRQ,
+					       "sysrq_handle_showallcpus", 0, &targets),
+			 0);
+	r->sources = SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF;
+	assert_int_equal(sn_report_add_log_line(r, "NMI backtrace for cpu 1"), 0);
+	return r;
+}
+
 static struct sn_report *(*const samples[])(void) = {
 	sample_hard_lockup,
 	sample_rcu_stall,
 	sample_unavailable,
+	sample_sysrq_bpf,
 };
 static const char *const sample_names[] = {
 	"hard-lockup.json",
 	"rcu-stall.json",
 	"soft-lockup-unavailable.json",
+	"sysrq-bpf.json",
 };
 
 static char *serialize(const struct sn_report *r)
@@ -495,6 +541,71 @@ static void test_parse_strict(void **state)
 	assert_int_equal(sn_report_parse(good, SN_REPORT_MAX_BYTES + 1, &p), -E2BIG);
 }
 
+/* The trigger and the sources (minor 1): what they must be, and what they may not. */
+static void test_trigger(void **state)
+{
+	_cleanup_(sn_report_freep) struct sn_report *r = sample_sysrq_bpf();
+	_cleanup_(freep) char *good = serialize(r);
+	_cleanup_(sn_report_freep) struct sn_report *p = NULL;
+	struct sn_cpu_set none = {};
+	static const struct {
+		const char *from, *to, *what;
+	} bad[] = {
+		{ "\"sources\":[\"kmsg\",\"bpf\"]", "\"sources\":[\"bpf\",\"kmsg\"]",
+		  "sources out of order" },
+		{ "\"sources\":[\"kmsg\",\"bpf\"]", "\"sources\":[\"kmsg\",\"kmsg\"]",
+		  "a source twice" },
+		{ "\"sources\":[\"kmsg\",\"bpf\"]", "\"sources\":[]", "no source" },
+		{ "\"sources\":[\"kmsg\",\"bpf\"]", "\"sources\":[\"netlink\"]",
+		  "unknown source" },
+		{ "\"caller\":\"sysrq\"", "\"caller\":\"keyboard\"", "unknown caller" },
+		{ "\"source\":\"bpf\"", "\"source\":\"kmsg\"", "trigger from kmsg" },
+		{ "\"function\":\"sysrq_handle_showallcpus\"", "\"function\":\"a b\"",
+		  "function with a space" },
+		{ "\"function\":\"sysrq_handle_showallcpus\"", "\"function\":\"\"",
+		  "empty function" },
+		{ "\"requester_cpu\":0", "\"requester_cpu\":4096",
+		  "requester out of range" },
+		{ "\"target_cpus\":[0,1]", "\"target_cpus\":[1,0]",
+		  "targets not ascending" },
+		{ "\"target_cpus\":[0,1]", "\"target_cpus\":[0,1],\"x\":1",
+		  "unknown key in the trigger" },
+		{ ",\"target_cpus\":[0,1]", "", "no targets" },
+	};
+
+	assert_non_null(strstr(good,
+			       "\"trigger\":{\"source\":\"bpf\",\"caller\":\"sysrq\","
+			       "\"function\":\"sysrq_handle_showallcpus\","
+			       "\"requester_cpu\":0,\"target_cpus\":[0,1]}"));
+	assert_int_equal(sn_report_parse(good, strlen(good), &p), 0);
+	assert_true(p->has_trigger);
+	assert_int_equal(p->trigger.caller, SN_BT_CALLER_SYSRQ);
+	assert_int_equal(p->sources, SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_(freep) char *doc = replace(good, bad[i].from, bad[i].to);
+		_cleanup_(sn_report_freep) struct sn_report *q = NULL;
+		int rr = sn_report_parse(doc, strlen(doc), &q);
+
+		if (rr != -EBADMSG)
+			fail_msg("%s: expected -EBADMSG, got %d", bad[i].what, rr);
+	}
+
+	/* Without a function it is left out; a bad one or caller is refused. */
+	assert_int_equal(sn_report_set_trigger(r, SN_BT_CALLER_OTHER, NULL, 3, &none), 0);
+	_cleanup_(freep) char *other = serialize(r);
+	assert_non_null(strstr(other,
+			       "\"trigger\":{\"source\":\"bpf\",\"caller\":"
+			       "\"other\",\"requester_cpu\":3,\"target_cpus\":[]}"));
+	assert_int_equal(sn_report_set_trigger(r, _SN_BT_CALLER_MAX, NULL, 0, &none),
+			 -EINVAL);
+	assert_int_equal(sn_report_set_trigger(r, SN_BT_CALLER_RCU, "x;y", 0, &none),
+			 -EINVAL);
+	assert_int_equal(sn_report_set_trigger(r, SN_BT_CALLER_RCU, NULL, 4096, &none),
+			 -ERANGE);
+	r->sources = 1u << 5;
+	assert_int_equal(sn_report_to_json(r, &(cJSON *){ NULL }), -EINVAL);
+}
+
 static void test_fixtures(void **state)
 {
 	/* The checked-in fixtures parse, and are what the samples serialize to today. */
@@ -644,7 +755,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_built_fields),  cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_parse_strict),  cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_host_read),     cmocka_unit_test(test_realtime),
-		cmocka_unit_test(test_evidence_copy),
+		cmocka_unit_test(test_evidence_copy), cmocka_unit_test(test_trigger),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
