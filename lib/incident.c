@@ -385,6 +385,20 @@ static void cpus_merge(struct sn_cpu_set *a, const struct sn_cpu_set *b)
 		a->bits[i] |= b->bits[i];
 }
 
+/* I1, S1, S2: an incident whose CPUs are not known yet overlaps any. */
+static bool incident_overlaps(const struct sn_incident *o, const struct sn_cpu_set *cpus)
+{
+	return o->cpus_unknown || cpus_overlap(&o->cpus, cpus);
+}
+
+/* Adds CPUs to an incident: once it has some, they are known (S1). */
+static void incident_add_cpus(struct sn_incident *o, const struct sn_cpu_set *cpus)
+{
+	cpus_merge(&o->cpus, cpus);
+	if (!sn_cpu_set_empty(cpus))
+		o->cpus_unknown = false;
+}
+
 static void incident_add_seq(struct sn_incident *inc, uint64_t seq)
 {
 	size_t i;
@@ -527,11 +541,44 @@ static bool detection(const struct sn_kmsg_event *ev, enum sn_incident_kind *ret
 	}
 }
 
+/*
+ * Opens an incident, the oldest closing first when max_open are (I4); *ret_inc is the
+ * new one, in the open list, without records yet, or NULL when it could not be
+ * allocated (-ENOMEM). Returns the closing's error or 0.
+ */
+static int incident_open(struct sn_incidents *s, enum sn_incident_kind kind,
+			 const char *detector, const struct sn_cpu_set *cpus,
+			 uint64_t ts_usec, struct sn_incident **ret_inc)
+{
+	_cleanup_(incident_freep) struct sn_incident *inc = NULL;
+	int r = 0;
+
+	*ret_inc = NULL;
+	inc = calloc(1, sizeof(*inc));
+	if (!inc)
+		return -ENOMEM;
+	if (s->n_open == s->cfg.max_open) {
+		r = close_at(s, 0);
+		s->stats.evicted++;
+	}
+	inc->number = ++s->next_number;
+	inc->kind = kind;
+	snprintf(inc->detector, sizeof(inc->detector), "%s", detector ? detector : "");
+	inc->cpus = *cpus;
+	inc->first_usec = inc->last_usec = ts_usec;
+	inc->first_seq = UINT64_MAX; /* no record yet: the first one sets both */
+	inc->last_seq = 0;
+	*ret_inc = inc;
+	s->open[s->n_open++] = TAKE_PTR(inc);
+	s->stats.opened++;
+	return r < 0 ? r : 0;
+}
+
 static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev,
 			  enum sn_incident_kind kind, const char *detector,
 			  const struct sn_cpu_set *cpus)
 {
-	_cleanup_(incident_freep) struct sn_incident *inc = NULL;
+	struct sn_incident *inc;
 	uint64_t last_seq = ev->seq, carried = 0;
 	struct recent *rc;
 	int r = 0, k;
@@ -545,7 +592,7 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	for (size_t i = s->n_open; i > 0; i--) {
 		struct sn_incident *o = s->open[i - 1];
 
-		if (o->kind != kind || !cpus_overlap(&o->cpus, cpus))
+		if (o->kind != kind || !incident_overlaps(o, cpus))
 			continue;
 		if (ev->ts_usec >= o->first_usec &&
 		    ev->ts_usec - o->first_usec > s->cfg.window_usec) {
@@ -555,8 +602,10 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 				r = k;
 			break;
 		}
-		/* I1 */
-		cpus_merge(&o->cpus, cpus);
+		/* I1, S2 */
+		if (o->detections == 0)
+			snprintf(o->detector, sizeof(o->detector), "%s", detector);
+		incident_add_cpus(o, cpus);
 		o->detections++;
 		incident_touch(o, ev->ts_usec, ev->seq, last_seq);
 		s->stats.folded++;
@@ -576,20 +625,11 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 		*rc = (struct recent){};
 	}
 
-	if (s->n_open == s->cfg.max_open) {
-		k = close_at(s, 0);
-		s->stats.evicted++;
-		if (k < 0 && r == 0)
-			r = k;
-	}
-	inc = calloc(1, sizeof(*inc));
+	k = incident_open(s, kind, detector, cpus, ev->ts_usec, &inc);
 	if (!inc)
-		return -ENOMEM;
-	inc->number = ++s->next_number;
-	inc->kind = kind;
-	snprintf(inc->detector, sizeof(inc->detector), "%s", detector);
-	inc->cpus = *cpus;
-	inc->first_usec = inc->last_usec = ev->ts_usec;
+		return k;
+	if (k < 0 && r == 0)
+		r = k;
 	inc->first_seq = ev->seq;
 	inc->last_seq = last_seq;
 	inc->detections = 1 + carried;
@@ -597,8 +637,6 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	k = incident_add_slots(s, inc, cpus, ev->ts_usec);
 	if (k < 0)
 		return k;
-	s->open[s->n_open++] = TAKE_PTR(inc);
-	s->stats.opened++;
 	return r;
 }
 
@@ -891,6 +929,68 @@ int sn_incidents_request_failed(struct sn_incidents *s, const struct sn_cpu_set 
 	return r < 0 ? r : n;
 }
 
+int sn_incidents_add_signal(struct sn_incidents *s, const struct sn_incident_signal *sig)
+{
+	static const struct sn_cpu_set none;
+	bool has_cpus = sig->has_cpus && !sn_cpu_set_empty(&sig->cpus);
+	const struct sn_cpu_set *cpus = has_cpus ? &sig->cpus : &none;
+	struct sn_incident *inc = NULL;
+	int r, k = 0;
+
+	if (sig->kind < SN_INCIDENT_HARD_LOCKUP || sig->kind >= _SN_INCIDENT_KIND_MAX)
+		return -EINVAL;
+	r = sn_incidents_tick(s, sig->ts_usec);
+	s->stats.signals++;
+	for (size_t i = s->n_open; i > 0 && !inc; i--) {
+		struct sn_incident *o = s->open[i - 1];
+
+		if (o->kind != sig->kind || (has_cpus && !incident_overlaps(o, cpus)))
+			continue;
+		if (sig->ts_usec >= o->first_usec &&
+		    sig->ts_usec - o->first_usec > s->cfg.window_usec)
+			break; /* too late for it: a new one (S1) */
+		inc = o;
+		incident_add_cpus(inc, cpus);
+		if (sig->ts_usec > inc->last_usec)
+			inc->last_usec = sig->ts_usec;
+	}
+	if (!inc && has_cpus) {
+		/* I6: a repeat of a complete incident's stall, already reported */
+		struct recent *rc = recent_find(s, sig->kind, cpus);
+
+		if (rc && sig->ts_usec >= rc->first_usec &&
+		    sig->ts_usec - rc->first_usec <= s->cfg.window_usec) {
+			s->stats.repeats++;
+			return r;
+		}
+	}
+	if (!inc) {
+		k = incident_open(s, sig->kind, sig->detector, cpus, sig->ts_usec, &inc);
+		if (!inc)
+			return k;
+		inc->cpus_unknown = !has_cpus;
+	}
+	inc->signals++;
+	if (sig->trigger && !inc->has_trigger) { /* S3 */
+		inc->trigger = *sig->trigger;
+		inc->has_trigger = true;
+	}
+	/*
+	 * I7: a stall's CPUs are wanted as the log's are; what SysRq-l, panic and the
+	 * like dumped is not a stall, and the kernel just printed their stacks.
+	 */
+	if (inc->kind != SN_INCIDENT_OTHER) {
+		int q = incident_add_slots(s, inc, cpus, sig->ts_usec);
+
+		if (q < 0)
+			return q;
+	}
+	if (r == 0)
+		r = k;
+	k = close_completed(s); /* I6: an opening may take recent captures (I8) */
+	return r < 0 ? r : k;
+}
+
 /* The kernel's time ts_usec as both clocks, by the pair now. */
 static struct sn_report_time to_time(uint64_t ts_usec, const struct sn_report_time *now)
 {
@@ -960,7 +1060,19 @@ int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *h
 			return k;
 	}
 	r->log_lines_dropped += inc->lines_dropped;
-	r->folded_count = inc->detections - 1;
+	r->folded_count = inc->detections ? inc->detections - 1 : 0;
+	if (inc->detections || inc->n_backtraces)
+		r->sources |= SN_REPORT_SOURCE_KMSG;
+	if (inc->signals)
+		r->sources |= SN_REPORT_SOURCE_BPF;
+	if (inc->has_trigger) {
+		k = sn_report_set_trigger(
+			r, inc->trigger.caller,
+			inc->trigger.function[0] ? inc->trigger.function : NULL,
+			inc->trigger.requester_cpu, &inc->trigger.targets);
+		if (k < 0)
+			return k;
+	}
 	*ret = TAKE_PTR(r);
 	return 0;
 }

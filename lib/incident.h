@@ -58,6 +58,28 @@
  *     reason given to set_requests() for why nothing was asked (not-requested or
  *     unavailable).
  *
+ * Signals, the events of other sources than the kernel log (the BPF programs: an RCU
+ * stall warning, a hung task, a backtrace request and its caller), use the same clock
+ * and join the same incidents:
+ *  S1 a signal joins the newest open incident of its kind whose first event is at most
+ *     window_usec before it and whose CPUs overlap its own; a signal that names no CPU
+ *     (an RCU stall seen from another CPU, a hung task), or an incident that names none
+ *     yet because such a signal opened it, overlaps any. It adds its CPUs and counts as
+ *     a signal, not a detection: the same stall seen by BPF and in the log is one
+ *     sighting, and folded_count counts the log's repeats. A signal with CPUs that a
+ *     complete incident held, within its window, is a repeat of it (I6: counted, no
+ *     new incident). Otherwise it opens an incident with its detector and no
+ *     detection. Its CPUs are wanted for backtraces like a detection's (I7), but for
+ *     kind other (SysRq-l, panic...: the kernel has just printed those CPUs' stacks);
+ *  S2 a detection overlaps an incident whose CPUs are not known yet (S1); the first
+ *     detection that joins an incident opened by a signal gives it its detector (the
+ *     log's is the more precise: buddy or perf);
+ *  S3 the first backtrace request's caller (its trigger) is the incident's.
+ * A signal has no kernel log record: an incident only signals joined has no excerpt.
+ * The daemon takes the BPF records before the kernel log records read with them, and
+ * the kernel emits each signal before the lines it causes, so a signal that matters to
+ * an incident is seen before the log completes it.
+ *
  * The default quiet period (5 s) is longer than the interval at which the kernel
  * repeats a hard-lockup report at watchdog_thresh=3 (3.6 s, the lab's), so the repeats
  * of one lockup fold into one incident; a complete one (I6) is reported as soon as its
@@ -71,6 +93,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bt-caller.h"
 #include "cpu-set.h"
 #include "kmsg-events.h"
 #include "macro.h"
@@ -129,6 +152,25 @@ struct sn_incident_cpu {
 	struct sn_evidence ev;
 };
 
+/* Who asked for the CPUs' backtraces (a signal from the BPF source; bt-caller.h). */
+struct sn_incident_trigger {
+	enum sn_bt_caller caller;
+	/* the deciding function; "" if unknown */
+	char function[SN_REPORT_MAX_FUNCTION + 1];
+	uint32_t requester_cpu;
+	struct sn_cpu_set targets; /* the CPUs whose backtraces were asked for */
+};
+
+/* An event of another source than the kernel log (S1-S3). */
+struct sn_incident_signal {
+	enum sn_incident_kind kind;
+	uint64_t ts_usec; /* the log's clock: CLOCK_MONOTONIC when the log is live */
+	bool has_cpus;	  /* false: it names no stalled CPU */
+	struct sn_cpu_set cpus;
+	const char *detector; /* "rcu", "hung_task", "buddy", ...; NULL for none */
+	const struct sn_incident_trigger *trigger; /* a backtrace request's, or NULL */
+};
+
 struct sn_incident {
 	uint64_t number; /* 1, 2, ... in the order opened */
 	enum sn_incident_kind kind;
@@ -139,6 +181,10 @@ struct sn_incident {
 	uint64_t detections; /* events folded into it, the first included, and the
 			      * repeats carried over from the last complete one (I6) */
 	bool complete;	     /* closed by I6: a backtrace of every stalled CPU */
+	uint64_t signals;    /* signals that opened or joined it (S1) */
+	bool cpus_unknown;   /* opened by a signal without CPUs, none added since (S1) */
+	bool has_trigger;
+	struct sn_incident_trigger trigger; /* S3 */
 	size_t n_seqs;
 	uint64_t seqs[SN_INCIDENT_MAX_SEQS]; /* its events' records, ascending, unique */
 	uint64_t seqs_dropped;
@@ -168,12 +214,13 @@ struct sn_incidents_stats {
 	uint64_t evicted;   /* incidents closed early by max_open */
 	uint64_t lines;	    /* lines added */
 	uint64_t complete;  /* incidents closed because their evidence was whole (I6) */
-	uint64_t repeats;   /* detections of an incident already reported (I6) */
+	uint64_t repeats;   /* detections, signals of an incident already reported (I6) */
 	uint64_t captures;  /* netlink captures attached to an incident (I8) */
 	uint64_t recent;    /* of them, recent monitor captures taken when a CPU joined */
 	uint64_t unmatched; /* netlink captures that matched no open incident */
 	uint64_t outcomes;  /* answers without a capture recorded (I7) */
 	uint64_t held;	    /* incidents kept open past their quiet period (I9) */
+	uint64_t signals;   /* signals added (S1) */
 };
 
 /*
@@ -201,6 +248,8 @@ int sn_incidents_add_line(struct sn_incidents *s, uint64_t seq, uint64_t ts_usec
 int sn_incidents_feed(struct sn_incidents *s, const struct sn_kmsg_event *ev);
 /* The same with the recognizer's handler signature (userdata: the sn_incidents). */
 int sn_incidents_on_kmsg_event(const struct sn_kmsg_event *ev, void *userdata);
+/* One signal (S1-S3); closes what its time makes quiet first (I4). */
+int sn_incidents_add_signal(struct sn_incidents *s, const struct sn_incident_signal *sig);
 /* The log's clock is at now_usec: closes the quiet incidents (I4, I9). */
 int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec);
 /* Closes every open incident (end of input). */
@@ -251,8 +300,10 @@ int sn_incidents_request_failed(struct sn_incidents *s, const struct sn_cpu_set 
 /*
  * The report of a closed incident: host, kind, detector, stalled CPUs, times, the kernel
  * log records, per stalled CPU one entry (I10), the excerpt, folded_count (detections -
- * 1). The kernel's times become realtime by now: the same moment on both clocks
- * (realtime microseconds and monotonic nanoseconds), taken by the caller.
+ * 1, or 0 for none), the sources that saw it (kmsg: a detection or backtrace; bpf: a
+ * signal) and the trigger (S3). The kernel's times become realtime by now: the same
+ * moment on both clocks (realtime microseconds and monotonic nanoseconds), taken by the
+ * caller.
  */
 int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *host,
 			  const struct sn_report_time *now, struct sn_report **ret);

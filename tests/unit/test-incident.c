@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Incidents (lib/incident.c): correlation of synthetic event sequences (rules I1-I5 of
- * incident.h), and of the lab's real logs through the recognizer; the report each
- * incident gives, serialized and parsed back.
+ * Incidents (lib/incident.c): correlation of synthetic event sequences (rules I1-I5 and,
+ * for the BPF source's signals, S1-S3 of incident.h), and of the lab's real logs through
+ * the recognizer; the report each incident gives, serialized and parsed back.
  */
 
 #include <errno.h>
@@ -30,7 +30,8 @@ struct closed {
 	struct sn_cpu_set cpus;
 	uint64_t detections, first_usec, last_usec, first_seq, last_seq;
 	size_t n_backtraces, n_lines, n_seqs;
-	uint64_t backtraces_extra, lines_dropped;
+	uint64_t backtraces_extra, lines_dropped, signals;
+	bool has_trigger, complete;
 	char detector[SN_REPORT_MAX_DETECTOR + 1];
 	struct sn_report *report;
 };
@@ -67,6 +68,9 @@ static int collect(const struct sn_incident *inc, void *userdata)
 		.n_seqs = inc->n_seqs,
 		.backtraces_extra = inc->backtraces_extra,
 		.lines_dropped = inc->lines_dropped,
+		.signals = inc->signals,
+		.has_trigger = inc->has_trigger,
+		.complete = inc->complete,
 	};
 	memcpy(c->detector, inc->detector, sizeof(c->detector));
 
@@ -143,6 +147,33 @@ static void backtrace(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_
 	snprintf(bt.frames[0].text, sizeof(bt.frames[0].text), "%s", frame);
 	ev.backtrace = &bt;
 	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+static void rcu(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t cpu)
+{
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_RCU_STALL,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	ev.rcu_stall.kind = SN_KMSG_RCU_STALL_OTHER_CPU;
+	ev.rcu_stall.complete = true;
+	assert_int_equal(sn_cpu_set_add(&ev.rcu_stall.cpus, cpu), 0);
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+/* A signal of the BPF source; cpu < 0: it names none. */
+static void signal(struct sn_incidents *s, enum sn_incident_kind kind, uint64_t ts,
+		   int cpu, const char *detector, const struct sn_incident_trigger *t)
+{
+	struct sn_incident_signal sig = { .kind = kind,
+					  .ts_usec = ts,
+					  .has_cpus = cpu >= 0,
+					  .detector = detector,
+					  .trigger = t };
+
+	if (cpu >= 0)
+		assert_int_equal(sn_cpu_set_add(&sig.cpus, (uint32_t)cpu), 0);
+	assert_int_equal(sn_incidents_add_signal(s, &sig), 0);
 }
 
 static const struct sn_evidence *evidence_of(const struct sn_report *r, uint32_t cpu)
@@ -353,6 +384,198 @@ static void test_hung_and_orphans(void **state)
 	assert_int_equal(st.opened, 1);
 	assert_int_equal(st.folded, 1);
 	assert_int_equal(st.closed, 1);
+	collector_done(&col);
+}
+
+/* S1-S3: the BPF source's signal first, then the log's detection and backtrace. */
+static void test_signal_then_log(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_trigger t = { .caller = SN_BT_CALLER_HARD_LOCKUP,
+					 .function = "watchdog_hardlockup_check",
+					 .requester_cpu = 3 };
+	struct sn_incidents_stats st;
+	struct collector col;
+	const struct sn_report *r;
+
+	assert_int_equal(sn_cpu_set_add(&t.targets, 2), 0);
+	s = new_incidents(&col, NULL);
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 5 * SEC, 2, "hardlockup", &t);
+	hard(s, 10, 5 * SEC + 100, 2);
+	/* CPU 2's backtrace completes it (I6): reported at once */
+	backtrace(s, 12, 5 * SEC + 1000, 2, "lkdtm_HARDLOCKUP+0x8/0x24");
+	assert_int_equal(col.n, 1);
+	/* the repeat 3.6 s later, the log's and BPF's: repeats of it, no new incident */
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 8 * SEC + 600000, 2, "hardlockup", &t);
+	hard(s, 40, 8 * SEC + 600100, 2);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 1);
+	assert_true(col.c[0].complete);
+	assert_int_equal(col.c[0].detections, 1);
+	assert_int_equal(col.c[0].signals, 1);
+	assert_string_equal(col.c[0].detector, "buddy"); /* S2: the log's */
+	assert_int_equal(col.c[0].first_usec, 5 * SEC);
+	assert_int_equal(col.c[0].first_seq, 10);
+	r = col.c[0].report;
+	assert_int_equal(r->folded_count, 0);
+	assert_int_equal(r->sources, SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF);
+	assert_true(r->has_trigger);
+	assert_int_equal(r->trigger.caller, SN_BT_CALLER_HARD_LOCKUP);
+	assert_string_equal(r->trigger.function, "watchdog_hardlockup_check");
+	assert_int_equal(r->trigger.requester_cpu, 3);
+	assert_true(sn_cpu_set_test(&r->trigger.targets, 2));
+	assert_true(has_frame(evidence_of(r, 2), "lkdtm_HARDLOCKUP"));
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.signals, 2);
+	assert_int_equal(st.repeats, 2);
+	assert_int_equal(st.opened, 1);
+	collector_done(&col);
+}
+
+/* S1: the log first, the signal joins; other CPUs, or past the window, do not. */
+static void test_log_then_signal(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+
+	s = new_incidents(&col, NULL);
+	hard(s, 10, 5 * SEC, 2);
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 5 * SEC + 10, 2, "hardlockup", NULL);
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 5 * SEC + 20, 1, "hardlockup", NULL);
+	signal(s, SN_INCIDENT_SOFT_LOCKUP, 5 * SEC + 30, 2, "softlockup", NULL);
+	/* past the window of the first, still not quiet: a new one */
+	hard(s, 20, 9 * SEC, 2);
+	hard(s, 30, 13 * SEC, 2);
+	hard(s, 40, 17 * SEC, 2);
+	hard(s, 50, 21 * SEC, 2);
+	hard(s, 60, 25 * SEC, 2);
+	hard(s, 70, 29 * SEC, 2);
+	hard(s, 80, 33 * SEC, 2);
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 36 * SEC, 2, "hardlockup", NULL);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 4);
+	/* closed first, quiet at 13 s: CPU 1's, the signal's own, without a record */
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 1));
+	assert_int_equal(col.c[0].detections, 0);
+	assert_int_equal(col.c[0].report->folded_count, 0);
+	assert_int_equal(col.c[0].report->sources, SN_REPORT_SOURCE_BPF);
+	assert_int_equal(col.c[0].report->n_kmsg_seqs, 0);
+	assert_int_equal(col.c[0].n_lines, 0);
+	assert_string_equal(col.c[0].detector, "hardlockup");
+	assert_int_equal(col.c[1].kind, SN_INCIDENT_SOFT_LOCKUP);
+	/* the log's, which the first signal joined */
+	assert_true(sn_cpu_set_test(&col.c[2].cpus, 2));
+	assert_int_equal(col.c[2].signals, 1);
+	assert_int_equal(col.c[2].detections, 8);
+	assert_int_equal(col.c[2].report->sources,
+			 SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF);
+	assert_false(col.c[2].has_trigger);
+	/* the last signal came past its window */
+	assert_int_equal(col.c[3].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_int_equal(col.c[3].detections, 0);
+	assert_int_equal(col.c[3].signals, 1);
+	assert_int_equal(col.c[3].first_usec, 36 * SEC);
+	collector_done(&col);
+}
+
+/* S1, S2: an RCU stall seen from another CPU names none; the log's report does. */
+static void test_signal_rcu_unknown_cpus(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_trigger t = { .caller = SN_BT_CALLER_RCU,
+					 .function = "rcu_dump_cpu_stacks" };
+	struct collector col;
+
+	assert_int_equal(sn_cpu_set_add(&t.targets, 1), 0);
+	s = new_incidents(&col, NULL);
+	signal(s, SN_INCIDENT_RCU_STALL, 30 * SEC, -1, "rcu", NULL);
+	signal(s, SN_INCIDENT_RCU_STALL, 30 * SEC + 5, 1, "rcu", &t);
+	rcu(s, 100, 30 * SEC + 10, 1);
+	backtrace(s, 105, 30 * SEC + 20, 1, "rcu_spin+0x8/0x10");
+	/* another CPU's stall while it is open: joins no unknown any more */
+	rcu(s, 120, 31 * SEC, 3);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 2);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_RCU_STALL);
+	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 1));
+	assert_int_equal(col.c[0].detections, 1);
+	assert_int_equal(col.c[0].signals, 2);
+	assert_int_equal(col.c[0].n_backtraces, 1);
+	assert_int_equal(col.c[0].report->trigger.caller, SN_BT_CALLER_RCU);
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 3));
+	assert_int_equal(col.c[1].signals, 0);
+	assert_int_equal(col.c[1].report->sources, SN_REPORT_SOURCE_KMSG);
+	collector_done(&col);
+}
+
+/* SysRq-l: the signal opens an "other" incident, the log's backtraces attach. */
+static void test_signal_sysrq(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_trigger t = { .caller = SN_BT_CALLER_SYSRQ,
+					 .function = "sysrq_handle_showallcpus" };
+	struct sn_incident_signal sig = { .kind = SN_INCIDENT_OTHER,
+					  .ts_usec = 40 * SEC,
+					  .has_cpus = true,
+					  .detector = "sysrq",
+					  .trigger = &t };
+	struct collector col;
+
+	for (uint32_t cpu = 0; cpu < 2; cpu++) {
+		assert_int_equal(sn_cpu_set_add(&t.targets, cpu), 0);
+		assert_int_equal(sn_cpu_set_add(&sig.cpus, cpu), 0);
+	}
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_add_line(s, 200, 40 * SEC, "sysrq: Show backtrace"),
+			 0);
+	assert_int_equal(sn_incidents_add_signal(s, &sig), 0);
+	assert_int_equal(
+		sn_incidents_add_line(s, 201, 40 * SEC + 1, "NMI backtrace for cpu 0"),
+		0);
+	backtrace(s, 201, 40 * SEC + 1, 0, "sysrq_handle_showallcpus+0x1/0x2");
+	assert_int_equal(
+		sn_incidents_add_line(s, 205, 40 * SEC + 2, "NMI backtrace for cpu 1"),
+		0);
+	backtrace(s, 205, 40 * SEC + 2, 1, "do_idle+0x1c/0x30");
+	assert_int_equal(sn_incidents_tick(s, 46 * SEC), 0);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_OTHER);
+	assert_string_equal(col.c[0].detector, "sysrq");
+	assert_int_equal(col.c[0].n_backtraces, 2);
+	assert_int_equal(col.c[0].detections, 0);
+	assert_int_equal(col.c[0].first_seq, 201);
+	assert_int_equal(col.c[0].n_lines, 2); /* the backtraces' records, not before */
+	assert_int_equal(col.c[0].report->folded_count, 0);
+	assert_int_equal(col.c[0].report->sources,
+			 SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF);
+	assert_string_equal(col.c[0].report->trigger.function,
+			    "sysrq_handle_showallcpus");
+	assert_int_equal(evidence_of(col.c[0].report, 1)->delivery, SN_EVIDENCE_CAPTURED);
+	collector_done(&col);
+}
+
+/* Hung tasks: the signal and the log's detection are one; a bad kind is refused. */
+static void test_signal_hung(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_signal bad = { .kind = _SN_INCIDENT_KIND_MAX };
+	struct collector col;
+
+	s = new_incidents(&col, NULL);
+	signal(s, SN_INCIDENT_HUNG_TASK, 120 * SEC, -1, "hung_task", NULL);
+	hung(s, 300, 120 * SEC + 50, 77);
+	signal(s, SN_INCIDENT_HUNG_TASK, 120 * SEC + 60, -1, "hung_task", NULL);
+	assert_int_equal(sn_incidents_add_signal(s, &bad), -EINVAL);
+	bad.kind = 0;
+	assert_int_equal(sn_incidents_add_signal(s, &bad), -EINVAL);
+	assert_int_equal(sn_incidents_flush(s), 0);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HUNG_TASK);
+	assert_int_equal(col.c[0].detections, 1);
+	assert_int_equal(col.c[0].signals, 2);
+	assert_true(sn_cpu_set_empty(&col.c[0].cpus));
 	collector_done(&col);
 }
 
@@ -823,6 +1046,11 @@ int main(void)
 		cmocka_unit_test(test_separate),
 		cmocka_unit_test(test_quiet_and_window),
 		cmocka_unit_test(test_hung_and_orphans),
+		cmocka_unit_test(test_signal_then_log),
+		cmocka_unit_test(test_log_then_signal),
+		cmocka_unit_test(test_signal_rcu_unknown_cpus),
+		cmocka_unit_test(test_signal_sysrq),
+		cmocka_unit_test(test_signal_hung),
 		cmocka_unit_test(test_max_open),
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_lab_hardlockup_patched),
