@@ -238,6 +238,9 @@ static int read_batch(struct kmsg_source *s)
 {
 	int r;
 
+	/* what the BPF programs saw before these records were written (incident.h) */
+	manager_drain_signals(s->manager);
+
 	for (unsigned i = 0; i < KMSG_BATCH; i++) {
 		r = sn_kmsg_reader_next(s->reader, &s->rec, NULL);
 		if (r == -EAGAIN || r == -ENODATA)

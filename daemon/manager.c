@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
+#include "bpf-source.h"
 #include "kmsg-source.h"
 #include "log.h"
 #include "manager.h"
@@ -300,6 +301,9 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	SWAP_TWO(next.root, m->cfg.root);
 	next.from_start = m->cfg.from_start;
 	next.exit_on_eof = m->cfg.exit_on_eof;
+	if (next.bpf != m->cfg.bpf)
+		log_warning("Changing the BPF source's mode needs a restart, ignoring.");
+	next.bpf = m->cfg.bpf;
 
 	if (!m->spool && !next.journal) {
 		log_error("The journal is the only sink (no spool): keeping it on.");
@@ -443,6 +447,7 @@ struct manager *manager_free(struct manager *m)
 	kmsg_source_free(m->kmsg);
 	nl_source_free(m->netlink);
 	report_policy_done(m);
+	bpf_source_free(m->bpf);
 	sn_incidents_free(m->incidents);
 	sn_spool_free(m->spool);
 	sn_host_done(&m->host);
@@ -490,6 +495,39 @@ void manager_source_set(struct manager *m, enum manager_source_id id, int error,
 	log_info("Source %s not running: %s.", source_names[id], st->reason);
 }
 
+/*
+ * The BPF source: its events carry this boot's clock (CLOCK_MONOTONIC), the kernel
+ * log's when it is live; so auto leaves it out when the log is a replay (a file or a
+ * pipe, running or not: a replay that cannot be read is no reason to watch this host).
+ */
+static void start_bpf(struct manager *m)
+{
+	const char *path = m->cfg.kmsg_path;
+	bool replay = m->kmsg ? !m->live_clock : path && strcmp(path, "/dev/kmsg") != 0;
+	char why[256];
+	int r;
+
+	if (m->cfg.bpf == SN_CONFIG_BPF_NO) {
+		manager_source_set(m, MANAGER_SOURCE_BPF, 0,
+				   "disabled by the configuration (bpf=no)");
+		return;
+	}
+	if (m->cfg.bpf == SN_CONFIG_BPF_AUTO && replay) {
+		manager_source_set(m, MANAGER_SOURCE_BPF, 0,
+				   "the kernel log is a replay, whose clock is not this "
+				   "boot's (bpf=yes runs it all the same)");
+		return;
+	}
+	r = bpf_source_new(m, &m->bpf, why, sizeof(why));
+	if (r < 0) {
+		manager_source_set(m, MANAGER_SOURCE_BPF, 0,
+				   why); /* why names the errors */
+		return;
+	}
+	manager_source_set(m, MANAGER_SOURCE_BPF, 0, NULL);
+	log_info("Source %s running.", bpf_source_describe(m->bpf));
+}
+
 int manager_start(struct manager *m)
 {
 	const char *path = m->cfg.kmsg_path ? m->cfg.kmsg_path : "/dev/kmsg";
@@ -508,7 +546,7 @@ int manager_start(struct manager *m)
 	r = nl_source_start(m, &m->netlink);
 	if (r < 0)
 		return r;
-	manager_source_set(m, MANAGER_SOURCE_BPF, 0, "not implemented yet");
+	start_bpf(m);
 
 	if (m->n_sources == 0)
 		return log_error_errno(-ENODEV,
@@ -545,6 +583,12 @@ void manager_counters_changed(struct manager *m)
 	metrics_sink_schedule(m->metrics);
 }
 
+void manager_drain_signals(struct manager *m)
+{
+	if (m->bpf)
+		(void)bpf_source_drain(m->bpf);
+}
+
 int manager_tick(struct manager *m, uint64_t now)
 {
 	return sn_incidents_tick(m->incidents, now);
@@ -562,6 +606,7 @@ int manager_flush(struct manager *m)
 {
 	int r;
 
+	manager_drain_signals(m);
 	if (m->kmsg)
 		(void)kmsg_source_flush(m->kmsg);
 	r = sn_incidents_flush(m->incidents);

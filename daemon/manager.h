@@ -13,6 +13,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "config.h"
 #include "incident.h"
 #include "kclock.h"
 #include "macro.h"
@@ -24,6 +25,7 @@ struct kmsg_source;
 struct metrics_sink;
 struct otlp_sink;
 struct nl_source;
+struct bpf_source;
 
 /*
  * The sources, each optional: a source that does not run says why (manager_start()
@@ -38,7 +40,7 @@ enum manager_source_id {
 
 struct manager_source_state {
 	bool up;
-	char reason[160]; /* why it does not run; "" while it runs */
+	char reason[256]; /* why it does not run; "" while it runs */
 };
 
 /*
@@ -57,6 +59,8 @@ struct manager_counters {
 	uint64_t reports_evicted_unshipped; /* of reports_evicted: not shipped yet */
 	uint64_t otlp_requests_failed;	    /* OTLP requests retried (network, 5xx) */
 	uint64_t reports_folded; /* held back as repeats or by the rate limit */
+	uint64_t bpf_events;	 /* records of the BPF source taken */
+	uint64_t bpf_lost;	 /* records the BPF programs could not write */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
@@ -77,6 +81,7 @@ struct manager_config {
 	bool netlink;			 /* use the sdei-nmi netlink family */
 	uint32_t netlink_timeout_ms;	 /* the kernel's wait per request */
 	struct sn_limiter_config limits; /* repeats folded, reports a minute */
+	enum sn_config_bpf bpf;		 /* the BPF source: auto, yes, no */
 };
 
 struct manager;
@@ -102,6 +107,7 @@ struct manager {
 	struct sn_limiter *limiter;
 	bool kdump_ready;   /* the last kdump snapshot's verdict (report-policy.h) */
 	bool kdump_checked; /* a snapshot was taken */
+	struct bpf_source *bpf;
 	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
 	unsigned n_sources; /* running */
 	struct manager_counters counters;
@@ -138,6 +144,11 @@ int manager_run(struct manager *m);
 /* Closes what is open (end of input, shutting down): the reports are written. */
 int manager_flush(struct manager *m);
 
+/*
+ * Takes the events that other sources hold (the BPF ring buffer): the kernel log source
+ * calls it before the records it read, so that a signal precedes the lines it caused.
+ */
+void manager_drain_signals(struct manager *m);
 /* The sources' clock changed (records came, a tick): closes the quiet incidents. */
 int manager_tick(struct manager *m, uint64_t now_usec);
 /* Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE). */

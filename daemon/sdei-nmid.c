@@ -33,6 +33,7 @@ static const char *arg_config = DEFAULT_CONFIG;
 static bool arg_journal = false;
 static const char *arg_metrics = NULL;	/* NULL: the files', else none */
 static const char *arg_otlp_url = NULL; /* NULL: the files', else none */
+static int arg_bpf = -1;		/* enum sn_config_bpf; -1: the files' */
 
 static void help(void)
 {
@@ -57,6 +58,8 @@ static void help(void)
 	       "     --otlp-url=URL  Ship the spool's reports to an OpenTelemetry\n"
 	       "                     collector (OTLP/HTTP JSON, e.g.\n"
 	       "                     http://localhost:4318/v1/logs)\n"
+	       "     --bpf=MODE      The BPF source: auto (when the kernel log is live),\n"
+	       "                     yes, no (default: auto)\n"
 	       "     --config=PATH   Read the configuration from PATH and PATH.d/*.conf\n"
 	       "                     (default: %s)\n"
 	       "  -v --verbose       Log debug messages\n\n"
@@ -76,6 +79,7 @@ enum {
 	ARG_KMSG_CURSOR,
 	ARG_METRICS,
 	ARG_OTLP_URL,
+	ARG_BPF,
 };
 
 /* 1: go on; 0: done (help, version); -EINVAL: a usage error, already said. */
@@ -94,6 +98,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "kmsg-cursor", required_argument, NULL, ARG_KMSG_CURSOR },
 		{ "metrics-file", required_argument, NULL, ARG_METRICS },
 		{ "otlp-url", required_argument, NULL, ARG_OTLP_URL },
+		{ "bpf", required_argument, NULL, ARG_BPF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -145,6 +150,18 @@ static int parse_argv(int argc, char *argv[])
 			}
 			arg_otlp_url = optarg;
 			break;
+		case ARG_BPF: {
+			enum sn_config_bpf b;
+
+			if (sn_config_bpf_from_string(optarg, &b) < 0) {
+				log_error(
+					"Option --bpf: '%s' is not auto, yes or no; see --help.",
+					optarg);
+				return -EINVAL;
+			}
+			arg_bpf = (int)b;
+			break;
+		}
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -213,6 +230,7 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 			.per_minute = files->rate_per_minute,
 			.burst = files->rate_burst,
 		},
+		.bpf = arg_bpf >= 0 ? (enum sn_config_bpf)arg_bpf : files->bpf,
 	};
 }
 

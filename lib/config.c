@@ -155,6 +155,27 @@ static int parse_bool(const char *v, bool *ret)
 	return -EINVAL;
 }
 
+const char *sn_config_bpf_to_string(enum sn_config_bpf b)
+{
+	static const char *const names[] = { "auto", "yes", "no" };
+
+	return (unsigned)b < ELEMENTSOF(names) ? names[b] : NULL;
+}
+
+int sn_config_bpf_from_string(const char *s, enum sn_config_bpf *ret)
+{
+	bool b;
+
+	if (strcasecmp(s, "auto") == 0) {
+		*ret = SN_CONFIG_BPF_AUTO;
+		return 0;
+	}
+	if (parse_bool(s, &b) < 0)
+		return -EINVAL;
+	*ret = b ? SN_CONFIG_BPF_YES : SN_CONFIG_BPF_NO;
+	return 0;
+}
+
 /* Decimal digits only; -ERANGE above max. */
 static int parse_u64(const char *v, uint64_t max, uint64_t *ret)
 {
@@ -280,6 +301,16 @@ static int handler(void *user, const char *section, const char *key, const char 
 		} else if (strcmp(key, "rate_limit_burst") == 0) {
 			max = SN_CONFIG_MAX_RATE;
 			u32 = &c->rate_burst;
+		}
+	} else if (strcmp(section, "bpf") == 0) {
+		if (strcmp(key, "enabled") == 0) {
+			if (sn_config_bpf_from_string(value, &c->bpf) < 0) {
+				fail(s,
+				     "bad value '%s' for %s in [%s]: not auto or a boolean",
+				     value, key, section);
+				return 0;
+			}
+			return 1;
 		}
 	} else {
 		fail(s, "unknown section [%s]", section);

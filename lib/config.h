@@ -14,6 +14,7 @@
  *   [otlp]    url=URL  timeout=SECONDS  header=NAME: VALUE (repeated, accumulated)
  *   [netlink] enabled=BOOL  timeout_ms=N
  *   [report]  fold_window_sec=N  rate_limit_per_minute=N  rate_limit_burst=N
+ *   [bpf]     enabled=auto|BOOL
  *
  * BOOL: yes/no, true/false, on/off, 1/0. N: decimal; for the bounds, 0 for none.
  * SECONDS: decimal, 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable
@@ -45,6 +46,20 @@
 #define SN_CONFIG_RATE_PER_MINUTE 10
 #define SN_CONFIG_RATE_BURST	  10
 
+/*
+ * The BPF source: auto runs it unless the kernel log is a replay (a file or pipe), since
+ * its events carry this boot's clock; yes runs it whatever the log; no never.
+ */
+enum sn_config_bpf {
+	SN_CONFIG_BPF_AUTO = 0,
+	SN_CONFIG_BPF_YES,
+	SN_CONFIG_BPF_NO,
+};
+
+const char *sn_config_bpf_to_string(enum sn_config_bpf b);
+/* "auto" or a BOOL; -EINVAL otherwise. */
+int sn_config_bpf_from_string(const char *s, enum sn_config_bpf *ret);
+
 struct sn_config {
 	char *kmsg_path;   /* NULL: not set */
 	char *kmsg_cursor; /* NULL: not set; "none": no cursor */
@@ -63,6 +78,7 @@ struct sn_config {
 	uint64_t fold_window_sec;    /* [report]: 0 folds nothing */
 	uint32_t rate_per_minute;    /* 0: no rate limit */
 	uint32_t rate_burst;	     /* 0: rate_per_minute */
+	enum sn_config_bpf bpf;
 };
 
 /* Whether s is a URL and a header line that [otlp] takes (see above). */

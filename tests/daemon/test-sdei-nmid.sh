@@ -1,13 +1,14 @@
 #!/bin/bash
 # The real sdei-nmid against a lab log replayed as /dev/kmsg records (from a file and
-# from a pipe), and its failures: a missing kernel log, an unusable spool, bad options.
+# from a pipe), and its failures: a missing kernel log, an unusable spool, bad options;
+# the BPF source saying why it does not run.
 #
-#   test-sdei-nmid.sh SDEI_NMID REPORT_PARSE PYTHON3 SCHEMA FIXTURES
+#   test-sdei-nmid.sh SDEI_NMID REPORT_PARSE PYTHON3 SCHEMA FIXTURES bpf|no-bpf
 #
 # Exits 77 (skipped) when python3-jsonschema is missing.
 set -euo pipefail
 
-nmid=$1 parse=$2 python=$3 schema=$4 fixtures=$5
+nmid=$1 parse=$2 python=$3 schema=$4 fixtures=$5 bpf=${6:-no-bpf}
 here=$(cd "$(dirname "$0")" && pwd)
 
 if ! "$python" -c 'import jsonschema' 2>/dev/null; then
@@ -259,6 +260,57 @@ check_reports rate "$tmp/spool-rate" <<'PY'
 assert len(docs) == 2, len(docs)
 assert [d["folded_count"] for d in docs] == [0, 4], [d["folded_count"] for d in docs]
 PY
+
+
+# The BPF source says why it does not run, and the kernel log goes on without it.
+run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-auto" \
+	--root "$fixtures/root"
+[ "$rc" -eq 0 ] || fail "bpf auto on a replay: exit $rc: $out"
+grep -q "Source bpf not running: the kernel log is a replay, whose clock is not this boot's" \
+	<<<"$out" || fail "bpf auto on a replay: no reason given: $out"
+run --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-nobpf" \
+	--root "$fixtures/root" --bpf=no
+grep -q "Source bpf not running: disabled by the configuration (bpf=no)" <<<"$out" ||
+	fail "bpf=no: no reason given: $out"
+printf '[bpf]\nenabled=no\n' >"$tmp/nobpf.conf"
+run --config "$tmp/nobpf.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
+	--spool "$tmp/spool-nobpf-conf" --root "$fixtures/root"
+grep -q "Source bpf not running: disabled by the configuration (bpf=no)" <<<"$out" ||
+	fail "[bpf] enabled=no: no reason given: $out"
+run --bpf=sometimes
+[ "$rc" -eq 2 ] || fail "--bpf=sometimes: exit $rc, expected 2"
+grep -q "Option --bpf: 'sometimes' is not auto, yes or no" <<<"$out" ||
+	fail "--bpf=sometimes: no clear error: $out"
+
+# Forced on without the privileges to load it: the reason names them. Root drops them
+# (setpriv, util-linux); otherwise the test runs unprivileged already.
+unprivileged=()
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null; then
+		unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+			      --bounding-set=-all --)
+	else
+		echo "NOTE: root without setpriv: the unprivileged BPF case is not checked"
+	fi
+fi
+if [ "$(id -u)" -ne 0 ] || [ "${#unprivileged[@]}" -gt 0 ]; then
+	mkdir -p "$tmp/spool-unpriv"
+	chmod 0777 "$tmp" "$tmp/spool-unpriv"
+	chmod 0644 "$tmp/hardlockup.kmsg"
+	rc=0
+	out=$("${unprivileged[@]}" "$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start \
+		--exit-on-eof --spool "$tmp/spool-unpriv" --root "$fixtures/root" --bpf=yes \
+		2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "bpf=yes unprivileged: exit $rc: $out"
+	if [ "$bpf" = bpf ]; then
+		grep -q "Source bpf not running: no program loads, CAP_BPF and CAP_PERFMON are needed (rcu_stall_warning: refused: Operation not permitted" \
+			<<<"$out" || fail "bpf=yes unprivileged: no reason given: $out"
+	else
+		grep -q "Source bpf not running: sdei-nmid was built without it" <<<"$out" ||
+			fail "bpf=yes, not built: no reason given: $out"
+	fi
+	check_spool unprivileged "$tmp/spool-unpriv"
+fi
 
 # The command line.
 run --help

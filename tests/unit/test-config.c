@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "macro.h"
 
 static char tmpdir[] = "/tmp/test-config-XXXXXX";
 
@@ -69,7 +70,9 @@ static void test_valid(void **state)
 		   "url=https://collector.example:4318/v1/logs\n"
 		   "timeout=30\n"
 		   "header=Authorization: Bearer abc.def\n"
-		   "header=X-Scope-OrgID:\tfleet-1\n");
+		   "header=X-Scope-OrgID:\tfleet-1\n"
+		   "[bpf]\n"
+		   "enabled=no\n");
 	assert_int_equal(sn_config_load(&c, path_of("valid.conf"), &error), 0);
 	assert_null(error);
 	assert_string_equal(c.kmsg_path, "/tmp/kmsg");
@@ -86,6 +89,7 @@ static void test_valid(void **state)
 	assert_int_equal(c.n_otlp_headers, 2);
 	assert_string_equal(c.otlp_headers[0], "Authorization: Bearer abc.def");
 	assert_string_equal(c.otlp_headers[1], "X-Scope-OrgID:\tfleet-1");
+	assert_int_equal(c.bpf, SN_CONFIG_BPF_NO);
 	sn_config_done(&c);
 	assert_null(c.otlp_headers);
 	assert_int_equal(c.n_otlp_headers, 0);
@@ -190,6 +194,29 @@ static void test_netlink_report(void **state)
 	sn_config_done(&c);
 }
 
+static void test_bpf(void **state)
+{
+	static const struct {
+		const char *value;
+		enum sn_config_bpf want;
+	} good[] = {
+		{ "auto", SN_CONFIG_BPF_AUTO }, { "AUTO", SN_CONFIG_BPF_AUTO },
+		{ "yes", SN_CONFIG_BPF_YES },	{ "on", SN_CONFIG_BPF_YES },
+		{ "0", SN_CONFIG_BPF_NO },	{ "false", SN_CONFIG_BPF_NO },
+	};
+	enum sn_config_bpf b;
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		assert_int_equal(sn_config_bpf_from_string(good[i].value, &b), 0);
+		assert_int_equal(b, good[i].want);
+	}
+	assert_int_equal(sn_config_bpf_from_string("sometimes", &b), -EINVAL);
+	assert_int_equal(sn_config_bpf_from_string("", &b), -EINVAL);
+	assert_string_equal(sn_config_bpf_to_string(SN_CONFIG_BPF_AUTO), "auto");
+	assert_string_equal(sn_config_bpf_to_string(SN_CONFIG_BPF_NO), "no");
+	assert_null(sn_config_bpf_to_string(3));
+}
+
 static void test_dropins(void **state)
 {
 	struct sn_config c = { .journal = true };
@@ -278,6 +305,11 @@ static void test_errors(void **state)
 		"bool.conf", "[journal]\nenabled=maybe\n",
 		"bool.conf:2: bad value 'maybe' for enabled in [journal]: not a boolean");
 	check_error(
+		"bpf.conf", "[bpf]\nenabled=maybe\n",
+		"bpf.conf:2: bad value 'maybe' for enabled in [bpf]: not auto or a boolean");
+	check_error("bpf-key.conf", "[bpf]\nobject=/x.o\n",
+		    "bpf-key.conf:2: unknown key 'object' in [bpf]");
+	check_error(
 		"number.conf", "[spool]\nmax_bytes=12k\n",
 		"number.conf:2: bad value '12k' for max_bytes in [spool]: not a number");
 	check_error(
@@ -364,6 +396,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_bpf),
 		cmocka_unit_test(test_dropins),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_errors),

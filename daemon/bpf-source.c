@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf-source.h"
+#include "log.h"
+
+#if SDEI_NMI_BPF
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf-event.h"
+#include "bt-caller.h"
+#include "kallsyms.h"
+#include "stalls.skel.h"
+
+#define BTF_PATH      "/sys/kernel/btf/vmlinux"
+#define KALLSYMS_PATH "/proc/kallsyms"
+
+enum {
+	PROG_RCU_STALL,
+	PROG_HUNG_TASK,
+	PROG_BACKTRACE,
+	_PROG_MAX,
+};
+
+/* What each program attaches to, as the kernel's BTF names it. */
+static const struct {
+	const char *name; /* the program's */
+	const char *what;
+	const char *btf_name;
+	int btf_kind;
+} targets[_PROG_MAX] = {
+	[PROG_RCU_STALL] = { "rcu_stall_warning", "tracepoint rcu_stall_warning",
+			     "btf_trace_rcu_stall_warning", BTF_KIND_TYPEDEF },
+	[PROG_HUNG_TASK] = { "sched_process_hang", "tracepoint sched_process_hang",
+			     "btf_trace_sched_process_hang", BTF_KIND_TYPEDEF },
+	[PROG_BACKTRACE] = { "backtrace_request", "fentry arch_trigger_cpumask_backtrace",
+			     "arch_trigger_cpumask_backtrace", BTF_KIND_FUNC },
+};
+
+struct bpf_source {
+	struct manager *manager;
+	struct stalls_bpf *skel;
+	struct bpf_link *links[_PROG_MAX];
+	struct ring_buffer *rb;
+	sd_event_source *io, *timer;
+	struct sn_ksyms *ksyms;
+	uint64_t dropped; /* the program's count, last seen */
+	uint64_t malformed;
+	char why_not[_PROG_MAX]
+		    [128]; /* per program: why it does not run; "" if it does */
+	char description[192];
+};
+
+static struct bpf_program *prog_of(struct stalls_bpf *skel, unsigned i)
+{
+	switch (i) {
+	case PROG_RCU_STALL:
+		return skel->progs.rcu_stall_warning;
+	case PROG_HUNG_TASK:
+		return skel->progs.sched_process_hang;
+	default:
+		return skel->progs.backtrace_request;
+	}
+}
+
+__attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
+							    const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (log_get_max_level() < LOG_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	log_debug("libbpf: %s", buf);
+	return 0;
+}
+
+struct bpf_source *bpf_source_free(struct bpf_source *s)
+{
+	if (!s)
+		return NULL;
+	sd_event_source_disable_unref(s->io);
+	sd_event_source_disable_unref(s->timer);
+	ring_buffer__free(s->rb);
+	for (unsigned i = 0; i < _PROG_MAX; i++)
+		bpf_link__destroy(s->links[i]);
+	stalls_bpf__destroy(s->skel);
+	sn_ksyms_free(s->ksyms);
+	free(s);
+	return NULL;
+}
+
+const char *bpf_source_describe(const struct bpf_source *s)
+{
+	return s->description;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The timer at the incidents' next deadline: the kernel log may have none running. */
+static int arm_timer(struct bpf_source *s)
+{
+	uint64_t d = sn_incidents_next_deadline(s->manager->incidents);
+	int r;
+
+	if (!d || !s->manager->live_clock)
+		return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+	r = sd_event_source_set_time(s->timer, d == UINT64_MAX ? d - 1 : d);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct bpf_source *s = userdata;
+	int r;
+
+	r = manager_tick(s->manager, now_usec());
+	if (r < 0)
+		log_warning_errno(r, "Failed to close incidents: %m, ignoring");
+	if (arm_timer(s) < 0)
+		log_warning("Failed to arm the BPF source's timer, ignoring.");
+	return 0;
+}
+
+static void log_event(const struct bpf_source *s, const struct sn_bpf_event *ev,
+		      const struct sn_incident_signal *sig)
+{
+	char cpus[128] = "";
+
+	switch (ev->type) {
+	case SN_BPF_EVENT_RCU_STALL:
+		log_info("BPF: %s RCU stall warning (%s) on CPU %" PRIu32 ".",
+			 ev->rcu.rcuname, ev->rcu.msg, ev->cpu);
+		break;
+	case SN_BPF_EVENT_HUNG_TASK:
+		log_info("BPF: hung task %s (pid %" PRIu32 ")%s.", ev->hang.comm,
+			 ev->hang.pid, ev->hang.iowait ? " in I/O wait" : "");
+		break;
+	case SN_BPF_EVENT_BACKTRACE:
+		if (sn_cpu_set_format(&ev->backtrace.targets, cpus, sizeof(cpus)) < 0)
+			snprintf(cpus, sizeof(cpus), "(many)");
+		log_info("BPF: backtrace request from CPU %" PRIu32
+			 " for CPUs %s: %s%s%s%s.",
+			 ev->cpu, cpus, sn_bt_caller_to_string(sig->trigger->caller),
+			 sig->trigger->function[0] ? " (" : "", sig->trigger->function,
+			 sig->trigger->function[0] ? ")" : "");
+		if (ev->backtrace.stack_error)
+			log_debug_errno(ev->backtrace.stack_error,
+					"BPF: no stack for the backtrace request: %m");
+		/* the stack, for the classifier's table (bt-caller.c) */
+		for (size_t i = 0; i < ev->backtrace.n_frames; i++) {
+			const struct sn_ksym *k =
+				sn_ksyms_lookup(s->ksyms, ev->backtrace.frames[i]);
+
+			log_debug("BPF:   #%zu 0x%016" PRIx64 " %s", i,
+				  ev->backtrace.frames[i], k ? k->name : "");
+		}
+		break;
+	}
+}
+
+/* One record of the ring buffer: never stops the consumption (a negative return would).
+ */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_source *s = ctx;
+	struct manager *m = s->manager;
+	struct sn_incident_trigger trigger;
+	struct sn_incident_signal sig;
+	struct sn_bpf_event ev;
+	int r;
+
+	r = sn_bpf_event_parse(data, size, &ev);
+	if (r < 0) {
+		s->malformed++;
+		log_debug_errno(r, "BPF: dropped a record of %zu bytes: %m", size);
+		return 0;
+	}
+	m->counters.bpf_events++;
+	sn_bpf_event_to_signal(&ev, s->ksyms, &sig, &trigger);
+	log_event(s, &ev, &sig);
+	r = sn_incidents_add_signal(m->incidents, &sig);
+	if (r < 0)
+		log_warning_errno(
+			r, "Failed to add a BPF event to the incidents: %m, ignoring");
+	return 0;
+}
+
+/* The records the program could not write (ring buffer full). */
+static void check_dropped(struct bpf_source *s)
+{
+	uint64_t d = __atomic_load_n(&s->skel->bss->dropped, __ATOMIC_RELAXED);
+
+	if (d == s->dropped)
+		return;
+	log_warning("BPF: %" PRIu64 " event(s) lost, the ring buffer was full.",
+		    d - s->dropped);
+	s->manager->counters.bpf_lost += d - s->dropped;
+	s->dropped = d;
+}
+
+int bpf_source_drain(struct bpf_source *s)
+{
+	int r;
+
+	if (!s)
+		return 0;
+	r = ring_buffer__consume(s->rb);
+	check_dropped(s);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to read the BPF ring buffer: %m");
+	if (arm_timer(s) < 0)
+		log_warning("Failed to arm the BPF source's timer, ignoring.");
+	return 0;
+}
+
+static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+	(void)bpf_source_drain(userdata);
+	return 0;
+}
+
+static void set_why_not(struct bpf_source *s, unsigned i, int error, const char *what)
+{
+	if (error < 0)
+		snprintf(s->why_not[i], sizeof(s->why_not[i]), "%s: %s", what,
+			 strerror(-error));
+	else
+		snprintf(s->why_not[i], sizeof(s->why_not[i]), "%s", what);
+}
+
+/* Opens and loads the skeleton with the programs of want; -errno from libbpf. */
+static int load(const bool want[_PROG_MAX], struct stalls_bpf **ret)
+{
+	struct stalls_bpf *skel;
+	int r;
+
+	skel = stalls_bpf__open();
+	if (!skel)
+		return -errno;
+	/* the settings, between open and load */
+	skel->rodata->capture_stack = want[PROG_BACKTRACE];
+	for (unsigned i = 0; i < _PROG_MAX; i++)
+		bpf_program__set_autoload(prog_of(skel, i), want[i]);
+	r = stalls_bpf__load(skel);
+	if (r < 0) {
+		stalls_bpf__destroy(skel);
+		return r;
+	}
+	*ret = skel;
+	return 0;
+}
+
+/*
+ * Which programs the running kernel has a target for (its BTF), and whether the
+ * backtrace requests' callers can be named (kallsyms): what is not is left out.
+ */
+static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reason,
+			 size_t reason_size)
+{
+	struct btf *vmlinux;
+	int r;
+
+	if (access(BTF_PATH, R_OK) < 0) {
+		r = -errno;
+		snprintf(reason, reason_size, "no kernel BTF at %s (CONFIG_DEBUG_INFO_BTF): %s",
+			 BTF_PATH, strerror(-r));
+		return r;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		r = -errno;
+		snprintf(reason, reason_size, "cannot read the kernel BTF at %s: %s",
+			 BTF_PATH, strerror(-r));
+		return r;
+	}
+	for (unsigned i = 0; i < _PROG_MAX; i++) {
+		want[i] = btf__find_by_name_kind(vmlinux, targets[i].btf_name,
+						 targets[i].btf_kind) > 0;
+		if (!want[i])
+			set_why_not(s, i, 0, "not in the kernel's BTF");
+	}
+	btf__free(vmlinux);
+
+	if (!want[PROG_BACKTRACE])
+		return 0;
+	size_t n;
+	const char *const *names = sn_bt_caller_symbols(&n);
+
+	r = sn_ksyms_read(KALLSYMS_PATH, names, n, &s->ksyms);
+	if (r < 0) {
+		set_why_not(s, PROG_BACKTRACE, r, "cannot read " KALLSYMS_PATH);
+		want[PROG_BACKTRACE] = false;
+	} else if (s->ksyms->hidden) {
+		/* unclassified requests would be incidents of their own: leave them out
+		 */
+		set_why_not(s, PROG_BACKTRACE, 0,
+			    KALLSYMS_PATH " hides addresses (CAP_SYSLOG), callers unknown");
+		want[PROG_BACKTRACE] = false;
+	}
+	return 0;
+}
+
+/*
+ * Loads what the kernel takes: all the wanted programs at once, or when that fails,
+ * each alone to tell which one it refuses, then those together.
+ */
+static int load_what_loads(struct bpf_source *s, bool want[_PROG_MAX])
+{
+	unsigned n = 0;
+	int r, first;
+
+	for (unsigned i = 0; i < _PROG_MAX; i++)
+		n += want[i];
+	if (n == 0)
+		return -ENOENT;
+	first = r = load(want, &s->skel);
+	if (r >= 0)
+		return 0;
+	if (n > 1)
+		for (unsigned i = 0; i < _PROG_MAX; i++) {
+			bool alone[_PROG_MAX] = {};
+			struct stalls_bpf *skel;
+
+			if (!want[i])
+				continue;
+			alone[i] = true;
+			r = load(alone, &skel);
+			if (r >= 0) {
+				stalls_bpf__destroy(skel);
+				continue;
+			}
+			want[i] = false;
+			set_why_not(s, i, r, "refused");
+		}
+	else
+		for (unsigned i = 0; i < _PROG_MAX; i++)
+			if (want[i]) {
+				want[i] = false;
+				set_why_not(s, i, r, "refused");
+			}
+	for (unsigned i = n = 0; i < _PROG_MAX; i++)
+		n += want[i];
+	if (n == 0)
+		return first;
+	return load(want, &s->skel);
+}
+
+/* head, then each program's reason: "...: rcu_stall_warning: ...; ...", cut to size. */
+static void summarize(const struct bpf_source *s, const char *head, char *reason,
+		      size_t reason_size)
+{
+	size_t at = (size_t)snprintf(reason, reason_size, "%s", head);
+	const char *sep = " (";
+
+	for (unsigned i = 0; i < _PROG_MAX && at < reason_size; i++) {
+		if (!s->why_not[i][0])
+			continue;
+		at += (size_t)snprintf(reason + at, reason_size - at, "%s%s: %s", sep,
+				       targets[i].name, s->why_not[i]);
+		sep = "; ";
+	}
+	if (at < reason_size && *sep == ';')
+		snprintf(reason + at, reason_size - at, ")");
+}
+
+int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
+		   size_t reason_size)
+{
+	_cleanup_(bpf_source_freep) struct bpf_source *s = NULL;
+	bool want[_PROG_MAX] = {};
+	unsigned attached = 0;
+	size_t at;
+	int r;
+
+	libbpf_set_print(libbpf_log);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(reason, reason_size, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	s->manager = m;
+
+	r = check_targets(s, want, reason, reason_size);
+	if (r < 0)
+		return r;
+	r = load_what_loads(s, want);
+	if (r < 0) {
+		summarize(s,
+			  r == -EPERM ? "no program loads, CAP_BPF and CAP_PERFMON are "
+					"needed" :
+					"no program loads",
+			  reason, reason_size);
+		return r;
+	}
+
+	for (unsigned i = 0; i < _PROG_MAX; i++) {
+		if (!want[i])
+			continue;
+		s->links[i] = bpf_program__attach(prog_of(s->skel, i));
+		if (!s->links[i]) {
+			r = -errno;
+			set_why_not(s, i, r, "cannot attach");
+			continue;
+		}
+		attached++;
+	}
+	if (attached == 0) {
+		summarize(s, "no program attaches", reason, reason_size);
+		return r < 0 ? r : -ENOENT;
+	}
+
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
+	if (!s->rb) {
+		r = -errno;
+		snprintf(reason, reason_size, "cannot set up the ring buffer: %s",
+			 strerror(-r));
+		return r;
+	}
+	r = sd_event_add_io(m->event, &s->io, ring_buffer__epoll_fd(s->rb), EPOLLIN,
+			    on_io, s);
+	if (r >= 0)
+		/* before the kernel log when both are ready: a signal precedes its lines
+		 */
+		r = sd_event_source_set_priority(s->io, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r >= 0)
+		r = sd_event_add_time(m->event, &s->timer, CLOCK_MONOTONIC,
+				      UINT64_MAX - 1, 0, on_timer, s);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+	if (r < 0) {
+		snprintf(reason, reason_size, "cannot watch the ring buffer: %s",
+			 strerror(-r));
+		return r;
+	}
+
+	at = (size_t)snprintf(s->description, sizeof(s->description), "bpf (");
+	for (unsigned i = 0, k = 0; i < _PROG_MAX; i++) {
+		if (s->links[i])
+			at += (size_t)snprintf(s->description + at,
+					       sizeof(s->description) - at, "%s%s",
+					       k++ ? ", " : "", targets[i].name);
+		else
+			log_warning("BPF source: %s (%s) not running: %s.",
+				    targets[i].name, targets[i].what, s->why_not[i]);
+		if (at >= sizeof(s->description))
+			break;
+	}
+	if (at < sizeof(s->description))
+		snprintf(s->description + at, sizeof(s->description) - at, ")");
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+#else /* !SDEI_NMI_BPF */
+
+struct bpf_source {
+	int unused;
+};
+
+int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
+		   size_t reason_size)
+{
+	snprintf(reason, reason_size,
+		 "sdei-nmid was built without it (clang, bpftool or libbpf missing)");
+	return -EOPNOTSUPP;
+}
+
+struct bpf_source *bpf_source_free(struct bpf_source *s)
+{
+	free(s);
+	return NULL;
+}
+
+int bpf_source_drain(struct bpf_source *s)
+{
+	return 0;
+}
+
+const char *bpf_source_describe(const struct bpf_source *s)
+{
+	return "bpf";
+}
+
+#endif

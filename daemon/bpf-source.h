@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The BPF source: bpf/stalls.bpf.c loaded through its skeleton (open, settings, load,
+ * attach), its ring buffer as an sd-event I/O source, each record checked
+ * (lib/bpf-event.h) and handed to the incidents as a signal (lib/incident.h, S1-S3),
+ * a backtrace request's caller classified against /proc/kallsyms (lib/bt-caller.h).
+ * Nothing blocks: the ring buffer is consumed, never polled.
+ *
+ * It runs with what the kernel allows: a program whose tracepoint or function the
+ * kernel's BTF lacks, or that it refuses, is left out and said so; the source runs when
+ * one program is attached. When none can be, bpf_source_new() fails with the reason.
+ */
+
+#include <stddef.h>
+
+#include "macro.h"
+#include "manager.h"
+
+struct bpf_source;
+
+/*
+ * Loads and attaches. On failure, reason (reason_size bytes) says why in words, the
+ * errors included (for manager_source_set() without one).
+ */
+int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
+		   size_t reason_size);
+struct bpf_source *bpf_source_free(struct bpf_source *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct bpf_source *, bpf_source_free);
+
+/*
+ * Takes what the ring buffer holds now. The kernel log source calls it (through
+ * manager_drain_signals()) before the records it read, so that a signal comes before
+ * the lines it caused.
+ */
+int bpf_source_drain(struct bpf_source *s);
+const char *bpf_source_describe(const struct bpf_source *s);
