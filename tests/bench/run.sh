@@ -4,7 +4,9 @@
 #   1. the patched kernel with the SDEI NMI service active (pseudo-NMI off),
 #   2. the same kernel with irqchip.gicv3_pseudo_nmi=1,
 #   3. the unpatched kernel (pseudo-NMI off),
-# in one run, side by side, with ratios to the unpatched kernel.
+# in one run, side by side, with ratios to the unpatched kernel. Both kernels are built
+# from the same configs/lab.config (ftrace's function-entry NOPs included, for the BPF
+# source): compare ratios, or figures of the same lab.config only.
 #
 #   tests/bench/run.sh [CALLS [RUNS]]
 set -euo pipefail
