@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,8 +287,9 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 
 	if (access(BTF_PATH, R_OK) < 0) {
 		r = -errno;
-		snprintf(reason, reason_size, "no kernel BTF at %s (CONFIG_DEBUG_INFO_BTF): %s",
-			 BTF_PATH, strerror(-r));
+		snprintf(reason, reason_size,
+			 "no kernel BTF at %s (CONFIG_DEBUG_INFO_BTF): %s", BTF_PATH,
+			 strerror(-r));
 		return r;
 	}
 	vmlinux = btf__load_vmlinux_btf();
@@ -318,7 +320,8 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 		/* unclassified requests would be incidents of their own: leave them out
 		 */
 		set_why_not(s, PROG_BACKTRACE, 0,
-			    KALLSYMS_PATH " hides addresses (CAP_SYSLOG), callers unknown");
+			    KALLSYMS_PATH
+			    " hides addresses (CAP_SYSLOG), callers unknown");
 		want[PROG_BACKTRACE] = false;
 	}
 	return 0;
@@ -475,6 +478,32 @@ int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
 	return 0;
 }
 
+int bpf_source_pin(struct bpf_source *s, const char *dir)
+{
+	char path[256];
+	unsigned pinned = 0;
+	int r;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	for (unsigned i = 0; i < _PROG_MAX; i++) {
+		if (!s->links[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%d-%s", dir, (int)getpid(),
+			 targets[i].name);
+		r = bpf_link__pin(s->links[i], path);
+		if (r < 0)
+			return r;
+		pinned++;
+	}
+	log_notice(
+		"BPF source: %u program(s) left attached, pinned in %s: detaching "
+		"waits for every CPU, and a wedged one never answers. Remove them once "
+		"it is back (or at reboot).",
+		pinned, dir);
+	return 0;
+}
+
 #else /* !SDEI_NMI_BPF */
 
 struct bpf_source {
@@ -498,6 +527,11 @@ struct bpf_source *bpf_source_free(struct bpf_source *s)
 int bpf_source_drain(struct bpf_source *s)
 {
 	return 0;
+}
+
+int bpf_source_pin(struct bpf_source *s, const char *dir)
+{
+	return -EOPNOTSUPP;
 }
 
 const char *bpf_source_describe(const struct bpf_source *s)

@@ -36,3 +36,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct bpf_source *, bpf_source_free);
  */
 int bpf_source_drain(struct bpf_source *s);
 const char *bpf_source_describe(const struct bpf_source *s);
+
+/*
+ * Leaves the programs attached after the process ends, pinned in dir (a bpffs
+ * directory, made if missing) as PID-PROGRAM. Detaching a program toggles a static
+ * key or patches kernel text, which waits for every CPU to take an IPI; a CPU wedged
+ * with interrupts masked never does, and the process's exit (which closes the links)
+ * would spin in the kernel for good. The caller does it when a stall may have left such
+ * a CPU; the pins go at reboot, or by hand once the CPU is back.
+ */
+#define BPF_SOURCE_PIN_DIR "/sys/fs/bpf/sdei-nmid"
+int bpf_source_pin(struct bpf_source *s, const char *dir);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -66,6 +67,11 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	unsigned sinks = 0, evicted = 0;
 	size_t len;
 	int k;
+
+	/* Such a CPU may have interrupts masked, reported or folded: see manager_run().
+	 */
+	if (inc->kind == SN_INCIDENT_HARD_LOCKUP || inc->kind == SN_INCIDENT_RCU_STALL)
+		m->deaf_cpu = true;
 
 	/*
 	 * The kernel's times are this boot's only when the log is live, and then in the
@@ -495,6 +501,29 @@ void manager_source_set(struct manager *m, enum manager_source_id id, int error,
 	log_info("Source %s not running: %s.", source_names[id], st->reason);
 }
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/*
+ * Programs an earlier sdei-nmid left attached (bpf-source.h): removing them waits for
+ * every CPU, which may still hang; they are said, and left to the administrator.
+ */
+static void note_pinned(const char *dir)
+{
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	unsigned n = 0;
+
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (n)
+		log_notice(
+			"%u BPF program(s) of an earlier sdei-nmid are still attached, "
+			"pinned in %s (a CPU was wedged when it stopped); remove them once "
+			"every CPU is back.",
+			n, dir);
+}
+
 /*
  * The BPF source: its events carry this boot's clock (CLOCK_MONOTONIC), the kernel
  * log's when it is live; so auto leaves it out when the log is a replay (a file or a
@@ -526,6 +555,7 @@ static void start_bpf(struct manager *m)
 	}
 	manager_source_set(m, MANAGER_SOURCE_BPF, 0, NULL);
 	log_info("Source %s running.", bpf_source_describe(m->bpf));
+	note_pinned(BPF_SOURCE_PIN_DIR);
 }
 
 int manager_start(struct manager *m)
@@ -627,6 +657,22 @@ int manager_run(struct manager *m)
 	/* Shutting down (a signal): what is open is reported now rather than lost. */
 	if (manager_flush(m) < 0)
 		r = EXIT_FAILURE;
+	/*
+	 * Exiting detaches the BPF programs, which waits for every CPU (bpf-source.h):
+	 * after a hard lockup or an RCU stall, one may never answer. Then they stay
+	 * attached.
+	 */
+	if (m->bpf && m->deaf_cpu) {
+		int k = bpf_source_pin(m->bpf, BPF_SOURCE_PIN_DIR);
+
+		if (k < 0)
+			log_warning_errno(
+				k,
+				"Failed to leave the BPF programs attached in %s: %m; "
+				"exiting detaches them, which hangs while a CPU is "
+				"wedged with interrupts masked",
+				BPF_SOURCE_PIN_DIR);
+	}
 	if (r == 0 && m->report_failures)
 		r = EXIT_FAILURE;
 	if (m->metrics)

@@ -113,6 +113,9 @@ struct manager {
 	struct manager_counters counters;
 	bool live_clock;	 /* the kernel log is this boot's, read as it comes */
 	struct sn_kclock kclock; /* its clock against CLOCK_MONOTONIC, when live */
+	/* a hard lockup or an RCU stall closed: a CPU may not take IPIs (manager_run())
+	 */
+	bool deaf_cpu;
 
 	uint64_t reports;	  /* written to at least one sink */
 	uint64_t report_failures; /* not written to every sink */

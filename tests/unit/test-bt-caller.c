@@ -285,8 +285,10 @@ static void test_classify(void **state)
  * The lab kernel's own symbols (tests/fixtures/kallsyms/lab-arm64.txt: the text symbols
  * of the classifier's functions and of the backtrace machinery, each with the symbol
  * after it, from the lab's patched System.map; the lab kernel has no KASLR, so the
- * guest's /proc/kallsyms shows the same), and stacks as the lab's backtrace requests
- * take them.
+ * guest's /proc/kallsyms shows the same), and the stacks the BPF program took in the lab
+ * (scenario daemon-bpf, sdei-nmid -v): the program and its trampoline first, then
+ * arch_trigger_cpumask_backtrace+0x8, then the caller. The RCU one is built from the
+ * table (the lab has no RCU stall scenario of its own yet).
  */
 static void test_lab_kernel(void **state)
 {
@@ -294,17 +296,35 @@ static void test_lab_kernel(void **state)
 	const char *const *names;
 	struct sn_bt_caller_result res;
 	size_t n;
-	/* rcu_dump_cpu_stacks, print_other_cpu_stall and check_cpu_stall are inlined there */
-	const uint64_t rcu[] = { 0xffff800080022948, 0xffff800080079f20, 0xffff8000800c8e60,
-				 0xffff8000800cf000 };
-	const uint64_t sysrq[] = { 0xffff800080022948, 0xffff8000803e5e6c,
-				   0xffff8000803e6800, 0xffff8000803e6f00 };
-	const uint64_t buddy[] = { 0xffff800080022948, 0xffff800080105f40,
-				   0xffff800080106cf0, 0xffff800080105b20 };
+	/* SysRq-l: echo l > /proc/sysrq-trigger */
+	const uint64_t sysrq[] = {
+		0xffff800081f61810, 0xffff800081f61810, 0xffff800081f61058,
+		0xffff800080022940, 0xffff8000803e5e70, 0xffff8000803e6828,
+		0xffff8000803e6f58, 0xffff80008031552c, 0xffff80008029a150,
+		0xffff80008029a4c8, 0xffff80008029a578, 0xffff800080023624,
+		0xffff80008002370c, 0xffff800080538f18, 0xffff80008053a4c0,
+		0xffff800080011640,
+	};
+	/* the buddy detector on CPU 1 asking for CPU 2's stack (LKDTM HARDLOCKUP) */
+	const uint64_t buddy[] = {
+		0xffff800081f61810, 0xffff800081f61810, 0xffff800081f61058,
+		0xffff800080022940, 0xffff800080106094, 0xffff800080106d08,
+		0xffff800080105b34, 0xffff8000800e3780, 0xffff8000800e4738,
+		0xffff8000800e2360, 0xffff8000800f22a8, 0xffff8000800f23cc,
+		0xffff800080447798, 0xffff8000800b9b98, 0xffff8000800b2614,
+		0xffff8000800b272c, 0xffff8000800101f0, 0xffff800080016890,
+		0xffff800080017a18, 0xffff800080539d7c, 0xffff80008053a39c,
+		0xffff8000800113c0, 0xffff80008053c3e8, 0xffff80008009027c,
+		0xffff8000800904f0, 0xffff800080021fc4, 0xffff800080027d4c,
+	};
+	/* rcu_dump_cpu_stacks, print_other_cpu_stall and check_cpu_stall are inlined
+	 * there */
+	const uint64_t rcu[] = { 0xffff800080022940, 0xffff800080079f20,
+				 0xffff8000800c8e60, 0xffff8000800cf000 };
 
 	names = sn_bt_caller_symbols(&n);
-	assert_int_equal(sn_ksyms_read(FIXTURES_DIR "/kallsyms/lab-arm64.txt", names, n, &k),
-			 0);
+	assert_int_equal(
+		sn_ksyms_read(FIXTURES_DIR "/kallsyms/lab-arm64.txt", names, n, &k), 0);
 	assert_false(k->hidden);
 	/* watchdog (khungtaskd's), watchdog_timer_fn, ... and nothing of the machinery */
 	assert_string_equal(sn_ksyms_lookup(k, 0xffff800080105300)->name, "watchdog");
@@ -318,14 +338,20 @@ static void test_lab_kernel(void **state)
 	sn_bt_caller_classify(k, sysrq, ELEMENTSOF(sysrq), &res);
 	assert_int_equal(res.caller, SN_BT_CALLER_SYSRQ);
 	assert_string_equal(res.function, "sysrq_handle_showallcpus");
-	assert_int_equal(res.offset, 0x1c);
+	assert_string_equal(res.detector, "sysrq");
+	assert_int_equal(res.frame, 4);
+	assert_int_equal(res.offset, 0x20);
 	sn_bt_caller_classify(k, buddy, ELEMENTSOF(buddy), &res);
 	assert_int_equal(res.caller, SN_BT_CALLER_HARD_LOCKUP);
+	assert_string_equal(res.function, "watchdog_hardlockup_check");
 	assert_string_equal(res.detector, "buddy");
+	assert_int_equal(res.frame, 4);
+	assert_int_equal(res.offset, 0x28c);
 	/* ENOENT from a missing file */
 	sn_ksyms_free(TAKE_PTR(k));
-	assert_int_equal(sn_ksyms_read(FIXTURES_DIR "/kallsyms/missing.txt", names, n, &k),
-			 -ENOENT);
+	assert_int_equal(
+		sn_ksyms_read(FIXTURES_DIR "/kallsyms/missing.txt", names, n, &k),
+		-ENOENT);
 	assert_null(k);
 }
 
