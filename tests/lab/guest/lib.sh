@@ -94,15 +94,20 @@ counters() {
 }
 
 # nmid_start ARGS...: sdei-nmid on the live kernel log, its spool in the tmpfs
-# (/tmp/spool), its debug log in /tmp/sdei-nmid.log; returns once its kmsg source runs.
-# It inherits the lab shell's CPU 0: a wedged CPU would strand its timers.
+# (/tmp/spool), its debug log in /tmp/sdei-nmid.log; returns once every source has
+# started ("sdei-nmid VERSION running.", after READY=1), for up to 20 s. A CPU must not
+# be wedged before: loading a BPF program patches kernel text, which waits for every
+# CPU (bpf/README.md). bpffs is mounted as systemd mounts it, for the pins the daemon
+# leaves after a hard lockup. It inherits the lab shell's CPU 0: a wedged CPU would
+# strand its timers.
 nmid_start() {
 	mkdir -p /tmp/spool
+	grep -q ' /sys/fs/bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 	sdei-nmid --kmsg /dev/kmsg --spool /tmp/spool --kmsg-cursor /tmp/kmsg.cursor -v "$@" \
 		>/tmp/sdei-nmid.log 2>&1 &
 	nmid_pid=$!
 	i=0
-	while [ $i -lt 50 ] && ! grep -q 'Source kmsg (/dev/kmsg) running' /tmp/sdei-nmid.log; do
+	while [ $i -lt 200 ] && ! grep -q '^sdei-nmid .* running\.$' /tmp/sdei-nmid.log; do
 		sleep 0.1
 		i=$((i + 1))
 	done
