@@ -246,6 +246,101 @@ def hardlockup(log, v, thresh):
         v.fail(line)
 
 
+def bpf(log, v):
+    """The BPF source runs and classifies: SysRq-l and the hard lockup of CPU 2."""
+    text, _ = log.nmid_log()
+    m = re.search(r"^Source bpf \((.*)\) running\.$", text, re.M)
+    if not m:
+        why = re.search(r"^Source bpf not running: (.*)$", text, re.M)
+        v.fail(f"the BPF source running: {why.group(1) if why else 'not said'}")
+        return
+    progs = m.group(1).split(", ")
+    if sorted(progs) == ["backtrace_request", "rcu_stall_warning", "sched_process_hang"]:
+        v.found(f"the BPF source runs: {m.group(1)}")
+    else:
+        v.fail(f"all three BPF programs running: {progs}")
+    for l in re.findall(r"^BPF: backtrace request .*$", text, re.M):
+        print(f"  daemon: {l}")
+    docs = load_reports(log, v)
+    for d in docs:
+        trig = d["incident"].get("trigger")
+        print(f"  report {d['id']}: {describe(d)}, sources "
+              f"{d['incident'].get('sources')}, trigger {trig}")
+
+    def check_trigger(doc, caller, function, what):
+        inc = doc["incident"]
+        t = inc.get("trigger")
+        if not t:
+            v.fail(f"{what}: a trigger in the report")
+            return
+        if t["caller"] == caller and t.get("function") == function:
+            v.found(f"{what}: trigger {caller} ({function}) from CPU {t['requester_cpu']} "
+                    f"for CPUs {t['target_cpus']}")
+        else:
+            v.fail(f"{what}: trigger {caller} ({function}), got {t}")
+        if "bpf" in inc.get("sources", []):
+            v.found(f"{what}: sources {inc['sources']}")
+        else:
+            v.fail(f"{what}: bpf among the sources: {inc.get('sources')}")
+
+    sysrq = [d for d in docs if d["incident"].get("detector") == "sysrq"]
+    if log.kmsg_time(r"sysrq: Show backtrace of all active CPUs") is None:
+        v.inconclusive("the kernel never took SysRq-l")
+        return
+    if len(sysrq) != 1:
+        v.fail(f"one SysRq-l report (kind other, detector sysrq), got {len(sysrq)}")
+    else:
+        d = sysrq[0]
+        if d["incident"]["kind"] != "other":
+            v.fail(f"SysRq-l: kind other, got {d['incident']['kind']}")
+        check_trigger(d, "sysrq", "sysrq_handle_showallcpus", "SysRq-l")
+        stacks = [c["cpu"] for c in d["cpus"] if has_stack(c)]
+        v.found(f"SysRq-l: the backtraces of CPUs {stacks} attached")
+
+    mine = reports_of(docs, "hard-lockup", 2)
+    if not mine:
+        if log.kmsg_time(r"Watchdog detected hard LOCKUP on cpu 2") is None:
+            v.inconclusive("the kernel never reported a hard lockup of CPU 2")
+        else:
+            v.fail("a hard-lockup report naming CPU 2")
+        return
+
+    def seen(doc, which):
+        return int(doc["incident"][which]["monotonic_ns"]) / 1e9
+
+    mine.sort(key=lambda d: seen(d, "first_seen"))
+    d = mine[0]
+    check_trigger(d, "hard-lockup", "watchdog_hardlockup_check", "hard lockup")
+    if d["incident"].get("detector") == "buddy":
+        v.found("hard lockup: detector buddy")
+    else:
+        v.fail(f"hard lockup: detector buddy, got {d['incident'].get('detector')}")
+    # Repeats of the lockup fold into its report, BPF's as the log's. A later report of
+    # CPU 2 is the kernel's own report again after the incident went quiet (the
+    # unpatched kernel's buddy gives up on the IPI backtrace after 10 s and reports the
+    # lockup anew): fine when it starts past the quiet period (5 s) after the last.
+    for prev, x in zip(mine, mine[1:]):
+        gap = seen(x, "first_seen") - seen(prev, "last_seen")
+        if gap > 5:
+            print(f"  also: CPU 2 reported again {gap:.1f} s after the previous report's "
+                  f"last event: {describe(x)}, sources {x['incident'].get('sources')}")
+        else:
+            v.fail(f"CPU 2's repeats folded: a report {gap:.1f} s after the previous one's "
+                   f"last event (the quiet period is 5 s)")
+    # the unpatched kernel's buddy spins 10 s for CPU 2's backtrace, interrupts masked:
+    # its own buddy then reports it too, a report of its own
+    for x in docs:
+        if x not in mine and x not in sysrq:
+            print(f"  also: {describe(x)}, trigger {x['incident'].get('trigger')}")
+    # stopped with CPU 2 still wedged: the programs stay attached, the exit is clean
+    pins = next((l for l in log.lines if l.startswith("LAB: bpf-pins")), None)
+    if re.search(r"^BPF source: 3 program\(s\) left attached, pinned in /sys/fs/bpf/sdei-nmid",
+                 text, re.M) and pins and len(pins.split()) == 5:
+        v.found(f"stopped with CPU 2 wedged, the programs left attached: {pins[14:]}")
+    else:
+        v.fail(f"the programs left attached at the stop (pinned): {pins}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario")
@@ -261,6 +356,8 @@ def main():
             v.fail(f"sdei-nmid's exit status 0; its log:\n{text}")
         if a.scenario == "daemon-hardlockup":
             hardlockup(log, v, a.thresh)
+        elif a.scenario == "daemon-bpf":
+            bpf(log, v)
         else:
             print(f"no verdict for {a.scenario}")
             return INCONCLUSIVE
