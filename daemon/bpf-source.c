@@ -49,12 +49,17 @@ static const struct {
 			     "arch_trigger_cpumask_backtrace", BTF_KIND_FUNC },
 };
 
+/* Events waiting for the kernel log's clock (bpf-source.h). */
+#define PENDING_MAX 64
+
 struct bpf_source {
 	struct manager *manager;
 	struct stalls_bpf *skel;
 	struct bpf_link *links[_PROG_MAX];
 	struct ring_buffer *rb;
-	sd_event_source *io, *timer;
+	sd_event_source *io, *timer, *clock_wait;
+	size_t n_pending;
+	struct sn_bpf_event *pending; /* PENDING_MAX */
 	struct sn_ksyms *ksyms;
 	uint64_t dropped; /* the program's count, last seen */
 	uint64_t malformed;
@@ -97,6 +102,8 @@ struct bpf_source *bpf_source_free(struct bpf_source *s)
 		return NULL;
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->timer);
+	sd_event_source_disable_unref(s->clock_wait);
+	free(s->pending);
 	ring_buffer__free(s->rb);
 	for (unsigned i = 0; i < _PROG_MAX; i++)
 		bpf_link__destroy(s->links[i]);
@@ -119,7 +126,10 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The timer at the incidents' next deadline: the kernel log may have none running. */
+/*
+ * The timer at the incidents' next deadline (the kernel log's clock, the timer's
+ * CLOCK_MONOTONIC): the kernel log may have none running.
+ */
 static int arm_timer(struct bpf_source *s)
 {
 	uint64_t d = sn_incidents_next_deadline(s->manager->incidents);
@@ -127,7 +137,8 @@ static int arm_timer(struct bpf_source *s)
 
 	if (!d || !s->manager->live_clock)
 		return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
-	r = sd_event_source_set_time(s->timer, d == UINT64_MAX ? d - 1 : d);
+	d = sn_kclock_to_monotonic(&s->manager->kclock, d);
+	r = sd_event_source_set_time(s->timer, d >= UINT64_MAX - 1 ? UINT64_MAX - 1 : d);
 	if (r < 0)
 		return r;
 	return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
@@ -138,7 +149,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 	struct bpf_source *s = userdata;
 	int r;
 
-	r = manager_tick(s->manager, now_usec());
+	r = manager_tick(s->manager, sn_kclock_to_log(&s->manager->kclock, now_usec()));
 	if (r < 0)
 		log_warning_errno(r, "Failed to close incidents: %m, ignoring");
 	if (arm_timer(s) < 0)
@@ -183,14 +194,56 @@ static void log_event(const struct bpf_source *s, const struct sn_bpf_event *ev,
 	}
 }
 
+/* An event into the incidents, its time in the kernel log's clock when that is live. */
+static void add_event(struct bpf_source *s, struct sn_bpf_event *ev)
+{
+	struct manager *m = s->manager;
+	struct sn_incident_trigger trigger;
+	struct sn_incident_signal sig;
+	int r;
+
+	if (m->live_clock)
+		ev->ts_usec = sn_kclock_to_log(&m->kclock, ev->ts_usec);
+	sn_bpf_event_to_signal(ev, s->ksyms, &sig, &trigger);
+	log_event(s, ev, &sig);
+	r = sn_incidents_add_signal(m->incidents, &sig);
+	if (r < 0)
+		log_warning_errno(
+			r, "Failed to add a BPF event to the incidents: %m, ignoring");
+}
+
+/* The events that waited for the kernel log's clock, in their order. */
+static void add_pending(struct bpf_source *s)
+{
+	if (!s->n_pending)
+		return;
+	if (!s->manager->kclock.known)
+		log_debug(
+			"BPF: the kernel log's clock is not known yet, taking %zu event(s) "
+			"as CLOCK_MONOTONIC.",
+			s->n_pending);
+	for (size_t i = 0; i < s->n_pending; i++)
+		add_event(s, &s->pending[i]);
+	s->n_pending = 0;
+	(void)sd_event_source_set_enabled(s->clock_wait, SD_EVENT_OFF);
+}
+
+static int on_clock_wait(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct bpf_source *s = userdata;
+
+	add_pending(s);
+	if (arm_timer(s) < 0)
+		log_warning("Failed to arm the BPF source's timer, ignoring.");
+	return 0;
+}
+
 /* One record of the ring buffer: never stops the consumption (a negative return would).
  */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_source *s = ctx;
 	struct manager *m = s->manager;
-	struct sn_incident_trigger trigger;
-	struct sn_incident_signal sig;
 	struct sn_bpf_event ev;
 	int r;
 
@@ -201,12 +254,21 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	m->counters.bpf_events++;
-	sn_bpf_event_to_signal(&ev, s->ksyms, &sig, &trigger);
-	log_event(s, &ev, &sig);
-	r = sn_incidents_add_signal(m->incidents, &sig);
-	if (r < 0)
-		log_warning_errno(
-			r, "Failed to add a BPF event to the incidents: %m, ignoring");
+	/* live, the kernel log running, its clock not learned yet: wait for it */
+	if (m->live_clock && m->kmsg && !m->kclock.known) {
+		if (s->n_pending == PENDING_MAX)
+			add_pending(s);
+		if (s->n_pending == 0 &&
+		    (sd_event_source_set_time_relative(s->clock_wait,
+						       BPF_SOURCE_CLOCK_WAIT_USEC) < 0 ||
+		     sd_event_source_set_enabled(s->clock_wait, SD_EVENT_ONESHOT) < 0))
+			log_warning(
+				"Failed to arm the BPF source's clock wait, ignoring.");
+		s->pending[s->n_pending++] = ev;
+		return 0;
+	}
+	add_pending(s);
+	add_event(s, &ev);
 	return 0;
 }
 
@@ -229,6 +291,8 @@ int bpf_source_drain(struct bpf_source *s)
 
 	if (!s)
 		return 0;
+	if (s->manager->kclock.known)
+		add_pending(s);
 	r = ring_buffer__consume(s->rb);
 	check_dropped(s);
 	if (r < 0)
@@ -454,6 +518,14 @@ int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
 				      UINT64_MAX - 1, 0, on_timer, s);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_time_relative(m->event, &s->clock_wait, CLOCK_MONOTONIC,
+					       BPF_SOURCE_CLOCK_WAIT_USEC, 0,
+					       on_clock_wait, s);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->clock_wait, SD_EVENT_OFF);
+	if (r >= 0 && !(s->pending = calloc(PENDING_MAX, sizeof(*s->pending))))
+		r = -ENOMEM;
 	if (r < 0) {
 		snprintf(reason, reason_size, "cannot watch the ring buffer: %s",
 			 strerror(-r));

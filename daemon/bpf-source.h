@@ -8,6 +8,13 @@
  * a backtrace request's caller classified against /proc/kallsyms (lib/bt-caller.h).
  * Nothing blocks: the ring buffer is consumed, never polled.
  *
+ * Its events are stamped with CLOCK_MONOTONIC (bpf_ktime_get_ns()), the incidents run
+ * on the kernel log's clock, which on arm64 is ahead by the time the firmware took
+ * (lib/kclock.h, learned from the records the kernel log source reads live). Until that
+ * offset is known, events wait, at most BPF_SOURCE_CLOCK_WAIT_USEC, for the first
+ * record (which usually follows at once: the kernel prints what made the event); then
+ * they go in with what is known, said in the debug log.
+ *
  * It runs with what the kernel allows: a program whose tracepoint or function the
  * kernel's BTF lacks, or that it refuses, is left out and said so; the source runs when
  * one program is attached. When none can be, bpf_source_new() fails with the reason.
@@ -19,6 +26,8 @@
 #include "manager.h"
 
 struct bpf_source;
+
+#define BPF_SOURCE_CLOCK_WAIT_USEC (2ULL * 1000 * 1000)
 
 /*
  * Loads and attaches. On failure, reason (reason_size bytes) says why in words, the

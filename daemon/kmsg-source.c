@@ -128,8 +128,13 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 	int r;
 
 	if (s->live) {
+		bool known = s->manager->kclock.known;
+
 		sn_kclock_observe(&s->manager->kclock, rec->ts_usec,
 				  now_usec(CLOCK_MONOTONIC));
+		/* the BPF source's events waited for the log's clock (bpf-source.h) */
+		if (!known)
+			manager_drain_signals(s->manager);
 		s->last_seq = rec->seq;
 		s->have_seq = true;
 		schedule_save(s);
