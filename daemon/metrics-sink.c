@@ -97,6 +97,12 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping, char **ret,
 	      "Spooled reports waiting for the OTLP collector.",
 	      m->otlp ? otlp_sink_pending(m->otlp) : 0);
 
+	counter(p, PREFIX "bpf_events",
+		"Events of the BPF source taken from its ring buffer.", c->bpf_events);
+	counter(p, PREFIX "bpf_events_lost",
+		"Events the BPF programs could not write (their ring buffer was full).",
+		c->bpf_lost);
+
 	sn_prom_family(p, PREFIX "source_up", SN_PROM_GAUGE,
 		       "Whether a source runs (1) or not (0; the log says why).");
 	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)

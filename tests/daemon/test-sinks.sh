@@ -355,6 +355,9 @@ if [ "$mode" = metrics ]; then
 	check "$tmp/m3.prom"
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="kmsg"}' 1
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="netlink"}' 0
+	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="bpf"}' 0
+	expect_metric "$tmp/m3.prom" sdei_nmid_bpf_events_total 0
+	expect_metric "$tmp/m3.prom" sdei_nmid_bpf_events_lost_total 0
 	before=$(stat -c '%i %Y.%y' "$tmp/m3.prom")
 	sleep 2.5
 	[ "$(stat -c '%i %Y.%y' "$tmp/m3.prom")" = "$before" ] || fail "idle: the file was rewritten"
