@@ -651,6 +651,9 @@ static bool incident_complete(const struct sn_incidents *s, const struct sn_inci
 
 	if (incident_waits(s, inc))
 		return false;
+	/* S4: a stall a signal opened waits for the log's report of it */
+	if (inc->detections == 0 && inc->kind != SN_INCIDENT_OTHER)
+		return false;
 	for_each_cpu (cpu, &inc->cpus) {
 		bool have = false;
 

@@ -74,7 +74,12 @@
  *  S2 a detection overlaps an incident whose CPUs are not known yet (S1); the first
  *     detection that joins an incident opened by a signal gives it its detector (the
  *     log's is the more precise: buddy or perf);
- *  S3 the first backtrace request's caller (its trigger) is the incident's.
+ *  S3 the first backtrace request's caller (its trigger) is the incident's;
+ *  S4 an incident of a stall (not of kind other) that a signal opened is not complete
+ *     (I6) before a detection joined it: the kernel log's report of the stall belongs
+ *     in it (its lines, its records), and a capture of the netlink family's, which can
+ *     come between the two, would otherwise close it first. Without one it closes when
+ *     quiet (I4).
  * A signal has no kernel log record: an incident only signals joined has no excerpt.
  * The daemon takes the BPF records before the kernel log records read with them, and
  * the kernel emits each signal before the lines it causes, so a signal that matters to

@@ -778,6 +778,52 @@ static struct sn_cpu_set cpu_set_of(uint32_t cpu)
 }
 
 /*
+ * S4: BPF's signal first, the monitor group's capture of CPU 2 next, the kernel log's
+ * detection last (the lab's order on the patched kernel): one incident with all three,
+ * complete only when the detection came.
+ */
+static void test_signal_capture_then_log(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incident_trigger t = { .caller = SN_BT_CALLER_HARD_LOCKUP,
+					 .function = "watchdog_hardlockup_check",
+					 .requester_cpu = 1 };
+	struct collector col;
+	const struct sn_report *r;
+
+	assert_int_equal(sn_cpu_set_add(&t.targets, 2), 0);
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_set_requests(s, true, 0, NULL), 0);
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 5 * SEC, 2, "buddy", &t);
+	assert_int_equal(add_entry(s, 2, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_MONITOR, 5 * SEC + 10, 0),
+			 1);
+	assert_int_equal(col.n, 0); /* not complete: no detection yet */
+	hard(s, 10, 5 * SEC + 20, 2);
+	assert_int_equal(col.n, 1);
+	assert_true(col.c[0].complete);
+	assert_int_equal(col.c[0].detections, 1);
+	assert_int_equal(col.c[0].signals, 1);
+	r = col.c[0].report;
+	assert_int_equal(r->sources, SN_REPORT_SOURCE_KMSG | SN_REPORT_SOURCE_BPF);
+	assert_int_equal(r->n_kmsg_seqs, 1);
+	assert_int_equal(evidence_of(r, 2)->source, SN_STACK_NETLINK_MONITOR);
+	assert_true(r->has_trigger);
+
+	/* Without the kernel log's detection it closes when quiet, all the same. */
+	signal(s, SN_INCIDENT_HARD_LOCKUP, 60 * SEC, 3, "buddy", &t);
+	assert_int_equal(add_entry(s, 3, SDEI_NMI_DELIVERY_CAPTURED,
+				   SN_STACK_NETLINK_MONITOR, 60 * SEC + 10, 0),
+			 1);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(sn_incidents_tick(s, 66 * SEC), 0);
+	assert_int_equal(col.n, 2);
+	assert_false(col.c[1].complete);
+	assert_int_equal(col.c[1].report->sources, SN_REPORT_SOURCE_BPF);
+	collector_done(&col);
+}
+
+/*
  * I7, I8, I9, I6: asked on open although the kernel log has its stack, held open past the
  * quiet period, complete (and closed) when the capture comes.
  */
@@ -1051,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_signal_rcu_unknown_cpus),
 		cmocka_unit_test(test_signal_sysrq),
 		cmocka_unit_test(test_signal_hung),
+		cmocka_unit_test(test_signal_capture_then_log),
 		cmocka_unit_test(test_max_open),
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_lab_hardlockup_patched),
