@@ -311,6 +311,12 @@ def bpf(log, v):
     mine.sort(key=lambda d: seen(d, "first_seen"))
     d = mine[0]
     check_trigger(d, "hard-lockup", "watchdog_hardlockup_check", "hard lockup")
+    if d["incident"].get("sources") != ["kmsg", "bpf"]:
+        v.fail(f"hard lockup: the kernel log's detection in the same report as BPF's "
+               f"event (sources kmsg and bpf): {d['incident'].get('sources')}")
+    ev = cpu_evidence(d, 2)
+    print(f"  CPU 2's evidence: {ev['delivery'] if ev else '(none)'}"
+          f"{', source ' + ev['source'] if ev and ev.get('source') else ''}")
     if d["incident"].get("detector") == "buddy":
         v.found("hard lockup: detector buddy")
     else:
