@@ -347,6 +347,97 @@ def bpf(log, v):
         v.fail(f"the programs left attached at the stop (pinned): {pins}")
 
 
+def report_times(log, v, doc, start_regex, what):
+    """When the guest saw the first report, from what started it and from the
+    detection (the report's first_seen is the detection's kernel time)."""
+    start = log.kmsg_time(start_regex)
+    seen = seen_time(log)
+    detected = int(doc["incident"]["first_seen"]["monotonic_ns"]) / 1e9
+    if start is None or seen is None:
+        v.inconclusive(f"no kernel timestamp for {what} or for the report's arrival")
+        return
+    v.found(f"the first report was in the spool {seen - start:.2f} s after {what}, "
+            f"{seen - detected:.2f} s after the detection")
+
+
+def cpus_report(log, v, kind, cpu, frame_prefix):
+    """The report of kind naming cpu with its stack (frame_prefix among its frames)."""
+    docs = load_reports(log, v)
+    for d in docs:
+        print(f"  report {d['id']}: {describe(d)}")
+    mine = reports_of(docs, kind, cpu)
+    if not mine:
+        v.inconclusive(f"no {kind} report naming CPU {cpu}: the daemon did not report it")
+        return docs, None
+    if len(mine) > 1:
+        v.fail(f"{len(mine)} {kind} reports of CPU {cpu}: its repeats were not folded")
+    doc = mine[0]
+    v.found(f"report {doc['id']}: {describe(doc)}")
+    ev = cpu_evidence(doc, cpu)
+    if not has_stack(ev):
+        v.fail(f"CPU {cpu}'s stack in the {kind} report: delivery "
+               f"{ev['delivery'] if ev else '(no entry)'}")
+        return docs, doc
+    frame = next((f for f in ev["frames"] if f.startswith(frame_prefix)), None)
+    if frame:
+        v.found(f"CPU {cpu}'s frame {frame} (source {ev.get('source')}, "
+                f"{len(ev['frames'])} frames)")
+    else:
+        v.fail(f"the frame {frame_prefix} in CPU {cpu}'s stack: {ev['frames'][:4]}")
+    return docs, doc
+
+
+def softlockup(log, v):
+    cpu = 3
+    if log.kmsg_time(r"BUG: soft lockup - CPU#3 stuck") is None:
+        v.inconclusive("the kernel never reported a soft lockup of CPU 3")
+        return
+    docs, doc = cpus_report(log, v, "soft-lockup", cpu, "lkdtm_SOFTLOCKUP")
+    if doc is None:
+        return
+    report_times(log, v, doc, r"lkdtm: Performing direct entry SOFTLOCKUP", "the lockup")
+    rcu = reports_of(docs, "rcu-stall")
+    if log.kmsg_time(r"rcu: INFO: .* (self-)?detected stall") is not None and not rcu:
+        v.fail("a report of the RCU stall that the kernel reported")
+    for d in rcu:
+        if cpu in d["incident"]["stalled_cpus"]:
+            ev = cpu_evidence(d, cpu)
+            v.found(f"RCU stall report {d['id']} names CPU {cpu}; its evidence: "
+                    f"{ev['delivery'] if ev else '(none)'}"
+                    f"{', ' + str(len(ev['frames'])) + ' frames' if has_stack(ev) else ''}")
+        else:
+            v.fail(f"RCU stall report {d['id']} does not name CPU {cpu}: "
+                   f"{d['incident']['stalled_cpus']}")
+
+
+def hungtask(log, v):
+    if log.kmsg_time(r"INFO: task .* blocked for more than") is None:
+        v.inconclusive("the kernel never reported a hung task")
+        return
+    docs = load_reports(log, v)
+    for d in docs:
+        print(f"  report {d['id']}: {describe(d)}")
+    mine = reports_of(docs, "hung-task")
+    if not mine:
+        v.inconclusive("no hung-task report: the daemon did not report it")
+        return
+    if len(mine) > 1:
+        v.fail(f"{len(mine)} hung-task reports: the detector's warnings were not folded")
+    doc = mine[0]
+    v.found(f"report {doc['id']}: {describe(doc)}")
+    lines = doc["kernel_log"]["lines"]
+    first = next((l for l in lines if "blocked for more than" in l), None)
+    if first:
+        v.found(f"its kernel log: {first}")
+    else:
+        v.fail(f"the detector's line in the report's kernel log: {lines[:2]}")
+    if any("lkdtm_HUNG_TASK" in l for l in lines):
+        v.found("the blocked task's stack (lkdtm_HUNG_TASK) in the report's kernel log")
+    else:
+        v.fail("the blocked task's stack (lkdtm_HUNG_TASK) in the report's kernel log")
+    report_times(log, v, doc, r"lkdtm: Performing direct entry HUNG_TASK", "the task blocked")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario")
@@ -364,6 +455,10 @@ def main():
             hardlockup(log, v, a.thresh)
         elif a.scenario == "daemon-bpf":
             bpf(log, v)
+        elif a.scenario == "daemon-softlockup":
+            softlockup(log, v)
+        elif a.scenario == "daemon-hungtask":
+            hungtask(log, v)
         else:
             print(f"no verdict for {a.scenario}")
             return INCONCLUSIVE

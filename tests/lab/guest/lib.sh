@@ -27,6 +27,15 @@ wedge_cpu() {
 	mark "wedged cpu $1"
 }
 
+# lkdtm_on_cpu N TYPE: LKDTM's crash point TYPE (SOFTLOCKUP, HUNG_TASK...) run by a task
+# bound to CPU N, in the background; marked once it had time to get there
+lkdtm_on_cpu() {
+	mask=$(printf '%x' $((1 << $1)))
+	taskset "$mask" sh -c "echo $2 > /sys/kernel/debug/provoke-crash/DIRECT" &
+	sleep 2
+	mark "lkdtm $2 on cpu $1"
+}
+
 # dump_kmsg: the kernel log as the kernel recorded it. The console prints it through a
 # kthread, asynchronously; checks of running systems read this dump instead.
 dump_kmsg() {
@@ -153,4 +162,14 @@ nmid_stop_and_dump() {
 		echo "LAB: report-end ${f##*/}"
 	done
 	echo "LAB: reports-done"
+	# the kernel log as /dev/kmsg gives it (priorities, facilities, continuation
+	# flags), for the parser's corpus (tests/fixtures/kmsg/lab-*.kmsg)
+	cat /dev/kmsg >/tmp/kmsg.records &
+	cat_pid=$!
+	sleep 1
+	kill "$cat_pid"
+	wait "$cat_pid"
+	echo "LAB: devkmsg-begin"
+	cat /tmp/kmsg.records
+	echo "LAB: devkmsg-end"
 }
