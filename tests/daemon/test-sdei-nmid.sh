@@ -25,10 +25,11 @@ fail() {
 	failed=1
 }
 
-# Runs sdei-nmid with the given arguments; sets rc, and out (stdout and stderr).
+# Runs sdei-nmid with the given arguments; sets rc, and out (stdout and stderr). A run
+# that does not end within 20 s exits 124.
 run() {
 	rc=0
-	out=$("$nmid" "$@" 2>&1) || rc=$?
+	out=$(timeout 20 "$nmid" "$@" 2>&1) || rc=$?
 }
 
 "$python" "$here/kmsg-from-console.py" "$fixtures/lab/hardlockup-patched.log" >"$tmp/hardlockup.kmsg"
@@ -311,6 +312,37 @@ if [ "$(id -u)" -ne 0 ] || [ "${#unprivileged[@]}" -gt 0 ]; then
 	fi
 	check_spool unprivileged "$tmp/spool-unpriv"
 fi
+
+# The lab's /dev/kmsg corpora (tests/fixtures/kmsg/lab/*.kmsg, '#' lines are comments):
+# each record as the kernel gave it; the reports, as "<kind> <CPUs> <folded_count>"
+# sorted, each valid against the schema.
+corpus() {
+	local name=$1 want=$2 got reports
+	grep -v '^#' "$fixtures/kmsg/lab/$name.kmsg" >"$tmp/lab-$name.kmsg"
+	run --kmsg "$tmp/lab-$name.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-$name" \
+		--root "$fixtures/root" --config /dev/null
+	[ "$rc" -eq 0 ] || { fail "$name: exit $rc: $out"; return; }
+	mapfile -t reports < <(find "$tmp/spool-$name" -maxdepth 1 -name '*.json' | sort)
+	if ! got=$("$parse" "${reports[@]}" | sort | paste -sd';'); then
+		fail "$name: sn_report_parse refused a report"
+		return
+	fi
+	[ "$got" = "$want" ] || fail "$name: reports '$got', expected '$want'"
+	"$python" - "$schema" "${reports[@]}" <<'PY' || fail "$name: a report is not valid"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
+for path in sys.argv[2:]:
+    errors = [e.message for e in v.iter_errors(json.load(open(path)))]
+    assert not errors, (path, errors[:3])
+PY
+}
+corpus hard-lockup-patched "hard-lockup 2 0"
+# unpatched: CPU 2 (no stack), CPU 1 waiting for it (three detections), CPU 2 again
+# 17 s later, a repeat of the first report within the fold window: held back
+corpus hard-lockup-unpatched "hard-lockup 1 2;hard-lockup 2 0"
+corpus soft-lockup "rcu-stall 3 0;soft-lockup 3 0"
+corpus hung-task "hung-task  9"
 
 # The command line.
 run --help

@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "incident.h"
 #include "kmsg-events.h"
+#include "kmsg-reader.h"
 #include "macro.h"
 #include "report.h"
 
@@ -1084,6 +1087,174 @@ static void test_requests_off(void **state)
 	collector_done(&col);
 }
 
+/*
+ * A tests/fixtures/kmsg/ corpus recorded in the lab ('#' lines dropped) read as /dev/kmsg
+ * records by the reader, then as sdei-nmid does it: lines, recognizer, incidents, the
+ * clock at each record's time.
+ */
+static void feed_kmsg_corpus(struct sn_incidents *s, const char *name)
+{
+	_cleanup_(sn_kmsg_events_freep) struct sn_kmsg_events *e = NULL;
+	_cleanup_(sn_kmsg_reader_freep) struct sn_kmsg_reader *r = NULL;
+	_cleanup_(freep) char *path = NULL, *line = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	static struct sn_kmsg_record rec;
+	size_t cap = 0, n_records = 0;
+	ssize_t n;
+	int fd, k;
+
+	assert_int_equal(sn_kmsg_events_new(NULL, sn_incidents_on_kmsg_event, s, &e), 0);
+	assert_true(asprintf(&path, "%s/kmsg/%s", FIXTURES_DIR, name) > 0);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	fd = memfd_create("kmsg", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	while ((n = getline(&line, &cap, f)) > 0)
+		if (line[0] != '#')
+			assert_int_equal(write(fd, line, (size_t)n), n);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(
+		sn_kmsg_reader_new(fd, SN_KMSG_READ_STREAM, SN_KMSG_START_BEGIN, 0, &r),
+		0);
+	while ((k = sn_kmsg_reader_next(r, &rec, NULL)) == 0) {
+		const char *p = rec.message;
+
+		for (const char *nl; rec.facility == 0; p = nl + 1) {
+			_cleanup_(freep) char *text = NULL;
+
+			nl = strchr(p, '\n');
+			text = nl ? strndup(p, (size_t)(nl - p)) : strdup(p);
+			assert_non_null(text);
+			assert_int_equal(
+				sn_incidents_add_line(s, rec.seq, rec.ts_usec, text), 0);
+			if (!nl)
+				break;
+		}
+		assert_int_equal(sn_kmsg_events_feed(e, &rec), 0);
+		assert_int_equal(sn_incidents_tick(s, rec.ts_usec), 0);
+		n_records++;
+	}
+	assert_int_equal(k, -ENODATA);
+	assert_true(n_records > 100);
+	assert_int_equal(sn_kmsg_events_flush(e), 0);
+	assert_int_equal(sn_incidents_flush(s), 0);
+}
+
+static void assert_stack(const struct sn_report *r, uint32_t cpu, const char *frame)
+{
+	const struct sn_evidence *e = evidence_of(r, cpu);
+
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_CAPTURED);
+	assert_int_equal(e->source, SN_STACK_KMSG);
+	assert_true(has_frame(e, frame));
+}
+
+/* The lab's corpora (tests/fixtures/kmsg/lab/): the incidents and reports. */
+static void test_lab_corpus_hard_lockup(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct collector col;
+	const struct sn_evidence *e;
+
+	/* Patched: CPU 2's stack with the first detection; four repeats. */
+	s = new_incidents(&col, NULL);
+	feed_kmsg_corpus(s, "lab/hard-lockup-patched.kmsg");
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_string_equal(col.c[0].detector, "buddy");
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
+	assert_stack(col.c[0].report, 2, "lkdtm_HARDLOCKUP");
+	e = evidence_of(col.c[0].report, 2);
+	assert_true(e->has_pstate);
+	assert_int_equal(e->pstate & 0x80, 0x80);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.complete, 1);
+	assert_int_equal(st.repeats, 4);
+	collector_done(&col);
+	s = sn_incidents_free(s);
+
+	/*
+	 * Unpatched: CPU 2 without a stack, closed when quiet; CPU 1 (waiting for it)
+	 * reported three times; CPU 2 again once CPU 1's wait is over, 17 s later.
+	 */
+	s = new_incidents(&col, NULL);
+	feed_kmsg_corpus(s, "lab/hard-lockup-unpatched.kmsg");
+	assert_int_equal(col.n, 3);
+	assert_true(sn_cpu_set_test(&col.c[0].cpus, 2));
+	assert_int_equal(col.c[0].detections, 1);
+	e = evidence_of(col.c[0].report, 2);
+	assert_non_null(e);
+	assert_int_equal(e->delivery, SN_EVIDENCE_NOT_REQUESTED);
+	assert_true(sn_cpu_set_test(&col.c[1].cpus, 1));
+	assert_int_equal(col.c[1].detections, 3);
+	assert_true(sn_cpu_set_test(&col.c[2].cpus, 2));
+	for (size_t i = 0; i < col.n; i++) {
+		assert_int_equal(col.c[i].kind, SN_INCIDENT_HARD_LOCKUP);
+		assert_int_equal(col.c[i].n_backtraces, 0);
+		assert_false(col.c[i].complete);
+	}
+	collector_done(&col);
+}
+
+static void test_lab_corpus_soft_lockup(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct collector col;
+
+	/* The soft lockup, then the RCU stall: CPU 3 with its own stack in each; the
+	 * second soft lockup report (10 s later) is a repeat. */
+	s = new_incidents(&col, NULL);
+	feed_kmsg_corpus(s, "lab/soft-lockup.kmsg");
+	assert_int_equal(col.n, 2);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_SOFT_LOCKUP);
+	assert_string_equal(col.c[0].detector, "softlockup");
+	assert_true(col.c[0].complete);
+	assert_int_equal(sn_cpu_set_count(&col.c[0].cpus), 1);
+	assert_stack(col.c[0].report, 3, "lkdtm_SOFTLOCKUP");
+	assert_int_equal(col.c[1].kind, SN_INCIDENT_RCU_STALL);
+	assert_string_equal(col.c[1].detector, "rcu");
+	assert_true(col.c[1].complete);
+	assert_int_equal(sn_cpu_set_count(&col.c[1].cpus), 1);
+	assert_stack(col.c[1].report, 3, "lkdtm_SOFTLOCKUP");
+	assert_string_equal(
+		col.c[1].report->log_lines[0],
+		"[   12.144632] rcu: INFO: rcu_sched self-detected stall on CPU");
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.repeats, 1);
+	collector_done(&col);
+}
+
+static void test_lab_corpus_hung_task(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_report *r;
+	bool stack = false;
+
+	/* Ten warnings 3 s apart: one incident; its excerpt has the task's stack. */
+	s = new_incidents(&col, NULL);
+	feed_kmsg_corpus(s, "lab/hung-task.kmsg");
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].kind, SN_INCIDENT_HUNG_TASK);
+	assert_string_equal(col.c[0].detector, "hung_task");
+	assert_true(sn_cpu_set_empty(&col.c[0].cpus));
+	assert_int_equal(col.c[0].detections, 10);
+	r = col.c[0].report;
+	assert_int_equal(r->folded_count, 9);
+	assert_int_equal(r->n_evidence, 0);
+	assert_string_equal(
+		r->log_lines[0],
+		"[    6.934007] INFO: task sh:119 blocked for more than 3 seconds.");
+	for (size_t i = 0; i < r->n_log_lines; i++)
+		stack = stack || strstr(r->log_lines[i], "lkdtm_HUNG_TASK");
+	assert_true(stack);
+	collector_done(&col);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1108,6 +1279,9 @@ int main(void)
 		cmocka_unit_test(test_request_failures),
 		cmocka_unit_test(test_monitor_recent),
 		cmocka_unit_test(test_requests_off),
+		cmocka_unit_test(test_lab_corpus_hard_lockup),
+		cmocka_unit_test(test_lab_corpus_soft_lockup),
+		cmocka_unit_test(test_lab_corpus_hung_task),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

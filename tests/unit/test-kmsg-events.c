@@ -795,6 +795,164 @@ static void test_kmsg_hung_task(void **state)
 	run_done(&run);
 }
 
+/* ---- the lab's /dev/kmsg corpora (tests/unit/record-kmsg-corpus.sh) ---- */
+
+/* Every backtrace of the corpus: CPU cpu's, whole, with the frame. */
+static void assert_all_bt(const struct run *run, uint32_t cpu, const char *frame)
+{
+	for (size_t i = 0; i < run->c.n; i++) {
+		const struct sn_kmsg_backtrace *b = run->c.ev[i].backtrace;
+
+		if (run->c.ev[i].type != SN_KMSG_EVENT_BACKTRACE)
+			continue;
+		assert_int_equal(b->cpu, cpu);
+		assert_false(b->idle);
+		assert_true(b->has_pid);
+		assert_string_equal(b->comm, "sh");
+		assert_true(b->has_pstate);
+		assert_true(b->has_trace);
+		assert_int_equal(b->n_frames, 11);
+		assert_int_equal(b->n_frames_dropped, 0);
+		assert_true(has_frame(b, frame));
+		assert_int_equal(b->end, SN_KMSG_END_DONE);
+	}
+}
+
+/* LKDTM HARDLOCKUP on CPU 2, patched: five detections, each with CPU 2's stack. */
+static void test_kmsg_lab_hard_lockup_patched(void **state)
+{
+	struct sn_kmsg_reader_stats rs;
+	struct run run;
+
+	run_start(&run, NULL);
+	feed_kmsg_fixture(&run, "lab/hard-lockup-patched.kmsg", &rs);
+	assert_int_equal(rs.malformed, 0);
+	assert_int_equal(rs.lost, 0);
+	assert_clean(&run);
+	assert_int_equal(rs.records, run.st.records);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_HARD_LOCKUP), 5);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_SEND), 5);
+	assert_int_equal(count_bt(&run.c, 2), 5);
+	assert_int_equal(run.c.n, 15);
+	for (size_t i = 0; i < 5; i++) {
+		const struct sn_kmsg_event *hl =
+			nth(&run.c, SN_KMSG_EVENT_HARD_LOCKUP, i);
+		const struct sn_kmsg_backtrace *b = nth_bt(&run.c, 2, i);
+
+		assert_int_equal(hl->hard_lockup.cpu, 2);
+		assert_int_equal(hl->hard_lockup.detector_cpu, 1);
+		assert_int_equal(b->origin, SN_KMSG_BT_NMI);
+		/* daIF: I and F masked */
+		assert_int_equal(b->pstate & 0xc0, 0xc0);
+	}
+	assert_all_bt(&run, 2, "lkdtm_HARDLOCKUP");
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_HARD_LOCKUP, 0)->seq, 120);
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_HARD_LOCKUP, 0)->ts_usec, 6770577);
+	run_done(&run);
+}
+
+/*
+ * Unpatched: CPU 2's stack never comes; CPU 1, which waits 10 s for it with interrupts
+ * masked, is reported by CPU 0 three times, then the wait ends and CPU 2 is reported
+ * again.
+ */
+static void test_kmsg_lab_hard_lockup_unpatched(void **state)
+{
+	struct sn_kmsg_reader_stats rs;
+	struct run run;
+	static const uint32_t cpus[] = { 2, 1, 1, 1, 2 };
+
+	run_start(&run, NULL);
+	feed_kmsg_fixture(&run, "lab/hard-lockup-unpatched.kmsg", &rs);
+	assert_int_equal(rs.malformed, 0);
+	assert_int_equal(rs.lost, 0);
+	assert_clean(&run);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_HARD_LOCKUP), 5);
+	for (size_t i = 0; i < ELEMENTSOF(cpus); i++)
+		assert_int_equal(
+			nth(&run.c, SN_KMSG_EVENT_HARD_LOCKUP, i)->hard_lockup.cpu,
+			cpus[i]);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_SEND), 2);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_TIMEOUT), 1);
+	assert_cpus(&nth(&run.c, SN_KMSG_EVENT_NMI_TIMEOUT, 0)->nmi_timeout.cpus, "2");
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_BACKTRACE), 0);
+	run_done(&run);
+}
+
+/*
+ * LKDTM SOFTLOCKUP on CPU 3: two soft lockups and a self-detected RCU stall between
+ * them, each followed by CPU 3's own stack (from its timer interrupt).
+ */
+static void test_kmsg_lab_soft_lockup(void **state)
+{
+	static const enum sn_kmsg_bt_origin origins[] = { SN_KMSG_BT_SOFT_LOCKUP,
+							  SN_KMSG_BT_RCU_STALL,
+							  SN_KMSG_BT_SOFT_LOCKUP };
+	const struct sn_kmsg_rcu_stall *rcu;
+	struct sn_kmsg_reader_stats rs;
+	struct run run;
+
+	run_start(&run, NULL);
+	feed_kmsg_fixture(&run, "lab/soft-lockup.kmsg", &rs);
+	assert_int_equal(rs.malformed, 0);
+	assert_int_equal(rs.lost, 0);
+	assert_clean(&run);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP), 2);
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP, 0)->soft_lockup.cpu, 3);
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP, 0)->soft_lockup.seconds,
+			 7);
+	assert_string_equal(nth(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP, 0)->soft_lockup.comm,
+			    "sh");
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP, 1)->soft_lockup.cpu, 3);
+	assert_int_equal(nth(&run.c, SN_KMSG_EVENT_SOFT_LOCKUP, 1)->soft_lockup.seconds,
+			 17);
+
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_RCU_STALL), 1);
+	rcu = &nth(&run.c, SN_KMSG_EVENT_RCU_STALL, 0)->rcu_stall;
+	assert_int_equal(rcu->kind, SN_KMSG_RCU_STALL_SELF);
+	assert_string_equal(rcu->flavor, "rcu_sched");
+	assert_cpus(&rcu->cpus, "3");
+	assert_true(rcu->complete);
+	assert_int_equal(rcu->jiffies, 2500);
+	assert_int_equal(rcu->ncpus, 4);
+
+	assert_int_equal(count_bt(&run.c, 3), 3);
+	for (size_t i = 0; i < ELEMENTSOF(origins); i++) {
+		const struct sn_kmsg_backtrace *b = nth_bt(&run.c, 3, i);
+
+		assert_int_equal(b->origin, origins[i]);
+		/* interrupts on: the CPU prints its own stack */
+		assert_int_equal(b->pstate & 0xc0, 0);
+	}
+	assert_all_bt(&run, 3, "lkdtm_SOFTLOCKUP");
+	assert_int_equal(run.c.n, 6);
+	run_done(&run);
+}
+
+/* LKDTM HUNG_TASK, hung_task_timeout_secs=3: the detector's ten warnings. */
+static void test_kmsg_lab_hung_task(void **state)
+{
+	struct sn_kmsg_reader_stats rs;
+	struct run run;
+
+	run_start(&run, NULL);
+	feed_kmsg_fixture(&run, "lab/hung-task.kmsg", &rs);
+	assert_int_equal(rs.malformed, 0);
+	assert_int_equal(rs.lost, 0);
+	assert_clean(&run);
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_HUNG_TASK), 10);
+	for (size_t i = 0; i < 10; i++) {
+		const struct sn_kmsg_event *ev = nth(&run.c, SN_KMSG_EVENT_HUNG_TASK, i);
+
+		assert_string_equal(ev->hung_task.comm, "sh");
+		assert_int_equal(ev->hung_task.pid, 119);
+		assert_int_equal(ev->hung_task.seconds, 3 * (i + 1));
+		assert_false(ev->hung_task.io_wait);
+	}
+	assert_int_equal(run.c.n, 10);
+	run_done(&run);
+}
+
 /* ---- bad input, limits, time ---- */
 
 static void feed_lines(struct run *run, uint64_t *seq, uint64_t ts,
@@ -1238,6 +1396,10 @@ int main(void)
 		cmocka_unit_test(test_kmsg_rcu_stall_expedited),
 		cmocka_unit_test(test_kmsg_soft_lockup),
 		cmocka_unit_test(test_kmsg_hung_task),
+		cmocka_unit_test(test_kmsg_lab_hard_lockup_patched),
+		cmocka_unit_test(test_kmsg_lab_hard_lockup_unpatched),
+		cmocka_unit_test(test_kmsg_lab_soft_lockup),
+		cmocka_unit_test(test_kmsg_lab_hung_task),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_in_block),
 		cmocka_unit_test(test_overlong_block),
