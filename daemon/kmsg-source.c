@@ -17,6 +17,8 @@
 
 /* Records read per dispatch, so that other sources get their turn. */
 #define KMSG_BATCH 256
+/* The accuracy of the live timer (sd-event's default is 250 ms). */
+#define KMSG_TIMER_ACCURACY_USEC 1000
 /* How often a regular file is read again for what was appended (no --exit-on-eof). */
 #define KMSG_FILE_POLL_USEC (1000 * 1000)
 /* How often the cursor may be saved: a crash re-reads at most this much of the log. */
@@ -390,8 +392,14 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 	if (r < 0)
 		return r;
 	if (s->live) {
+		/*
+		 * 1 ms accuracy rather than sd-event's default 250 ms: the deadlines
+		 * are a backtrace block's end and an incident's quiet period, which
+		 * a report waits for. Rare wakeups, a few per incident.
+		 */
 		r = sd_event_add_time(m->event, &s->timer, CLOCK_MONOTONIC,
-				      UINT64_MAX - 1, 0, on_timer, s);
+				      UINT64_MAX - 1, KMSG_TIMER_ACCURACY_USEC, on_timer,
+				      s);
 		if (r < 0)
 			return r;
 		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);

@@ -65,6 +65,7 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	_cleanup_(freep) char *json = NULL;
 	struct sn_report_time now = { .realtime_usec = now_usec(CLOCK_REALTIME) };
 	unsigned sinks = 0, evicted = 0;
+	char latency[64] = "";
 	size_t len;
 	int k;
 
@@ -145,10 +146,14 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 		if (r->kind < _SN_INCIDENT_KIND_MAX)
 			m->counters.incidents[r->kind]++;
 	}
+	/* On a live log: how long after the kernel's detection the report was out. */
+	if (m->live_clock && now.monotonic_ns / 1000 >= inc->first_usec)
+		snprintf(latency, sizeof(latency), ", %.3f s after its first detection",
+			 (double)(now.monotonic_ns / 1000 - inc->first_usec) / 1e6);
 	log_info("Incident %" PRIu64 ": %s, %" PRIu64
-		 " detections, report %s (%u sinks).",
+		 " detections, report %s (%u sinks)%s.",
 		 inc->number, sn_incident_kind_to_string(inc->kind), inc->detections,
-		 r->id, sinks);
+		 r->id, sinks, latency);
 	manager_update_status(m);
 	return 0;
 }

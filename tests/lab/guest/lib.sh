@@ -121,6 +121,9 @@ nmid_start() {
 		i=$((i + 1))
 	done
 	mark "sdei-nmid started, pid $nmid_pid"
+	# the clocks side by side: this line's kernel log time (the printk clock, which
+	# the kernel log's timestamps use) and CLOCK_BOOTTIME read just before
+	mark "clocks: uptime $(cut -d' ' -f1 /proc/uptime)"
 }
 
 # nmid_wait_report SECONDS: polls the spool every 0.1 s for up to SECONDS; marks the
@@ -163,7 +166,7 @@ nmid_stop_and_dump() {
 	done
 	echo "LAB: reports-done"
 	# the kernel log as /dev/kmsg gives it (priorities, facilities, continuation
-	# flags), for the parser's corpus (tests/fixtures/kmsg/lab-*.kmsg)
+	# flags), for the parser's corpus (tests/fixtures/kmsg/lab/)
 	cat /dev/kmsg >/tmp/kmsg.records &
 	cat_pid=$!
 	sleep 1
