@@ -8,7 +8,7 @@
 #      (marginal: a corpus of 3x minus 1x, divided by the lines added), on lab console
 #      output (sysrq-l backtrace rounds and a hard lockup, as /dev/kmsg records);
 #   3. peak memory over that corpus.
-# The lab's detection-to-report latency is printed by the lab scenarios (tests/lab).
+# The lab's detection-to-report latency: tests/bench/daemon-latency.sh.
 #
 #   tests/bench/daemon-bench.sh [IDLE_SECONDS]
 set -euo pipefail
