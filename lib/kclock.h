@@ -11,16 +11,22 @@
  *
  * A record is read after it was stamped: ts - monotonic-at-read is at most the true
  * offset, short of it by the read's latency. The estimate is the largest seen, so it
- * converges from below and never moves a deadline earlier than the record allows.
- * Until a record is seen the offset is taken as 0. Pure: the caller passes both clocks.
+ * converges from below. The two clocks also drift apart (NTP slews CLOCK_MONOTONIC, not
+ * the printk clock): a smaller observation may lower the estimate by at most
+ * SN_KCLOCK_DRIFT_PPM of the time since the previous one, so a stale maximum does
+ * not stay forever and one slow read does not pull it down. Until a record is seen
+ * the offset is taken as 0. Pure: the caller passes both clocks.
  */
+
+#define SN_KCLOCK_DRIFT_PPM 500 /* adjtimex's largest frequency adjustment */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct sn_kclock {
 	bool known;
-	int64_t offset_usec; /* the kernel log's clock minus CLOCK_MONOTONIC */
+	int64_t offset_usec;	 /* the kernel log's clock minus CLOCK_MONOTONIC */
+	uint64_t last_mono_usec; /* CLOCK_MONOTONIC at the last observation */
 };
 
 /* A record stamped ts_usec (log clock) read live when CLOCK_MONOTONIC was mono_usec. */
