@@ -29,25 +29,15 @@
 static int read_small(int dfd, const char *path, char *buf, size_t size, size_t *ret_len)
 {
 	_cleanup_(closep) int fd = -EBADF;
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
+	int r;
 
 	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	while (len < size) {
-		n = read(fd, buf + len, size - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == size)
-		return -EFBIG;
+	r = sn_read_fd(fd, buf, size, &len);
+	if (r < 0)
+		return r;
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;

@@ -370,8 +370,8 @@ int sn_host_read_field(const char *root, enum sn_host_field f, char **ret)
 {
 	_cleanup_(closep) int dfd = -EBADF, fd = -EBADF;
 	char buf[SN_REPORT_MAX_HOST_FIELD + 2];
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
+	int k;
 
 	if ((unsigned)f >= _SN_HOST_FIELD_MAX || !root)
 		return -EINVAL;
@@ -382,20 +382,12 @@ int sn_host_read_field(const char *root, enum sn_host_field f, char **ret)
 		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	/* One read per chunk until EOF; more than a line's worth is not of the form. */
-	while (len < sizeof(buf)) {
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == sizeof(buf))
+	/* Until EOF; more than a line's worth is not of the form. */
+	k = sn_read_fd(fd, buf, sizeof(buf), &len);
+	if (k == -EFBIG)
 		return -EBADMSG;
+	if (k < 0)
+		return k;
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
 	if (len == 0)

@@ -516,7 +516,7 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 	_cleanup_(freep) char *buf = NULL;
 	struct sn_spool_entry e;
 	struct stat st;
-	size_t len = 0, size;
+	size_t len, size;
 	int r;
 
 	r = find(s, id, &e);
@@ -541,20 +541,9 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 	if (!buf)
 		return -ENOMEM;
 	/* Up to one byte more than stat said, to notice a file that grew. */
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size)
-			return -EFBIG;
-	}
+	r = sn_read_fd(fd, buf, size, &len);
+	if (r < 0)
+		return r;
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	if (ret_len)

@@ -75,6 +75,27 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int sn_read_fd(int fd, char *buf, size_t size, size_t *ret_len)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) {
+			*ret_len = len;
+			return 0;
+		}
+		len += (size_t)n;
+	}
+	return -EFBIG;
+}
+
 int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
 	_cleanup_(closep) int dfd = -EBADF, fd = -EBADF;

@@ -49,4 +49,11 @@ int sn_json_add_hex(cJSON *o, const char *key, uint64_t v);
  * removed. One writer per path: two would share the temp. -EINVAL for a path that ends in
  * '/' or a name too long for its temp.
  */
+/*
+ * Reads fd until its end into buf, at most size bytes (nothing added: the caller ends
+ * the string); -EFBIG when size bytes came, whether or not more would have, else the
+ * count in *ret_len. EINTR is retried.
+ */
+int sn_read_fd(int fd, char *buf, size_t size, size_t *ret_len);
+
 int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
