@@ -423,9 +423,21 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 	return 0;
 }
 
+/* At most this many batches are read when shutting down (64 x 256 records). */
+#define KMSG_DRAIN_BATCHES 64
+
 int kmsg_source_flush(struct kmsg_source *s)
 {
 	int r;
+
+	/*
+	 * A live log: what the kernel logged before the stop is read first, so that it
+	 * is reported (or at least in the cursor's past) rather than lost.
+	 */
+	if (s->live && !s->ended)
+		for (unsigned i = 0; i < KMSG_DRAIN_BATCHES; i++)
+			if (read_batch(s) < 0)
+				break;
 
 	r = sn_kmsg_events_flush(s->events);
 	if (r < 0)
