@@ -138,10 +138,16 @@ static void format_host_field(FILE *f, const char *label, const char *value)
 	fputc('\n', f);
 }
 
+/*
+ * "ready", or "NOT ready" and its reasons one per line (the snapshot of lib/kdump.h);
+ * a snapshot of another form is shown as its JSON.
+ */
 static void format_kdump(FILE *f, const cJSON *kdump)
 {
 	const cJSON *checked = cJSON_GetObjectItemCaseSensitive(kdump, "checked");
 	const cJSON *ready = cJSON_GetObjectItemCaseSensitive(kdump, "ready");
+	const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(kdump, "reasons");
+	const cJSON *reason;
 	_cleanup_(freep) char *text = NULL;
 
 	fputs("Kdump:      ", f);
@@ -149,13 +155,23 @@ static void format_kdump(FILE *f, const cJSON *kdump)
 		fputs("not checked\n", f);
 		return;
 	}
-	if (cJSON_IsBool(ready))
-		fputs(cJSON_IsTrue(ready) ? "ready" : "NOT ready", f);
-	text = cJSON_PrintUnformatted(kdump);
-	if (text) {
-		fputs(cJSON_IsBool(ready) ? " " : "", f);
-		sn_fputs_escaped(f, text);
+	if (cJSON_IsTrue(ready)) {
+		fputs("ready\n", f);
+		return;
 	}
+	if (cJSON_IsFalse(ready) && cJSON_IsArray(reasons)) {
+		fputs("NOT ready\n", f);
+		cJSON_ArrayForEach(reason, reasons)
+		{
+			fputs("            - ", f);
+			sn_fputs_escaped(f, cJSON_IsString(reason) ? reason->valuestring :
+								     "?");
+			fputc('\n', f);
+		}
+		return;
+	}
+	text = cJSON_PrintUnformatted(kdump);
+	sn_fputs_escaped(f, text ?: "?");
 	fputc('\n', f);
 }
 

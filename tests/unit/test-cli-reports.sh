@@ -55,7 +55,7 @@ if run 0 reports show 0d2f --spool "$spool"; then
 	for want in "^Report $hard$" "^Incident: *hard lockup (detector buddy), CPUs 2, 1 of 1 stacks captured$" \
 		"^CPU 2: captured (netlink-request) in 4.2 us$" \
 		"interrupts masked (DAIF: DAIF), EL1h$" "^   spin_loop+0x24/0x40 \[sdei_nmi_test\]$" \
-		"^CPU 3: timeout$" "^Folded: *2 repeats" "^Kernel log:$" "^Kdump: *NOT ready "; do
+		"^CPU 3: timeout$" "^Folded: *2 repeats" "^Kernel log:$" "^Kdump: *NOT ready$" "^ *- no crash kernel is loaded$"; do
 		grep -q -- "$want" "$tmp/out" || fail "show: no line like '$want': $(cat "$tmp/out")"
 	done
 fi
