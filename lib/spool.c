@@ -346,26 +346,6 @@ static int find(struct sn_spool *s, const char *id, struct sn_spool_entry *ret)
 	return -ENOENT;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes buf to a new temp file, fsync()ed and closed; its name in tmp. */
 static int write_temp(struct sn_spool *s, const void *buf, size_t len,
 		      char tmp[static TEMP_NAME_LEN + 1])
@@ -387,7 +367,7 @@ static int write_temp(struct sn_spool *s, const void *buf, size_t len,
 		if (errno != EEXIST || attempt >= 16)
 			return -errno;
 	}
-	r = write_all(fd, buf, len);
+	r = sn_write_all(fd, buf, len);
 	if (r >= 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r >= 0 && close(TAKE_FD(fd)) < 0)

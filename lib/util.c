@@ -55,7 +55,7 @@ int sn_json_add_hex(cJSON *o, const char *key, uint64_t v)
 	return cJSON_AddStringToObject(o, key, buf) ? 0 : -ENOMEM;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int sn_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -122,7 +122,7 @@ int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t m
 		    mode);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, buf, len);
+	r = sn_write_all(fd, buf, len);
 	if (r >= 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r >= 0 && fsync(fd) < 0)

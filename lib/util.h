@@ -49,6 +49,9 @@ int sn_json_add_hex(cJSON *o, const char *key, uint64_t v);
  * removed. One writer per path: two would share the temp. -EINVAL for a path that ends in
  * '/' or a name too long for its temp.
  */
+/* Writes all of buf to fd; EINTR is retried, a write of 0 bytes is -EIO. */
+int sn_write_all(int fd, const void *buf, size_t len);
+
 /*
  * Reads fd until its end into buf, at most size bytes (nothing added: the caller ends
  * the string); -EFBIG when size bytes came, whether or not more would have, else the
