@@ -13,7 +13,7 @@ int report_policy_kdump(struct manager *m, struct sn_kdump *ret)
 {
 	int r;
 
-	r = sn_kdump_read(m->cfg.root, ret);
+	r = sn_kdump_read(m->cfg.root, NULL, ret);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to read the kdump state under %s: %m",
 					 m->cfg.root);

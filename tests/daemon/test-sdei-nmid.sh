@@ -181,7 +181,9 @@ for d in docs:
     assert "source" not in c and "frames" not in c, c
     k = d["kdump"]
     assert k["checked"] and not k["ready"], k
-    assert k["reasons"] == ["no crash kernel is loaded (/sys/kernel/kexec_crash_loaded is 0)"], k
+    assert k["status"] == "not-ready" and len(k["checks"]) == 8, k
+    assert k["reasons"][0] == "loaded: no capture kernel is loaded (/sys/kernel/kexec_crash_loaded is 0)", k
+    assert {c["id"]: c["level"] for c in k["checks"]}["loaded"] == "fail", k
     assert k["crash_size"] == 268435456 and k["crashkernel"] == ["256M"], k
     assert k["iomem_crash_kernel"] == 1, k
 PY
