@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "kdump.h"
 #include "macro.h"
 
 struct parse_state {
@@ -32,6 +33,9 @@ void sn_config_init(struct sn_config *c)
 		.fold_window_sec = SN_CONFIG_FOLD_WINDOW_SEC,
 		.rate_per_minute = SN_CONFIG_RATE_PER_MINUTE,
 		.rate_burst = SN_CONFIG_RATE_BURST,
+		.kdump_interval_sec = SN_CONFIG_KDUMP_INTERVAL_SEC,
+		.kdump_panic_on = SN_KDUMP_PANIC_HARDLOCKUP,
+		.kdump_test_max_age_days = SN_CONFIG_KDUMP_TEST_MAX_AGE_DAYS,
 	};
 }
 
@@ -301,6 +305,24 @@ static int handler(void *user, const char *section, const char *key, const char 
 		} else if (strcmp(key, "rate_limit_burst") == 0) {
 			max = SN_CONFIG_MAX_RATE;
 			u32 = &c->rate_burst;
+		}
+	} else if (strcmp(section, "kdump") == 0) {
+		if (strcmp(key, "interval_sec") == 0) {
+			max = SN_CONFIG_MAX_KDUMP_INTERVAL;
+			u32 = &c->kdump_interval_sec;
+		} else if (strcmp(key, "test_max_age_days") == 0) {
+			max = SN_CONFIG_MAX_KDUMP_TEST_AGE;
+			u32 = &c->kdump_test_max_age_days;
+		} else if (strcmp(key, "panic_on") == 0) {
+			if (sn_kdump_panic_on_from_string(value, &c->kdump_panic_on) <
+			    0) {
+				fail(s,
+				     "bad value '%s' for %s in [%s]: not \"none\" or a list of "
+				     "hardlockup, softlockup, rcu-stall, hung-task",
+				     value, key, section);
+				return 0;
+			}
+			return 1;
 		}
 	} else if (strcmp(section, "bpf") == 0) {
 		if (strcmp(key, "enabled") == 0) {

@@ -15,7 +15,11 @@
  *   [netlink] enabled=BOOL  timeout_ms=N
  *   [report]  fold_window_sec=N  rate_limit_per_minute=N  rate_limit_burst=N
  *   [bpf]     enabled=auto|BOOL
+ *   [kdump]   interval_sec=N  panic_on=LIST|none  test_max_age_days=N
  *
+ * LIST: hardlockup, softlockup, rcu-stall, hung-task, comma-separated, each once (the
+ * stalls that must panic: lib/kdump.h's panic check). [kdump] interval_sec 0: no timer
+ * (checked at start and with each report only); test_max_age_days 0: any age.
  * BOOL: yes/no, true/false, on/off, 1/0. N: decimal; for the bounds, 0 for none.
  * SECONDS: decimal, 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable
  * ASCII without spaces. A header: a token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~),
@@ -32,19 +36,23 @@
 
 #include "spool.h"
 
-#define SN_CONFIG_MAX_REPORTS	   1000000u
-#define SN_CONFIG_MAX_BYTES	   (UINT64_C(1) << 40) /* 1 TiB */
-#define SN_CONFIG_MAX_OTLP_TIMEOUT 300		       /* seconds */
-#define SN_CONFIG_MAX_OTLP_HEADERS 16
-#define SN_CONFIG_MAX_TIMEOUT	   10000u	    /* ms: the kernel's bound */
-#define SN_CONFIG_MAX_FOLD	   (7u * 24 * 3600) /* s: a week */
-#define SN_CONFIG_MAX_RATE	   1000000u
+#define SN_CONFIG_MAX_REPORTS	     1000000u
+#define SN_CONFIG_MAX_BYTES	     (UINT64_C(1) << 40) /* 1 TiB */
+#define SN_CONFIG_MAX_OTLP_TIMEOUT   300		 /* seconds */
+#define SN_CONFIG_MAX_OTLP_HEADERS   16
+#define SN_CONFIG_MAX_TIMEOUT	     10000u	      /* ms: the kernel's bound */
+#define SN_CONFIG_MAX_FOLD	     (7u * 24 * 3600) /* s: a week */
+#define SN_CONFIG_MAX_RATE	     1000000u
+#define SN_CONFIG_MAX_KDUMP_INTERVAL 86400u /* s: a day */
+#define SN_CONFIG_MAX_KDUMP_TEST_AGE 36500u /* days */
 
 /* The defaults of what sn_config_init() sets. */
-#define SN_CONFIG_TIMEOUT_MS	  500
-#define SN_CONFIG_FOLD_WINDOW_SEC 300
-#define SN_CONFIG_RATE_PER_MINUTE 10
-#define SN_CONFIG_RATE_BURST	  10
+#define SN_CONFIG_TIMEOUT_MS		  500
+#define SN_CONFIG_FOLD_WINDOW_SEC	  300
+#define SN_CONFIG_RATE_PER_MINUTE	  10
+#define SN_CONFIG_RATE_BURST		  10
+#define SN_CONFIG_KDUMP_INTERVAL_SEC	  60
+#define SN_CONFIG_KDUMP_TEST_MAX_AGE_DAYS 90
 
 /*
  * The BPF source: auto runs it unless the kernel log is a replay (a file or pipe), since
@@ -79,6 +87,9 @@ struct sn_config {
 	uint32_t rate_per_minute;    /* 0: no rate limit */
 	uint32_t rate_burst;	     /* 0: rate_per_minute */
 	enum sn_config_bpf bpf;
+	uint32_t kdump_interval_sec;	  /* 0: no timer */
+	unsigned kdump_panic_on;	  /* SN_KDUMP_PANIC_* */
+	uint32_t kdump_test_max_age_days; /* 0: any age */
 };
 
 /* Whether s is a URL and a header line that [otlp] takes (see above). */

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "kdump.h"
 #include "macro.h"
 
 static char tmpdir[] = "/tmp/test-config-XXXXXX";
@@ -217,6 +218,31 @@ static void test_bpf(void **state)
 	assert_null(sn_config_bpf_to_string(3));
 }
 
+/* [kdump]: the defaults, then each key. */
+static void test_kdump(void **state)
+{
+	_cleanup_(freep) char *error = NULL;
+	struct sn_config c;
+
+	sn_config_init(&c);
+	assert_int_equal(c.kdump_interval_sec, 60);
+	assert_int_equal(c.kdump_panic_on, SN_KDUMP_PANIC_HARDLOCKUP);
+	assert_int_equal(c.kdump_test_max_age_days, 90);
+	write_file("kdump.conf",
+		   "[kdump]\ninterval_sec=0\npanic_on=rcu-stall,hardlockup\n"
+		   "test_max_age_days=30\n");
+	assert_int_equal(sn_config_parse_file(&c, path_of("kdump.conf"), &error), 0);
+	assert_int_equal(c.kdump_interval_sec, 0);
+	assert_int_equal(c.kdump_panic_on,
+			 SN_KDUMP_PANIC_HARDLOCKUP | SN_KDUMP_PANIC_RCU_STALL);
+	assert_int_equal(c.kdump_test_max_age_days, 30);
+	write_file("kdump.conf", "[kdump]\npanic_on=none\n");
+	assert_int_equal(sn_config_parse_file(&c, path_of("kdump.conf"), &error), 0);
+	assert_int_equal(c.kdump_panic_on, 0);
+	sn_config_done(&c);
+	unlink(path_of("kdump.conf"));
+}
+
 static void test_dropins(void **state)
 {
 	struct sn_config c = { .journal = true };
@@ -307,6 +333,15 @@ static void test_errors(void **state)
 	check_error(
 		"bpf.conf", "[bpf]\nenabled=maybe\n",
 		"bpf.conf:2: bad value 'maybe' for enabled in [bpf]: not auto or a boolean");
+	check_error(
+		"kdump-panic.conf", "[kdump]\npanic_on=hardlockup,oops\n",
+		"kdump-panic.conf:2: bad value 'hardlockup,oops' for panic_on in "
+		"[kdump]: not \"none\" or a list of hardlockup, softlockup, rcu-stall, "
+		"hung-task");
+	check_error(
+		"kdump-interval.conf", "[kdump]\ninterval_sec=86401\n",
+		"kdump-interval.conf:2: value '86401' for interval_sec in [kdump] out "
+		"of range (0-86400)");
 	check_error("bpf-key.conf", "[bpf]\nobject=/x.o\n",
 		    "bpf-key.conf:2: unknown key 'object' in [bpf]");
 	check_error(
@@ -397,6 +432,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_bpf),
+		cmocka_unit_test(test_kdump),
 		cmocka_unit_test(test_dropins),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_errors),
