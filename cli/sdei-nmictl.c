@@ -6,7 +6,7 @@
  *
  * Exit status: 0 when it worked (for backtrace: every CPU asked was captured), 1 when
  * some CPU was not captured, 2 on any error (a recording that could not be written
- * included).
+ * included). kdump: 0 ready, 1 degraded, 2 not ready, 3 on any error.
  */
 
 #include <errno.h>
@@ -20,15 +20,23 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#ifdef SDEI_NMI_HAVE_CONFIG
+#include "config.h"
+#endif
 #include "cpu-list.h"
+#include "kdump.h"
 #include "macro.h"
 #include "nmi-client.h"
 #include "nmi-format.h"
 #include "report-format.h"
 #include "spool.h"
+#include "util.h"
 
-#define PROGRAM	      "sdei-nmictl"
-#define DEFAULT_SPOOL "/var/lib/sdei-nmi/spool"
+#define PROGRAM	       "sdei-nmictl"
+#define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
+#define DEFAULT_CONFIG "/etc/sdei-nmi/sdei-nmid.conf"
+/* Tests only: the dump target's free space in bytes, instead of statvfs(). */
+#define ENV_FREE_SPACE "SDEI_NMICTL_KDUMP_FREE_SPACE"
 
 #ifndef SDEI_NMI_VERSION
 #define SDEI_NMI_VERSION "unknown"
@@ -37,6 +45,10 @@
 enum {
 	EXIT_INCOMPLETE = 1, /* some CPU asked was not captured */
 	EXIT_ERROR = 2,
+	/* kdump */
+	EXIT_KDUMP_DEGRADED = 1,
+	EXIT_KDUMP_NOT_READY = 2,
+	EXIT_KDUMP_ERROR = 3,
 };
 
 enum {
@@ -46,6 +58,10 @@ enum {
 	OPT_TIMEOUT = 1 << 3,
 	OPT_RECORD = 1 << 4,
 	OPT_SPOOL = 1 << 5,
+	OPT_ROOT = 1 << 6,
+	OPT_CONFIG = 1 << 7,
+	OPT_NOTE = 1 << 8,
+	OPT_ARCH = 1 << 9,
 };
 
 static unsigned arg_given; /* OPT_* seen on the command line */
@@ -57,6 +73,10 @@ static uint32_t arg_timeout_ms;	    /* 0: the kernel's default */
 static const char *arg_record_path; /* --record */
 static FILE *arg_record;	    /* open while a verb runs */
 static const char *arg_spool = DEFAULT_SPOOL;
+static const char *arg_root = "/";
+static const char *arg_config; /* NULL: DEFAULT_CONFIG when it exists */
+static const char *arg_note;
+static enum sn_kdump_arch arg_arch = SN_KDUMP_ARCH_HOST;
 
 static void arg_free(void)
 {
@@ -97,6 +117,10 @@ static int help(void)
 	       "                      (needs CAP_NET_ADMIN)\n"
 	       "  reports [list]      List sdei-nmid's incident reports in the spool\n"
 	       "  reports show ID     Show one report (ID or a unique prefix of it)\n"
+	       "  kdump               Check whether a crash dump would be taken, and\n"
+	       "                      how well (exit 0 ready, 1 degraded, 2 not ready)\n"
+	       "  kdump record-test pass|fail\n"
+	       "                      Record the result of a capture test\n"
 	       "\n"
 	       "Options:\n"
 	       "  -h --help           Show this help\n"
@@ -109,9 +133,15 @@ static int help(void)
 	       "     --record=FILE    Append the kernel's netlink messages to FILE,\n"
 	       "                      as hex (status, backtrace, monitor)\n"
 	       "     --spool=DIR      Read reports from DIR [" DEFAULT_SPOOL "]\n"
+	       "     --root=DIR       kdump: check the system under DIR [/]\n"
+	       "     --config=FILE    kdump: sdei-nmid's configuration, for [kdump]\n"
+	       "                      [" DEFAULT_CONFIG "]\n"
+	       "     --note=TEXT      kdump record-test: a note kept with the result\n"
+	       "     --arch=ARCH      kdump: check for arm64, x86_64 or other [this\n"
+	       "                      machine's]\n"
 	       "\n"
 	       "Exit status: 0 on success, 1 when some CPU was not captured,\n"
-	       "2 on error.\n"
+	       "2 on error; kdump: 0 ready, 1 degraded, 2 not ready, 3 on error.\n"
 	       "See the %1$s(8) man page for details.\n",
 	       PROGRAM);
 	return 0;
@@ -140,6 +170,10 @@ static int parse_argv(int argc, char *argv[])
 		ARG_CPUS,
 		ARG_RECORD,
 		ARG_SPOOL,
+		ARG_ROOT,
+		ARG_CONFIG,
+		ARG_NOTE,
+		ARG_ARCH,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -151,6 +185,10 @@ static int parse_argv(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ "record", required_argument, NULL, ARG_RECORD },
 		{ "spool", required_argument, NULL, ARG_SPOOL },
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "config", required_argument, NULL, ARG_CONFIG },
+		{ "note", required_argument, NULL, ARG_NOTE },
+		{ "arch", required_argument, NULL, ARG_ARCH },
 		{}
 	};
 	int c, r;
@@ -201,6 +239,30 @@ static int parse_argv(int argc, char *argv[])
 				return log_error("--spool needs a directory");
 			arg_spool = optarg;
 			arg_given |= OPT_SPOOL;
+			break;
+		case ARG_ROOT:
+			if (!*optarg)
+				return log_error("--root needs a directory");
+			arg_root = optarg;
+			arg_given |= OPT_ROOT;
+			break;
+		case ARG_CONFIG:
+			if (!*optarg)
+				return log_error("--config needs a file");
+			arg_config = optarg;
+			arg_given |= OPT_CONFIG;
+			break;
+		case ARG_NOTE:
+			arg_note = optarg;
+			arg_given |= OPT_NOTE;
+			break;
+		case ARG_ARCH:
+			if (sn_kdump_arch_from_string(optarg, &arg_arch) < 0)
+				return log_error(
+					"invalid architecture '%s' (arm64, x86_64, "
+					"other)",
+					optarg);
+			arg_given |= OPT_ARCH;
 			break;
 		case '?':
 			return -EINVAL;
@@ -672,6 +734,122 @@ static int verb_reports(int argc, char *argv[], int *ret_exit)
 	return reports_show(sp, argv[2]);
 }
 
+/* [kdump] of the configuration: --config, else the default file when it exists. */
+static int kdump_options(struct sn_kdump_options *o)
+{
+#ifdef SDEI_NMI_HAVE_CONFIG
+	_cleanup_(freep) char *error = NULL;
+	struct sn_config c;
+	const char *path = arg_config ?: DEFAULT_CONFIG;
+	int r;
+
+	sn_config_init(&c);
+	r = arg_config ? sn_config_parse_file(&c, path, &error) :
+			 sn_config_load(&c, path, &error);
+	if (r == -ENOENT && arg_config)
+		r = log_error_errno(r, "cannot read the configuration %s: %m", path);
+	else if (r < 0 && r != -ENOENT)
+		r = log_error_errno(r, "bad configuration: %s", error ?: path);
+	else {
+		o->panic_on = c.kdump_panic_on;
+		o->test_max_age_sec = (uint64_t)c.kdump_test_max_age_days * 86400;
+		r = 0;
+	}
+	sn_config_done(&c);
+	return r;
+#else
+	if (arg_config)
+		return log_error("--config: built without configuration files (inih)");
+	return 0;
+#endif
+}
+
+static int kdump_record(int argc, char *argv[])
+{
+	bool pass;
+	int r;
+
+	if (argc != 3 || (strcmp(argv[2], "pass") && strcmp(argv[2], "fail")))
+		return log_error("kdump record-test takes pass or fail");
+	pass = strcmp(argv[2], "pass") == 0;
+	r = sn_kdump_test_record_write(arg_root, pass, arg_note, 0);
+	if (r == -EINVAL && arg_note)
+		return log_error("--note must be printable ASCII of at most %d bytes",
+				 SN_KDUMP_MAX_NOTE);
+	if (r < 0)
+		return log_error_errno(r, "cannot record the test under %s: %m",
+				       arg_root);
+	printf("Recorded a %s capture test in %s%s" SN_KDUMP_TEST_RECORD ".\n",
+	       pass ? "passed" : "failed", arg_root,
+	       arg_root[strlen(arg_root) - 1] == '/' ? "" : "/");
+	return 0;
+}
+
+static int verb_kdump(int argc, char *argv[], int *ret_exit)
+{
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	struct sn_kdump_options o;
+	struct sn_kdump k;
+	const char *env;
+	int r;
+
+	if (argc > 1 && strcmp(argv[1], "record-test") == 0) {
+		if (arg_given & (OPT_JSON | OPT_CONFIG | OPT_ARCH))
+			return log_error("kdump record-test does not take %s",
+					 arg_given & OPT_JSON ? "--json" :
+					 arg_given & OPT_ARCH ? "--arch" :
+								"--config");
+		return kdump_record(argc, argv);
+	}
+	if (argc > 1)
+		return log_error("unknown kdump command '%s' (record-test pass|fail)",
+				 argv[1]);
+	if (arg_given & OPT_NOTE)
+		return log_error("--note goes with kdump record-test");
+
+	sn_kdump_options_init(&o);
+	r = kdump_options(&o);
+	if (r < 0)
+		return r;
+	/* Versions of the tools by running them: this system's only. */
+	o.allow_exec = strcmp(arg_root, "/") == 0;
+	o.arch = arg_arch;
+	env = getenv(ENV_FREE_SPACE);
+	if (env) {
+		char *end;
+
+		errno = 0;
+		o.free_space = strtoull(env, &end, 10);
+		if (!sn_is_digit(*env) || *end || errno)
+			return log_error("bad %s '%s'", ENV_FREE_SPACE, env);
+		o.free_space_set = true;
+	}
+	r = sn_kdump_read(arg_root, &o, &k);
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s: %m", arg_root);
+	r = sn_kdump_to_json(&k, &j);
+	if (r < 0)
+		return log_error_errno(r, "cannot build the result: %m");
+	if (arg_json)
+		r = print_json(j, true);
+	else {
+		fputs("kdump: ", stdout);
+		r = sn_report_format_kdump_status(stdout, j);
+		if (r >= 0)
+			r = putchar('\n') == EOF ? -EIO : 0;
+		if (r >= 0)
+			r = sn_report_format_kdump_checks(stdout, j, "");
+		if (r < 0)
+			r = log_error_errno(r, "cannot write the output: %m");
+	}
+	if (r < 0)
+		return r;
+	*ret_exit = k.status == SN_KDUMP_READY	  ? EXIT_SUCCESS :
+		    k.status == SN_KDUMP_DEGRADED ? EXIT_KDUMP_DEGRADED :
+						    EXIT_KDUMP_NOT_READY;
+	return 0;
+}
+
 struct verb {
 	const char *name;
 	unsigned options; /* OPT_* the verb takes */
@@ -679,13 +857,14 @@ struct verb {
 	int (*run)(int argc, char *argv[], int *ret_exit);
 };
 
-/* kdump comes with its issue. */
 static const struct verb verbs[] = {
 	{ "status", OPT_JSON | OPT_RECORD, 0, verb_status },
 	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT | OPT_RECORD, 0,
 	  verb_backtrace },
 	{ "monitor", OPT_JSON | OPT_RECORD, 0, verb_monitor },
 	{ "reports", OPT_JSON | OPT_SPOOL, 2, verb_reports },
+	{ "kdump", OPT_JSON | OPT_ROOT | OPT_CONFIG | OPT_NOTE | OPT_ARCH, 2,
+	  verb_kdump },
 };
 
 static const char *option_name(unsigned opt)
@@ -701,6 +880,14 @@ static const char *option_name(unsigned opt)
 		return "--timeout";
 	case OPT_SPOOL:
 		return "--spool";
+	case OPT_ROOT:
+		return "--root";
+	case OPT_CONFIG:
+		return "--config";
+	case OPT_NOTE:
+		return "--note";
+	case OPT_ARCH:
+		return "--arch";
 	default:
 		return "--record";
 	}
@@ -736,14 +923,41 @@ static int dispatch_verb(int argc, char *argv[], int *ret_exit)
 	return r < 0 ? r : k;
 }
 
+/*
+ * Whether the verb is kdump, whose errors exit 3 (its 2 is "not ready"): the first
+ * argument that is neither an option nor an option's value, looked for before the
+ * options are parsed, so that their errors exit 3 too.
+ */
+static bool verb_is_kdump(int argc, char *argv[])
+{
+	static const char *const with_value[] = { "-c",	     "--cpu",	  "--cpus",
+						  "-t",	     "--timeout", "--record",
+						  "--spool", "--root",	  "--config",
+						  "--note",  "--arch" };
+
+	for (int i = 1; i < argc; i++) {
+		bool takes = false;
+
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1 < argc && strcmp(argv[i + 1], "kdump") == 0;
+		if (argv[i][0] != '-')
+			return strcmp(argv[i], "kdump") == 0;
+		for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
+			takes = takes || strcmp(argv[i], with_value[k]) == 0;
+		i += takes;
+	}
+	return false;
+}
+
 int main(int argc, char *argv[])
 {
-	int exit_status = EXIT_SUCCESS, r;
+	int exit_status = EXIT_SUCCESS, error_status, r;
 
 	atexit(arg_free);
+	error_status = verb_is_kdump(argc, argv) ? EXIT_KDUMP_ERROR : EXIT_ERROR;
 	r = parse_argv(argc, argv);
 	if (r <= 0)
-		return r < 0 ? EXIT_ERROR : EXIT_SUCCESS;
+		return r < 0 ? error_status : EXIT_SUCCESS;
 	r = dispatch_verb(argc, argv, &exit_status);
-	return r < 0 ? EXIT_ERROR : exit_status;
+	return r < 0 ? error_status : exit_status;
 }

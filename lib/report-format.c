@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu-set.h"
 #include "nmi-format.h"
@@ -138,9 +139,78 @@ static void format_host_field(FILE *f, const char *label, const char *value)
 	fputc('\n', f);
 }
 
+static const char *kdump_text(const cJSON *j)
+{
+	return cJSON_IsString(j) ? j->valuestring : "?";
+}
+
+int sn_report_format_kdump_status(FILE *f, const cJSON *kdump)
+{
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(kdump, "status");
+	const char *s = kdump_text(status);
+
+	if (strcmp(s, "ready") == 0)
+		fputs("ready", f);
+	else if (strcmp(s, "degraded") == 0)
+		fputs("DEGRADED", f);
+	else if (strcmp(s, "not-ready") == 0)
+		fputs("NOT READY", f);
+	else
+		sn_fputs_escaped(f, s);
+	fputs(" (", f);
+	sn_fputs_escaped(f, kdump_text(cJSON_GetObjectItemCaseSensitive(kdump, "arch")));
+	fputs(")\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int sn_report_format_kdump_checks(FILE *f, const cJSON *kdump, const char *indent)
+{
+	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(kdump, "checks");
+	const cJSON *denied = cJSON_GetObjectItemCaseSensitive(kdump, "denied");
+	const cJSON *c;
+	bool first = true;
+
+	fprintf(f, "%s%-4s  %-15s  %s\n", indent, "", "CHECK", "REASON / REMEDY");
+	cJSON_ArrayForEach(c, checks)
+	{
+		const char *level =
+			kdump_text(cJSON_GetObjectItemCaseSensitive(c, "level"));
+		const cJSON *remedy = cJSON_GetObjectItemCaseSensitive(c, "remedy");
+
+		fprintf(f, "%s%-4s  ", indent,
+			strcmp(level, "ok") == 0   ? "ok" :
+			strcmp(level, "warn") == 0 ? "WARN" :
+			strcmp(level, "fail") == 0 ? "FAIL" :
+						     "?");
+		fprintf(f, "%-15.32s  ",
+			kdump_text(cJSON_GetObjectItemCaseSensitive(c, "id")));
+		sn_fputs_escaped(
+			f, kdump_text(cJSON_GetObjectItemCaseSensitive(c, "reason")));
+		fputc('\n', f);
+		if (cJSON_IsString(remedy)) {
+			fprintf(f, "%s%23s", indent, "-> ");
+			sn_fputs_escaped(f, remedy->valuestring);
+			fputc('\n', f);
+		}
+	}
+	if (cJSON_IsArray(denied)) {
+		fprintf(f, "%sNot readable without privilege (run as root for these): ",
+			indent);
+		cJSON_ArrayForEach(c, denied)
+		{
+			fputs(first ? "" : ", ", f);
+			sn_fputs_escaped(f, kdump_text(c));
+			first = false;
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 /*
- * "ready", or "NOT ready" and its reasons one per line (the snapshot of lib/kdump.h);
- * a snapshot of another form is shown as its JSON.
+ * The checks' status and table (lib/kdump.h); of a report written before the checks,
+ * "ready", or "NOT ready" and its reasons one per line; a snapshot of another form is
+ * shown as its JSON.
  */
 static void format_kdump(FILE *f, const cJSON *kdump)
 {
@@ -153,6 +223,11 @@ static void format_kdump(FILE *f, const cJSON *kdump)
 	fputs("Kdump:      ", f);
 	if (cJSON_IsFalse(checked)) {
 		fputs("not checked\n", f);
+		return;
+	}
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(kdump, "checks"))) {
+		(void)sn_report_format_kdump_status(f, kdump);
+		(void)sn_report_format_kdump_checks(f, kdump, "            ");
 		return;
 	}
 	if (cJSON_IsTrue(ready)) {

@@ -18,6 +18,16 @@
 int sn_report_format_list_header(FILE *f);
 int sn_report_format_list_line(FILE *f, const struct sn_report *r);
 
+/*
+ * kdump readiness (lib/kdump.h's JSON object, sdei-nmictl kdump and reports show): its
+ * status and architecture on one line, "ready (arm64)", "DEGRADED (x86_64)", "NOT
+ * READY (arm64)"; then a table, each line after indent: the level (ok, WARN, FAIL), the
+ * check's id and its reason, the remedy under the reason ("-> "), and the files that
+ * could not be read without privilege.
+ */
+int sn_report_format_kdump_status(FILE *f, const cJSON *kdump);
+int sn_report_format_kdump_checks(FILE *f, const cJSON *kdump, const char *indent);
+
 /* The whole report, in sections: incident, host, each CPU's evidence, log, kdump. */
 int sn_report_format(FILE *f, const struct sn_report *r);
 

@@ -13,7 +13,7 @@ source "$(dirname "$0")/cli-test-lib.sh"
 
 if run 0 --help; then
 	grep -q 'sdei-nmictl(8)' "$tmp/out" || fail "--help does not name the man page"
-	for verb in status backtrace monitor; do
+	for verb in status backtrace monitor reports kdump; do
 		grep -q "^  $verb " "$tmp/out" || fail "--help does not list $verb"
 	done
 fi
@@ -59,7 +59,7 @@ if [ -n "$completion" ]; then
 	COMP_WORDS=(sdei-nmictl "")
 	COMP_CWORD=1
 	_sdei_nmictl
-	[ "${COMPREPLY[*]}" = "status backtrace monitor reports" ] ||
+	[ "${COMPREPLY[*]}" = "status backtrace monitor reports kdump" ] ||
 		fail "completion of verbs: ${COMPREPLY[*]}"
 	COMP_WORDS=(sdei-nmictl backtrace --)
 	COMP_CWORD=2
@@ -76,6 +76,25 @@ if [ -n "$completion" ]; then
 		[[ " ${COMPREPLY[*]} " == *" --record "* ]] ||
 			fail "completion of $verb lacks --record"
 	done
+	# kdump: its options, record-test, pass or fail.
+	COMP_WORDS=(sdei-nmictl kdump --)
+	COMP_CWORD=2
+	_sdei_nmictl
+	for opt in --json --root --config --arch --note; do
+		[[ " ${COMPREPLY[*]} " == *" $opt "* ]] || fail "completion of kdump lacks $opt"
+	done
+	COMP_WORDS=(sdei-nmictl kdump "")
+	COMP_CWORD=2
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "record-test" ] || fail "completion of kdump: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl kdump record-test "")
+	COMP_CWORD=3
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "pass fail" ] || fail "completion of record-test: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl kdump --arch "")
+	COMP_CWORD=3
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "arm64 x86_64 other" ] || fail "completion of --arch: ${COMPREPLY[*]}"
 	# --record takes a file name.
 	touch "$tmp/rec-completion.hex"
 	COMP_WORDS=(sdei-nmictl status --record "$tmp/rec-comp")
