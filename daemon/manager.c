@@ -342,6 +342,7 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 		next.otlp_timeout_sec = m->cfg.otlp_timeout_sec;
 	}
 	SWAP_TWO(m->cfg, next);
+	report_policy_kdump_reload(m);
 	if (str_changed(m->cfg.metrics_path, next.metrics_path)) {
 		log_info("Metrics sink: %s.", m->cfg.metrics_path ?: "off");
 		metrics_setup(m);

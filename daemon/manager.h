@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "incident.h"
+#include "kdump.h"
 #include "kclock.h"
 #include "macro.h"
 #include "report.h"
@@ -82,7 +83,12 @@ struct manager_config {
 	uint32_t netlink_timeout_ms;	 /* the kernel's wait per request */
 	struct sn_limiter_config limits; /* repeats folded, reports a minute */
 	enum sn_config_bpf bpf;		 /* the BPF source: auto, yes, no */
+	struct sn_kdump_options kdump;	 /* the checks' policy ([kdump]) */
+	uint32_t kdump_interval_sec;	 /* checked again every; 0: no timer */
 };
+
+/* The directories under the root that the kdump checks' files are in. */
+#define MANAGER_KDUMP_WATCHES 4
 
 struct manager;
 /* SIGHUP: reads the configuration again and hands it to manager_reload(). */
@@ -105,8 +111,14 @@ struct manager {
 	struct kmsg_source *kmsg;
 	struct nl_source *netlink;
 	struct sn_limiter *limiter;
-	bool kdump_ready;   /* the last kdump snapshot's verdict (report-policy.h) */
+	/* The last kdump snapshot (report-policy.h): what the metrics show. */
+	bool kdump_ready;   /* no check failed */
 	bool kdump_checked; /* a snapshot was taken */
+	enum sn_kdump_status kdump_status;
+	enum sn_kdump_level kdump_levels[_SN_KDUMP_CHECK_MAX];
+	/* Checked again: on a timer, and when a file it reads changes (inotify). */
+	sd_event_source *kdump_timer;
+	sd_event_source *kdump_watches[MANAGER_KDUMP_WATCHES];
 	struct bpf_source *bpf;
 	struct manager_source_state sources[_MANAGER_SOURCE_MAX];
 	unsigned n_sources; /* running */

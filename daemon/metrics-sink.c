@@ -110,9 +110,21 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping, char **ret,
 			       manager_source_to_string(i), NULL);
 
 	gauge(p, PREFIX "kdump_ready",
-	      "Whether a crash kernel is loaded (1) or not (0; the reports say why), "
-	      "as of the last kdump snapshot.",
+	      "Whether a crash dump would be taken: no kdump check fails (1), or one "
+	      "does (0; sdei-nmictl kdump and the reports say why), as of the last check.",
 	      m->kdump_ready);
+	if (m->kdump_checked) {
+		gauge(p, PREFIX "kdump_status",
+		      "kdump readiness: 0 ready, 1 degraded (a check warns), 2 not ready "
+		      "(a check fails).",
+		      m->kdump_status);
+		sn_prom_family(p, PREFIX "kdump_check", SN_PROM_GAUGE,
+			       "Each kdump readiness check: 0 ok, 1 warn, 2 fail "
+			       "(sdei-nmictl kdump says why).");
+		for (int i = 0; i < _SN_KDUMP_CHECK_MAX; i++)
+			sn_prom_sample(p, m->kdump_levels[i], "check",
+				       sn_kdump_check_id_to_string(i), NULL);
+	}
 
 	gauge(p, PREFIX "start_time_seconds",
 	      "When sdei-nmid started, seconds since the epoch.",

@@ -4,31 +4,173 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
 
 #include "kdump.h"
 #include "log.h"
 #include "report-policy.h"
 
+/* Where the checks' files are, and their names (a change of another is not one). */
+static const struct {
+	const char *dir, *name;
+} kdump_watched[MANAGER_KDUMP_WATCHES] = {
+	{ "etc/default", "kdump-tools" },
+	{ "etc", "kdump.conf" },
+	{ "etc/sysconfig", "kdump" },
+	{ "var/lib/sdei-nmi", "kdump-test" },
+};
+
+static int log_level_of(enum sn_kdump_level l)
+{
+	return l == SN_KDUMP_OK	  ? LOG_INFO :
+	       l == SN_KDUMP_WARN ? LOG_NOTICE :
+				    LOG_WARNING;
+}
+
 int report_policy_kdump(struct manager *m, struct sn_kdump *ret)
 {
+	unsigned n[_SN_KDUMP_LEVEL_MAX] = {};
+	bool changed = !m->kdump_checked;
 	int r;
 
-	r = sn_kdump_read(m->cfg.root, NULL, ret);
+	r = sn_kdump_read(m->cfg.root, &m->cfg.kdump, ret);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to read the kdump state under %s: %m",
 					 m->cfg.root);
-	if (ret->ready != m->kdump_ready || !m->kdump_checked) {
-		if (ret->ready)
-			log_info("kdump: ready (a crash kernel is loaded).");
+	/* Each check's change, once; at the first, what is not ok. */
+	for (int i = 0; i < _SN_KDUMP_CHECK_MAX; i++) {
+		const struct sn_kdump_check *c = &ret->checks[i];
+
+		n[c->level]++;
+		if (m->kdump_checked ? c->level == m->kdump_levels[i] :
+				       c->level == SN_KDUMP_OK)
+			continue;
+		changed = true;
+		if (m->kdump_checked)
+			log_full_errno(log_level_of(c->level), 0,
+				       "kdump check %s: %s -> %s: %s",
+				       sn_kdump_check_id_to_string(i),
+				       sn_kdump_level_to_string(m->kdump_levels[i]),
+				       sn_kdump_level_to_string(c->level), c->reason);
 		else
-			log_notice("kdump: not ready: %s%s",
-				   ret->n_reasons ? ret->reasons[0] : "?",
-				   ret->n_reasons > 1 ? " (and more, in the reports)" :
-							".");
+			log_full_errno(log_level_of(c->level), 0,
+				       "kdump check %s: %s: %s",
+				       sn_kdump_check_id_to_string(i),
+				       sn_kdump_level_to_string(c->level), c->reason);
+		m->kdump_levels[i] = c->level;
 	}
+	if (!m->kdump_checked || ret->status != m->kdump_status)
+		log_full_errno(
+			ret->status == SN_KDUMP_READY ? LOG_INFO : LOG_NOTICE, 0,
+			"kdump: %s (%u ok, %u warn, %u fail; sdei-nmictl kdump says more).",
+			sn_kdump_status_to_string(ret->status), n[SN_KDUMP_OK],
+			n[SN_KDUMP_WARN], n[SN_KDUMP_FAIL]);
 	m->kdump_ready = ret->ready;
+	m->kdump_status = ret->status;
 	m->kdump_checked = true;
+	if (changed)
+		manager_counters_changed(m);
 	return 0;
+}
+
+static int kdump_timer_arm(struct manager *m)
+{
+	uint64_t now;
+	int r;
+
+	if (!m->kdump_timer)
+		return 0;
+	if (m->cfg.kdump_interval_sec == 0)
+		return sd_event_source_set_enabled(m->kdump_timer, SD_EVENT_OFF);
+	r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_source_set_time(m->kdump_timer,
+					     now + (uint64_t)m->cfg.kdump_interval_sec *
+							     1000000);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->kdump_timer, SD_EVENT_ONESHOT);
+	return r;
+}
+
+static int on_kdump_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	struct sn_kdump k;
+	int r;
+
+	(void)report_policy_kdump(m, &k);
+	r = kdump_timer_arm(m);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the kdump timer: %m, ignoring");
+	return 0;
+}
+
+static int on_kdump_change(sd_event_source *s, const struct inotify_event *ev,
+			   void *userdata)
+{
+	struct manager *m = userdata;
+	struct sn_kdump k;
+
+	for (int i = 0; i < MANAGER_KDUMP_WATCHES; i++)
+		if (m->kdump_watches[i] == s &&
+		    ((ev->mask & IN_Q_OVERFLOW) ||
+		     (ev->len && strcmp(ev->name, kdump_watched[i].name) == 0))) {
+			log_debug("kdump: %s/%s changed.", kdump_watched[i].dir,
+				  kdump_watched[i].name);
+			(void)report_policy_kdump(m, &k);
+		}
+	return 0;
+}
+
+static void kdump_watch_setup(struct manager *m)
+{
+	const char *root = strcmp(m->cfg.root, "/") == 0 ? "" : m->cfg.root;
+	int r;
+
+	r = sd_event_add_time(m->event, &m->kdump_timer, CLOCK_MONOTONIC, 0, 1000000,
+			      on_kdump_timer, m);
+	if (r >= 0)
+		r = kdump_timer_arm(m);
+	if (r < 0)
+		log_warning_errno(r, "Failed to set up the kdump timer: %m, checked on "
+				     "change and with each report only");
+	else if (!m->cfg.kdump_interval_sec)
+		log_info(
+			"kdump: no timer ([kdump] interval_sec=0): checked on change and "
+			"with each report.");
+	for (int i = 0; i < MANAGER_KDUMP_WATCHES; i++) {
+		_cleanup_(freep) char *path = NULL;
+
+		if (asprintf(&path, "%s/%s", root, kdump_watched[i].dir) < 0) {
+			path = NULL;
+			log_oom();
+			continue;
+		}
+		r = sd_event_add_inotify(m->event, &m->kdump_watches[i], path,
+					 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+						 IN_CREATE | IN_DELETE | IN_ATTRIB |
+						 IN_ONLYDIR,
+					 on_kdump_change, m);
+		if (r < 0)
+			log_full_errno(
+				r == -ENOENT ? LOG_DEBUG : LOG_NOTICE, r,
+				"kdump: not watching %s: %m; its changes are seen on "
+				"the timer.",
+				path);
+	}
+}
+
+void report_policy_kdump_reload(struct manager *m)
+{
+	struct sn_kdump k;
+	int r;
+
+	(void)report_policy_kdump(m, &k);
+	r = kdump_timer_arm(m);
+	if (r < 0)
+		log_warning_errno(r, "Failed to arm the kdump timer: %m, ignoring");
 }
 
 int report_policy_init(struct manager *m)
@@ -40,12 +182,17 @@ int report_policy_init(struct manager *m)
 	if (r < 0)
 		return log_oom();
 	(void)report_policy_kdump(m, &k);
+	kdump_watch_setup(m);
 	return 0;
 }
 
 void report_policy_done(struct manager *m)
 {
 	uint64_t pending;
+
+	m->kdump_timer = sd_event_source_disable_unref(m->kdump_timer);
+	for (int i = 0; i < MANAGER_KDUMP_WATCHES; i++)
+		m->kdump_watches[i] = sd_event_source_disable_unref(m->kdump_watches[i]);
 
 	if (!m->limiter)
 		return;

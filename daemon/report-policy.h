@@ -12,7 +12,13 @@
 #include "kdump.h"
 #include "manager.h"
 
-/* The limiter and a first kdump snapshot; -ENOMEM. */
+/*
+ * The limiter, a first kdump snapshot, and what checks it again: a timer ([kdump]
+ * interval_sec; the kernel's files have no change notification) and inotify on the
+ * directories of the dump configuration and the test record (etc/default, etc,
+ * etc/sysconfig, var/lib/sdei-nmi under the root; one that is missing is left to the
+ * timer, and said). -ENOMEM.
+ */
 int report_policy_init(struct manager *m);
 void report_policy_done(struct manager *m);
 /* SIGHUP: new bounds; the counts held back are kept. */
@@ -20,5 +26,10 @@ int report_policy_reload(struct manager *m, const struct sn_limiter_config *cfg)
 /* 1: write r (its kdump and folded_count set); 0: held back (counted, logged). */
 int report_policy_apply(struct manager *m, const struct sn_incident *inc,
 			struct sn_report *r);
-/* Reads the kdump snapshot again; updates m->kdump_ready. */
+/*
+ * Reads the kdump snapshot again (m->cfg.kdump's policy); logs each check whose level
+ * changed, and the status when it did; updates m->kdump_* for the metrics.
+ */
 int report_policy_kdump(struct manager *m, struct sn_kdump *ret);
+/* SIGHUP: the interval and the policy may have changed: checked again, timer reset. */
+void report_policy_kdump_reload(struct manager *m);

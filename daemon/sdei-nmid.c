@@ -231,7 +231,12 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 			.burst = files->rate_burst,
 		},
 		.bpf = arg_bpf >= 0 ? (enum sn_config_bpf)arg_bpf : files->bpf,
+		.kdump_interval_sec = files->kdump_interval_sec,
 	};
+	/* Never by running the tools (a child per check): dpkg's versions only. */
+	sn_kdump_options_init(&ret->kdump);
+	ret->kdump.panic_on = files->kdump_panic_on;
+	ret->kdump.test_max_age_sec = (uint64_t)files->kdump_test_max_age_days * 86400;
 }
 
 /* Reads the files into a fresh struct; the error, line-numbered, logged. */

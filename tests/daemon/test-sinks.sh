@@ -325,6 +325,9 @@ if [ "$mode" = metrics ]; then
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_folded_total 0
 	# The fixture root's kdump state: memory reserved, no crash kernel loaded.
 	expect_metric "$tmp/m1.prom" sdei_nmid_kdump_ready 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_kdump_status 2
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="loaded"}' 2
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="reservation"}' 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_pending 0
 	# At exit no source runs any more.
 	for s in kmsg netlink bpf; do
