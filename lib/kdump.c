@@ -774,9 +774,10 @@ static void check_tools(struct ctx *c)
 		set_check(ch, SN_KDUMP_FAIL,
 			  "install them: apt-get install kexec-tools makedumpfile (or "
 			  "kdump-tools, which brings both); dnf install kexec-tools",
-			  "%s%s%s not found under /usr/sbin, /sbin, /usr/bin, /bin",
+			  "%s%s%s not found under /usr/sbin, /sbin, /usr/bin, /bin%s%s",
 			  missing[0], n_missing > 1 ? " and " : "",
-			  n_missing > 1 ? missing[1] : "");
+			  n_missing > 1 ? missing[1] : "", n_missing == 1 ? "; " : "",
+			  n_missing == 1 ? text[tools[0].path[0] ? 0 : 1] : "");
 	else
 		set_check(ch, SN_KDUMP_OK, "", "%s; %s", text[0], text[1]);
 }

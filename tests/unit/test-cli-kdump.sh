@@ -111,6 +111,16 @@ run 2 kdump --root "$tmp/root" --arch arm64 --config "$empty_conf" || true
 run 3 kdump record-test pass --note "$(printf 'tab\there')" --root "$tmp/root" || true
 run 3 kdump record-test pass --root "$tmp/no-such-root/x" || true
 
+# The checked-in JSON fixtures (tests/fixtures/cli/, validated by test-json-schema.py)
+# are what the binary writes today.
+for f in degraded:debian-arm64-no-nrcpus:1 not-ready:not-loaded:2; do
+	IFS=: read -r name fixture rc <<<"$f"
+	if run "$rc" kdump --json --root "$fixtures/$fixture" --arch arm64 --config /dev/null; then
+		diff -u "$fixtures/../cli/kdump-$name.json" "$tmp/out" >&2 ||
+			fail "tests/fixtures/cli/kdump-$name.json is not current"
+	fi
+done
+
 # reports show: a report whose kdump object holds the checks renders their table.
 mkdir "$tmp/spool"
 python3 - "$fixtures/../reports/hard-lockup.json" "$tmp/debian-arm64-no-nrcpus-1.json" \

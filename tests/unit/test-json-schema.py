@@ -21,6 +21,7 @@ cli_dir, fixtures = map(pathlib.Path, sys.argv[1:3])
 schemas = {
     "backtrace": json.loads((cli_dir / "sdei-nmictl-backtrace.schema.json").read_text()),
     "status": json.loads((cli_dir / "sdei-nmictl-status.schema.json").read_text()),
+    "kdump": json.loads((cli_dir / "sdei-nmictl-kdump.schema.json").read_text()),
 }
 validators = {}
 for name, schema in schemas.items():
@@ -42,7 +43,7 @@ def check(name, doc, valid, what):
 
 docs = {}
 for path in sorted(fixtures.glob("*.json")):
-    name = "status" if path.name.startswith("status") else "backtrace"
+    name = next((n for n in ("status", "kdump") if path.name.startswith(n)), "backtrace")
     doc = json.loads(path.read_text())
     docs[path.name] = doc
     check(name, doc, True, path.name)
@@ -51,7 +52,18 @@ for path in sorted(fixtures.glob("*.json")):
 reply = docs["backtrace-reply.json"]
 captured = next(e for e in reply["entries"] if e["delivery"] == "captured")
 status = docs["status-active.json"]
+kdump = docs["kdump-degraded.json"]
 mutations = [
+    ("kdump", lambda d: d.pop("checks"), "kdump without checks"),
+    ("kdump", lambda d: d.update(status="fine"), "unknown kdump status"),
+    ("kdump", lambda d: d.update(arch="host"), "kdump arch host"),
+    ("kdump", lambda d: d["checks"][0].update(level="maybe"), "unknown check level"),
+    ("kdump", lambda d: d["checks"][0].update(id="Reservation"), "check id not lower case"),
+    ("kdump", lambda d: d["checks"][0].pop("reason"), "check without reason"),
+    ("kdump", lambda d: d["checks"][0].update(remedy=""), "empty remedy"),
+    ("kdump", lambda d: d["checks"][0].update(extra=1), "unknown check key"),
+    ("kdump", lambda d: d.update(crash_size=-1), "negative crash_size"),
+
     ("backtrace", lambda d: d.pop("entries"), "no entries"),
     ("backtrace", lambda d: d.update(kind="other"), "unknown kind"),
     ("backtrace", lambda d: d["entries"][0].pop("cpu"), "entry without cpu"),
@@ -71,7 +83,7 @@ mutations = [
 ]
 assert reply["entries"][0] is captured, "the first entry of backtrace-reply.json is captured"
 for name, mutate, what in mutations:
-    doc = copy.deepcopy(reply if name == "backtrace" else status)
+    doc = copy.deepcopy({"backtrace": reply, "status": status, "kdump": kdump}[name])
     mutate(doc)
     check(name, doc, False, what)
 
