@@ -666,6 +666,7 @@ static int exec_version(const char *path, char *buf, size_t size)
 			       (char *)"LC_ALL=C", NULL };
 	char out[256];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	_cleanup_(closep) int rfd = -EBADF;
 	size_t len = 0;
 	struct timespec start, now;
@@ -675,7 +676,21 @@ static int exec_version(const char *path, char *buf, size_t size)
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	rfd = p[0];
+	/* A group of its own: a timeout kills what it started too. */
+	r = posix_spawnattr_init(&attr);
+	if (r != 0) {
+		close(p[1]);
+		return -r;
+	}
 	r = posix_spawn_file_actions_init(&fa);
+	if (r != 0) {
+		posix_spawnattr_destroy(&attr);
+		close(p[1]);
+		return -r;
+	}
+	r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	if (r == 0)
+		r = posix_spawnattr_setpgroup(&attr, 0);
 	if (r == 0)
 		r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (r == 0)
@@ -683,8 +698,9 @@ static int exec_version(const char *path, char *buf, size_t size)
 	if (r == 0)
 		r = posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	if (r == 0)
-		r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+		r = posix_spawn(&pid, path, &fa, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(p[1]);
 	if (r != 0)
 		return -r;
@@ -720,7 +736,7 @@ static int exec_version(const char *path, char *buf, size_t size)
 		}
 	}
 	if (r < 0)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0)
