@@ -373,6 +373,7 @@ static int read_iomem_file(int dfd, struct sn_kdump *k)
 	_cleanup_(freep) char *line = NULL;
 	size_t cap = 0, lines = 0, n_ranges = 0;
 	bool visible = false;
+	uint64_t ram = 0, crash = 0;
 	ssize_t n;
 	int fd;
 
@@ -397,14 +398,19 @@ static int read_iomem_file(int dfd, struct sn_kdump *k)
 			return -EBADMSG;
 		if (parse_iomem_line(line, &start, &end, &name) < 0 || end < start)
 			return -EBADMSG;
+		if (line[0] != ' ' && strcmp(name, "System RAM") == 0 && (start || end))
+			ram += end - start + 1;
 		if (strncmp(name, "Crash kernel", 12) != 0)
 			continue;
 		if (n_ranges < SN_KDUMP_MAX_RANGES)
 			k->ranges[n_ranges++] = (struct sn_kdump_range){ start, end };
 		visible = visible || start || end;
+		if (start || end)
+			crash += end - start + 1;
 	}
 	if (ferror(f))
 		return errno > 0 ? -errno : -EIO;
+	k->dumped_ram = ram > crash ? ram - crash : 0;
 	k->n_ranges = n_ranges;
 	k->ranges_hidden = n_ranges > 0 && !visible;
 	return 0;
@@ -593,8 +599,9 @@ static void check_loaded(struct ctx *c, const char *loaded_path)
 
 struct tool {
 	const char *name;
-	const char *package; /* Debian's */
-	char path[40];	     /* "/usr/sbin/kexec"; "" when not found */
+	const char *package;	 /* Debian's */
+	const char *version_arg; /* "--version"; makedumpfile's is -v */
+	char path[40];		 /* "/usr/sbin/kexec"; "" when not found */
 	char version[MAX_VERSION + 1];
 };
 
@@ -658,10 +665,10 @@ static int dpkg_versions(struct ctx *c, struct tool *tools, size_t n_tools)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* "PROG --version"'s first line, run without a shell, at most EXEC_TIMEOUT_MS. */
-static int exec_version(const char *path, char *buf, size_t size)
+/* "PROG ARG"'s first line, run without a shell, at most EXEC_TIMEOUT_MS. */
+static int exec_version(const char *path, const char *arg, char *buf, size_t size)
 {
-	char *const argv[] = { (char *)path, (char *)"--version", NULL };
+	char *const argv[] = { (char *)path, (char *)arg, NULL };
 	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 			       (char *)"LC_ALL=C", NULL };
 	char out[256];
@@ -756,8 +763,12 @@ static void check_tools(struct ctx *c)
 {
 	static const char *const dirs[] = { "usr/sbin/", "sbin/", "usr/bin/", "bin/" };
 	struct sn_kdump_check *ch = &c->k->checks[SN_KDUMP_CHECK_TOOLS];
-	struct tool tools[] = { { .name = "kexec", .package = "kexec-tools" },
-				{ .name = "makedumpfile", .package = "makedumpfile" } };
+	struct tool tools[] = {
+		{ .name = "kexec", .package = "kexec-tools", .version_arg = "--version" },
+		{ .name = "makedumpfile",
+		  .package = "makedumpfile",
+		  .version_arg = "-v" },
+	};
 	char text[2][SN_KDUMP_MAX_TEXT / 2];
 	const char *missing[2];
 	size_t n_missing = 0;
@@ -782,7 +793,8 @@ static void check_tools(struct ctx *c)
 		}
 		if (!t->version[0] && !dpkg && c->o.allow_exec &&
 		    strcmp(c->root, "/") == 0)
-			(void)exec_version(t->path, t->version, sizeof(t->version));
+			(void)exec_version(t->path, t->version_arg, t->version,
+					   sizeof(t->version));
 		snprintf(text[i], sizeof(text[i]), "%s %s (%s)", t->name, t->path,
 			 t->version[0] ? t->version : "version unknown");
 	}
@@ -964,7 +976,7 @@ static void parse_collector(const char *args, int *ret_level, bool *ret_compress
 /* The dump's size, an upper bound (kdump.h). */
 static uint64_t expected_dump(const struct ctx *c, int level)
 {
-	uint64_t drop = 0;
+	uint64_t drop = 0, all = c->mem_total;
 
 	if (level & 16)
 		drop += c->mem_free;
@@ -975,7 +987,14 @@ static uint64_t expected_dump(const struct ctx *c, int level)
 	}
 	if (level & 8)
 		drop += c->anon;
-	return drop < c->mem_total ? c->mem_total - drop : 0;
+	/*
+	 * The dump covers all of System RAM but the capture kernel's: more than MemTotal,
+	 * which leaves out what the kernel reserved at boot (its image, the page
+	 * structures), all of it in the dump. MemTotal when the addresses are hidden.
+	 */
+	if (c->k->dumped_ram > all)
+		all = c->k->dumped_ram;
+	return drop < all ? all - drop : 0;
 }
 
 /* Free bytes of the file system of dir under the root, or of its nearest parent. */

@@ -17,8 +17,9 @@
  *                    fail when 0 or absent (no crash dump support).
  *   tools            kexec and makedumpfile, executable under usr/sbin, sbin, usr/bin
  *                    or bin; versions from var/lib/dpkg/status, else (options'
- *                    allow_exec, root "/" only) from "PROG --version" run in a child
- *                    (no shell, 2 s); fail when one is missing.
+ *                    allow_exec, root "/" only) from "kexec --version" and
+ *                    "makedumpfile -v", run in a child (no shell, 2 s); fail when
+ *                    one is missing.
  *   dump-config      Debian's kdump-tools (etc/default/kdump-tools) or kdumpctl
  *                    (etc/kdump.conf, etc/sysconfig/kdump): the target, the collector
  *                    and its dump level, the free space of a local target against the
@@ -38,9 +39,11 @@
  *                    default when unset, which has nr_cpus=1; kdumpctl's
  *                    KDUMP_COMMANDLINE_APPEND in etc/sysconfig/kdump) has nr_cpus=1 or
  *                    maxcpus=1 when SDEI stops are possible (arm64, service active):
- *                    CPUs parked by an SDEI stop cannot be brought back with PSCI
- *                    CPU_ON, and a capture kernel that tries hangs. warn when missing
- *                    or unknown; ok "not needed" otherwise.
+ *                    CPUs parked by an SDEI stop never left the event and cannot be
+ *                    brought back with PSCI CPU_ON (and in the lab, QEMU with TF-A
+ *                    2.12.1, a capture kernel that brings up any other CPU hangs:
+ *                    tests/fixtures/lab/investigation/kdump-*). warn when missing or
+ *                    unknown; ok "not needed" otherwise.
  *   sdei-stop        arm64: sys/kernel/sdei_nmi/state "active" (the last rung of
  *                    smp_send_stop() reaches CPUs with interrupts masked, so their
  *                    registers are in the dump); else warn with sys/kernel/sdei_nmi/
@@ -58,8 +61,10 @@
  * tables, slabs and the page cache are counted in larger pages; distributions reserve
  * about 100-200 MiB more for 64 KiB arm64 kernels).
  *
- * The dump's size, an upper bound (dump-config): MemTotal, less for each bit of the
- * dump level: 16 MemFree, 2 and 4 together Cached + Buffers - Shmem (page cache), 8
+ * The dump's size, an upper bound (dump-config): the System RAM of proc/iomem outside
+ * the capture kernel's ranges (MemTotal when the addresses are hidden; MemTotal alone
+ * leaves out what the kernel reserved at boot, which the dump has), less for each bit of
+ * the dump level: 16 MemFree, 2 and 4 together Cached + Buffers - Shmem (page cache), 8
  * AnonPages (user memory); bit 1 (zero pages) is not estimated; uncompressed. A
  * collector that compresses (-c, -l, -p, -z) usually writes far less.
  *
@@ -177,9 +182,11 @@ struct sn_kdump {
 	int iomem_error;
 	size_t n_ranges; /* "Crash kernel" ranges, "Crash kernel (low)" included */
 	struct sn_kdump_range ranges[SN_KDUMP_MAX_RANGES];
-	bool ranges_hidden; /* every range read as 0-0: the reader may not see addresses
-			     */
-	size_t n_reasons;   /* "id: reason" of each check that is not ok */
+	bool ranges_hidden;  /* every range read as 0-0: the reader may not see addresses
+			      */
+	uint64_t dumped_ram; /* bytes of "System RAM" outside the "Crash kernel" ranges;
+			      * 0 when the addresses are hidden */
+	size_t n_reasons;    /* "id: reason" of each check that is not ok */
 	char reasons[SN_KDUMP_MAX_REASONS][SN_KDUMP_MAX_REASON + 1];
 	size_t n_denied; /* files that could not be read: EACCES, EPERM */
 	char denied[SN_KDUMP_MAX_DENIED][SN_KDUMP_MAX_PATH + 1];

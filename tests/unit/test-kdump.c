@@ -328,6 +328,28 @@ static void test_disk_full(void **state)
 			       " MiB free on /var/crash"));
 }
 
+/*
+ * The dump covers System RAM outside the reservation (1.5 GiB here), MemTotal leaves out
+ * what the kernel reserved at boot: the bound starts from the larger.
+ */
+static void test_boot_reserved(void **state)
+{
+	struct sn_kdump_options o = test_options();
+	struct sn_kdump k;
+
+	(void)state;
+	k = read_with("boot-reserved", &o);
+	assert_int_equal(k.dumped_ram, 1536 * MIB);
+	expect(&k, SN_KDUMP_CHECK_DUMP_CONFIG, SN_KDUMP_OK,
+	       "dump at most 267 MiB uncompressed");
+	/* No reservation: all of System RAM. */
+	k = read_with("no-reservation", &o);
+	assert_int_equal(k.dumped_ram, 4096 * MIB);
+	/* Addresses hidden (read without CAP_SYS_ADMIN): unknown, MemTotal rules. */
+	k = read_with("rhel-x86", &o);
+	assert_int_equal(k.dumped_ram, 0);
+}
+
 static void test_config_errors(void **state)
 {
 	struct sn_kdump k;
@@ -666,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_no_reservation),
 		cmocka_unit_test(test_small_reservation),
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_boot_reserved),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_shell_syntax),
 		cmocka_unit_test(test_panic_policy),
