@@ -59,4 +59,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The guest's kexec-tools and makedumpfile: tests/lab/lab.sh unpacks Debian's arm64
+# packages; the libraries they link are installed here, whatever the release names them
+# (libxenmisc4.17 on Debian 12).
+if [ "$what" != host ]; then
+	missing=()
+	for p in $(apt-cache depends kexec-tools:arm64 makedumpfile:arm64 |
+		   awk '$1 == "Depends:" && $2 ~ /^(lib|zlib)/ { print $2 }' | sort -u); do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "install-deps: installing ${missing[*]} (for the guest's kdump tools)"
+		$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+fi
 exit 0

@@ -411,6 +411,23 @@ busybox_static() {
 	echo "$dir/bin/busybox"
 }
 
+# kdump_tools: kexec-tools and makedumpfile for the guest, Debian's arm64 packages
+# unpacked (never installed); their libraries come from the arm64 packages that
+# scripts/install-deps.sh lab installs next to the host's (multiarch)
+kdump_tools() {
+	local dir=$CACHE/kdump-tools-arm64 tmp deb
+	if [ ! -x "$dir/sbin/kexec" ] || [ ! -x "$dir/usr/bin/makedumpfile" ]; then
+		tmp=$(mktemp -d)
+		chmod 0755 "$tmp"
+		(cd "$tmp" && apt-get download -qq kexec-tools:arm64 makedumpfile:arm64 >"$tmp/apt.log" 2>&1) || { cat "$tmp/apt.log" >&2; false; } ||
+			die "cannot download kexec-tools:arm64 and makedumpfile:arm64 (scripts/install-deps.sh lab)"
+		rm -rf "$dir" && mkdir -p "$dir"
+		for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$dir"; done
+		rm -rf "$tmp"
+	fi
+	echo "$dir"
+}
+
 gen_init_cpio() {
 	local bin=$CACHE/bin/gen_init_cpio pristine
 	if [ ! -x "$bin" ]; then
@@ -472,10 +489,11 @@ guest_libs() {
 }
 
 build_initramfs() {
-	local bb gic list out bins f
+	local bb gic list out bins f kt
 	bb=$(busybox_static)
 	gic=$(gen_init_cpio)
 	bins=$(guest_programs)
+	kt=$(kdump_tools)
 	out=$OUT/initramfs.cpio.gz
 	mkdir -p "$OUT"
 	list=$OUT/initramfs.list
@@ -485,7 +503,8 @@ build_initramfs() {
 		echo "nod /dev/null 0666 0 0 c 1 3"
 		for d in /bin /sbin /proc /sys /tmp /root /lab /lab/scenarios /etc \
 			/etc/sdei-nmi /etc/sdei-nmi/sdei-nmid.conf.d /usr /usr/share \
-			/usr/share/sdei-nmi /var /var/lib /var/lib/sdei-nmi; do
+			/usr/share/sdei-nmi /var /var/lib /var/lib/sdei-nmi /usr/bin /usr/sbin \
+			/etc/default /var/crash; do
 			echo "dir $d 0755 0 0"
 		done
 		echo "file /bin/busybox $bb 0755 0 0"
@@ -502,7 +521,11 @@ build_initramfs() {
 		echo "file /etc/sdei-nmi/sdei-nmid.conf $TOP/configs/sdei-nmid.conf 0644 0 0"
 		echo "file /usr/share/sdei-nmi/sdei-nmid-report.schema.json" \
 			"$TOP/daemon/sdei-nmid-report.schema.json 0644 0 0"
-		guest_libs "$bins/sdei-nmictl" "$bins/sdei-nmid"
+		echo "file /sbin/kexec $kt/sbin/kexec 0755 0 0"
+		echo "file /usr/bin/makedumpfile $kt/usr/bin/makedumpfile 0755 0 0"
+		echo "file /etc/default/kdump-tools $LAB_DIR/guest/kdump-tools 0644 0 0"
+		guest_libs "$bins/sdei-nmictl" "$bins/sdei-nmid" "$kt/sbin/kexec" \
+			"$kt/usr/bin/makedumpfile"
 	} >"$list"
 	"$gic" "$list" | gzip -9 >"$out.tmp"
 	mv "$out.tmp" "$out"
@@ -537,6 +560,10 @@ make_dtb() {
 	size=$(stat -c %s "$initrd")
 	end=$((INITRD_ADDR + size))
 	fdtput -p -c "$out" /chosen
+	# QEMU's /chosen has a kaslr-seed, which the lab kernels (no RANDOMIZE_BASE) leave
+	# as it is, and kexec-tools refuses to hand a seed it cannot tell was used on to a
+	# capture kernel ("kaslr-seed is not wiped to 0"). A KASLR kernel wipes it.
+	fdtput -d "$out" /chosen kaslr-seed 2>/dev/null || true
 	fdtput -t x "$out" /chosen linux,initrd-start 0 "$INITRD_ADDR"
 	fdtput -t x "$out" /chosen linux,initrd-end 0 "$(printf '%x' "$end")"
 	fdtput -t s "$out" /chosen bootargs "$bootargs"
@@ -559,6 +586,20 @@ boot() {
 	cp "$tdir"/bl{1,2,31}.bin "$run/"
 	cp "$kdir/Image" "$run/bl33.bin"
 	cp "$initrd" "$run/initramfs.cpio.gz"
+	local disks=()
+	if [ "${SCENARIO_DISKS:-}" = kdump ]; then
+		# vda... order is the transports', not the command line's: the guest tells
+		# them apart by content. The payload is a cpio archive of the capture
+		# kernel and its initramfs (this same one); the dump disk starts zeroed.
+		(cd "$run" && cp "$kdir/Image" Image &&
+			printf '%s\n' Image initramfs.cpio.gz | cpio -o -H newc --quiet >payload.img &&
+			rm Image)
+		truncate -s 768M "$run/dump.img"
+		disks=(-drive "if=none,file=payload.img,format=raw,id=payload,readonly=on"
+			-device virtio-blk-device,drive=payload
+			-drive "if=none,file=dump.img,format=raw,id=dump"
+			-device virtio-blk-device,drive=dump)
+	fi
 	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
 	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
 	: >"$logf"
@@ -569,7 +610,7 @@ boot() {
 		-smp "$smp" -m $QEMU_MEM -nographic -nic none -no-reboot \
 		-bios bl1.bin -dtb boot.dtb \
 		-device loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on \
-		-semihosting-config enable=on,target=native \
+		-semihosting-config enable=on,target=native "${disks[@]}" \
 		-monitor none -serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
 	qpid=$!
 	QEMU_PID=$qpid
@@ -626,6 +667,7 @@ boot() {
 		fi
 	} >>"$logf"
 	cat "$run/qemu.out" >>"$logf"
+	[ ! -f "$run/dump.img" ] || mv "$run/dump.img" "${logf%.log}.dump"
 	rm -rf "$run"
 }
 
@@ -662,6 +704,12 @@ run_scenario() {
 	local logf=$OUT/logs/$scenario-$variant$tag.log
 	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"
 	log "serial log: $logf"
+	# what the host finds after the run (a crash dump) goes into the log as HOST:
+	# lines, so that check() and the recorded logs see it
+	if declare -F host_after >/dev/null; then
+		host_after "$logf" "$(build_kernel "$variant")" >>"$logf" 2>&1 ||
+			echo "HOST: host_after failed ($?)" >>"$logf"
+	fi
 
 	local verdict rc=0
 	verdict=$(check "$logf" 2>&1) || rc=$?

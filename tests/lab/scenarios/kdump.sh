@@ -1,0 +1,148 @@
+# kdump with a CPU wedged with interrupts masked: the crash dump must hold that CPU's
+# registers. The guest loads a capture kernel (kexec -p, Debian's arm64 kexec-tools)
+# from a virtio disk with the command line of /etc/default/kdump-tools (nr_cpus=1),
+# checks that sdei-nmictl kdump reports ready, wedges CPU 2 (LKDTM HARDLOCKUP) and
+# panics on CPU 0. The crash stop must reach CPU 2 through the SDEI rung, which saves its
+# registers; the capture kernel runs makedumpfile into an ELF vmcore and copies it to a
+# second virtio disk. The host reads the dump (vmcore-notes.py): an NT_PRSTATUS note for
+# every CPU that was online, CPU 2's (its task's pid) with a pc in lkdtm_HARDLOCKUP and
+# interrupts masked. On the unpatched kernel CPU 2 never stops: its note is missing, and
+# the log says "failed to stop secondary CPUs 2".
+
+SCENARIO_APPEND="nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60 crashkernel=320M"
+SCENARIO_DISKS=kdump
+SCENARIO_END_REGEX='^LAB: capture end'
+SCENARIO_END_GRACE=1
+SCENARIO_TIMEOUT=420
+
+# find_disks: $payload, the disk with the cpio archive of the capture kernel, and $dump,
+# the other one (zeroed by the host)
+find_disks() {
+	payload= dump=
+	for d in /dev/vd?; do
+		[ -b "$d" ] || continue
+		if [ "$(head -c 6 "$d")" = 070701 ]; then payload=$d; else dump=$d; fi
+	done
+}
+
+guest() {
+	find_disks
+	if [ -z "$payload" ] || [ -z "$dump" ]; then
+		mark "kdump: no payload or dump disk ($(ls /dev/vd* 2>/dev/null))"
+		return
+	fi
+	mkdir -p /tmp/kdump
+	(cd /tmp/kdump && cpio -id <"$payload" 2>/dev/null)
+	. /etc/default/kdump-tools
+	# the investigation of a capture kernel on every CPU (lab.sh run --append
+	# sdei_lab.kdump_all_cpus kdump): what the firmware does with the parked one
+	if grep -qw sdei_lab.kdump_all_cpus /proc/cmdline; then
+		KDUMP_CMDLINE_APPEND="$(echo "$KDUMP_CMDLINE_APPEND" | sed 's/nr_cpus=1//')"
+		KDUMP_CMDLINE_APPEND="$KDUMP_CMDLINE_APPEND earlycon=pl011,0x9000000"
+		grep -qw sdei_lab.kdump_online /proc/cmdline &&
+			KDUMP_CMDLINE_APPEND="$KDUMP_CMDLINE_APPEND maxcpus=1 sdei_lab.kdump_online"
+		grep -qw sdei_lab.kdump_nolpi /proc/cmdline &&
+			KDUMP_CMDLINE_APPEND="$KDUMP_CMDLINE_APPEND irqchip.gicv3_nolpi=1"
+	fi
+	echo 1 >/proc/sys/kernel/hardlockup_panic
+	kexec -p /tmp/kdump/Image --initrd=/tmp/kdump/initramfs.cpio.gz \
+		--append="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=kdump $KDUMP_CMDLINE_APPEND"
+	mark "kdump: kexec -p exit $?"
+	rm -rf /tmp/kdump
+	echo "LAB: kexec_crash_loaded $(cat /sys/kernel/kexec_crash_loaded)"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	sdei-nmictl kdump
+	rc=$?
+	mark "kdump: sdei-nmictl kdump exit $rc ($t0 .. $(cut -d' ' -f1 /proc/uptime) s)"
+	# the investigation's control: the same crash with no CPU wedged
+	if ! grep -qw sdei_lab.kdump_no_wedge /proc/cmdline; then
+		wedge_cpu 2
+		mark "kdump: wedge pid $!"
+	fi
+	mark panic
+	taskset 1 sh -c 'echo c >/proc/sysrq-trigger'
+}
+
+# in the capture kernel
+capture() {
+	. /etc/default/kdump-tools
+	# the investigation: bring the other CPUs up one at a time, each given 10 s
+	if grep -qw sdei_lab.kdump_online /proc/cmdline; then
+		for c in 1 2 3; do
+			mark "capture: onlining cpu $c"
+			sh -c "echo 1 >/sys/devices/system/cpu/cpu$c/online; echo \"LAB: capture: cpu $c online exit \$?\"" &
+			sleep 10
+			mark "capture: cpu $c online=$(cat /sys/devices/system/cpu/cpu$c/online)"
+		done
+	fi
+	find_disks
+	mkdir -p "$KDUMP_COREDIR"
+	# shellcheck disable=SC2086
+	makedumpfile $MAKEDUMP_ARGS /proc/vmcore "$KDUMP_COREDIR/vmcore"
+	mark "capture: makedumpfile exit $?"
+	size=$(wc -c <"$KDUMP_COREDIR/vmcore")
+	dd if="$KDUMP_COREDIR/vmcore" of="$dump" bs=1M 2>/dev/null
+	sync
+	mark "capture: vmcore of $size bytes copied to $dump"
+}
+
+host_after() {
+	local dump=${1%.log}.dump
+	python3 "$LAB_DIR/vmcore-notes.py" "$dump" "$2/System.map"
+}
+
+check() {
+	local log=$1 rc=0 cpus pid notes line
+	require_begin "$log" || return
+	require_wedge "$log" 2 || return
+	if ! has "$log" 'LAB: kdump: kexec -p exit 0'; then
+		echo "inconclusive: the capture kernel was not loaded"
+		return 2
+	fi
+	if ! has "$log" 'Kernel panic - not syncing'; then
+		echo "inconclusive: the kernel never panicked"
+		return 2
+	fi
+	line=$(grep -m1 'LAB: kdump: sdei-nmictl kdump exit' "$log" | q)
+	echo "found: $line"
+	[[ "$line" == *"exit 0 "* ]] || { echo "wrong: sdei-nmictl kdump should report ready (exit 0)"; rc=1; }
+	assert_stop_rung "$log" 2 || rc=1
+	assert_no_stop_failure "$log" || rc=1
+	if ! has "$log" 'LAB: capture kernel up on 1 CPUs'; then
+		echo "missing: the capture kernel never ran the capture (on one CPU)"
+		return 1
+	fi
+	if ! has "$log" 'LAB: capture: makedumpfile exit 0'; then
+		echo "missing: makedumpfile did not write the vmcore"
+		return 1
+	fi
+	# the console interleaves the guest's lines with the kernel's: no anchors
+	cpus=$(grep -o 'LAB: scenario kdump begin on [0-9]* CPUs' "$log" | head -1 | cut -d' ' -f6)
+	pid=$(grep -o 'LAB: kdump: wedge pid [0-9]*' "$log" | head -1 | cut -d' ' -f5)
+	if [ -z "$cpus" ] || [ -z "$pid" ]; then
+		echo "inconclusive: the log lacks the CPU count or the wedged task's pid"
+		return 2
+	fi
+	notes=$(sed -n 's/^HOST: vmcore: NT_PRSTATUS notes: \([0-9]*\)$/\1/p' "$log")
+	if [ -z "$notes" ]; then
+		echo "missing: the host read no vmcore"
+		grep '^HOST: vmcore' "$log" | sed 's/^/    /'
+		return 1
+	fi
+	grep '^HOST: vmcore: note' "$log" | sed 's/^HOST: vmcore: /found: /'
+	if [ "$notes" != "$cpus" ]; then
+		echo "wrong: $notes NT_PRSTATUS notes for $cpus CPUs online"
+		rc=1
+	fi
+	line=$(grep -E "^HOST: vmcore: note [0-9]+: pid $pid " "$log" || true)
+	if [ -z "$line" ]; then
+		echo "missing: no NT_PRSTATUS note of the wedged task (pid $pid): CPU 2's registers are not in the dump"
+		return 1
+	fi
+	[[ "$line" == *" pc "*" lkdtm_HARDLOCKUP+"* ]] ||
+		{ echo "wrong: CPU 2's pc should be in lkdtm_HARDLOCKUP"; rc=1; }
+	# pstate's I bit (0x80): interrupts were masked where CPU 2 was stopped
+	[ $(( ${line##*pstate } & 0x80 )) -ne 0 ] ||
+		{ echo "wrong: CPU 2's pstate should have interrupts masked"; rc=1; }
+	return $rc
+}
