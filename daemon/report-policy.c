@@ -96,14 +96,7 @@ static int kdump_timer_arm(struct manager *m)
 
 static int on_kdump_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	struct manager *m = userdata;
-	struct sn_kdump k;
-	int r;
-
-	(void)report_policy_kdump(m, &k);
-	r = kdump_timer_arm(m);
-	if (r < 0)
-		log_warning_errno(r, "Failed to arm the kdump timer: %m, ignoring");
+	report_policy_kdump_reload(userdata);
 	return 0;
 }
 

@@ -31,5 +31,8 @@ int report_policy_apply(struct manager *m, const struct sn_incident *inc,
  * changed, and the status when it did; updates m->kdump_* for the metrics.
  */
 int report_policy_kdump(struct manager *m, struct sn_kdump *ret);
-/* SIGHUP: the interval and the policy may have changed: checked again, timer reset. */
+/*
+ * Checks again and arms the timer anew: on the timer, and on SIGHUP (the interval and
+ * the policy may have changed).
+ */
 void report_policy_kdump_reload(struct manager *m);
