@@ -53,6 +53,7 @@
 #define MAX_VALUE	 32	     /* a sysfs value: one line */
 #define MAX_CONFIG	 (64 * 1024) /* bytes of a configuration file */
 #define MAX_CONFIG_VALUE 255
+#define MAX_KEXEC_CMD	 4095 /* bytes of kdump-config's record of its kexec command */
 #define MAX_MEMINFO	 (16 * 1024)
 #define MAX_VERSION	 63
 #define MAX_DPKG_LINES	 (16 * 1024 * 1024)
@@ -184,8 +185,8 @@ struct ctx {
 	bool sdei_active; /* arm64 and sys/kernel/sdei_nmi/state "active" */
 	/* The capture kernel's command line from the dump configuration. */
 	enum { APPEND_UNKNOWN, APPEND_DEBIAN_DEFAULT, APPEND_SET } append_kind;
-	char append[MAX_CONFIG_VALUE + 1];
-	char append_from[48]; /* where it came from, for the reason */
+	char append[MAX_KEXEC_CMD + 1]; /* or the whole command line, as loaded */
+	char append_from[96];		/* where it came from, for the reason */
 };
 
 static void note_error(struct ctx *c, const char *path, int r)
@@ -1088,6 +1089,36 @@ static void judge_space(struct ctx *c, struct sn_kdump_check *ch, const char *wh
 			  what, avail / MIB, used, mib_up(expect));
 }
 
+/*
+ * kdump-config keeps the command that loaded the capture kernel in
+ * $KDUMP_COREDIR/kexec_cmd; its --command-line="..." is what the capture kernel got,
+ * a better witness than the configuration, which may have changed since the load.
+ */
+static void read_loaded_cmdline(struct ctx *c, const char *coredir)
+{
+	static const char opt[] = "--command-line=\"";
+	char rel[MAX_CONFIG_VALUE + 16], buf[MAX_KEXEC_CMD + 1];
+	const char *p, *q;
+	size_t len;
+
+	if (!path_ok(coredir))
+		return;
+	snprintf(rel, sizeof(rel), "%s/kexec_cmd", coredir + strspn(coredir, "/"));
+	if (read_tracked(c, rel, buf, sizeof(buf), &len) < 0)
+		return;
+	p = strstr(buf, opt);
+	if (!p)
+		return;
+	p += strlen(opt);
+	q = strchr(p, '"');
+	if (!q || (size_t)(q - p) >= sizeof(c->append))
+		return;
+	c->append_kind = APPEND_SET;
+	snprintf(c->append, sizeof(c->append), "%.*s", (int)(q - p), p);
+	snprintf(c->append_from, sizeof(c->append_from),
+		 "the loaded command line (/%.64s)", rel);
+}
+
 static void check_debian(struct ctx *c, struct sn_kdump_check *ch)
 {
 	struct shvar v[] = { { .name = "USE_KDUMP" },
@@ -1120,6 +1151,7 @@ static void check_debian(struct ctx *c, struct sn_kdump_check *ch)
 	} else
 		c->append_kind = APPEND_DEBIAN_DEFAULT;
 	snprintf(c->append_from, sizeof(c->append_from), "KDUMP_CMDLINE_APPEND");
+	read_loaded_cmdline(c, v[1].set ? v[1].value : DEBIAN_COREDIR);
 
 	if (!v[0].set || strcmp(v[0].value, "0") == 0 || !v[0].value[0]) {
 		set_check(ch, SN_KDUMP_FAIL,

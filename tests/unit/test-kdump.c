@@ -187,6 +187,30 @@ static void test_no_nrcpus(void **state)
 	}
 }
 
+/*
+ * kdump-config's record of the kexec command it loaded the capture kernel with
+ * (KDUMP_COREDIR/kexec_cmd) says what the capture kernel got: it wins over the
+ * configuration, which may have changed since (stale-load: configured with nr_cpus=1,
+ * loaded without).
+ */
+static void test_loaded_cmdline(void **state)
+{
+	struct sn_kdump k;
+
+	(void)state;
+	k = read_case("loaded-cmdline");
+	expect(&k, SN_KDUMP_CHECK_CAPTURE_CMDLINE, SN_KDUMP_OK,
+	       "the loaded command line (/var/crash/kexec_cmd) has nr_cpus=1: "
+	       "\"BOOT_IMAGE=");
+	assert_int_equal(k.status, SN_KDUMP_READY);
+	k = read_case("stale-load");
+	expect(&k, SN_KDUMP_CHECK_CAPTURE_CMDLINE, SN_KDUMP_WARN,
+	       "the loaded command line (/var/crash/kexec_cmd) lacks nr_cpus=1");
+	assert_non_null(
+		strstr(check(&k, SN_KDUMP_CHECK_CAPTURE_CMDLINE)->remedy, "then reload"));
+	assert_int_equal(k.status, SN_KDUMP_DEGRADED);
+}
+
 static void test_rhel_x86(void **state)
 {
 	struct sn_kdump_options o = test_options();
@@ -688,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_no_reservation),
 		cmocka_unit_test(test_small_reservation),
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_loaded_cmdline),
 		cmocka_unit_test(test_boot_reserved),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_shell_syntax),
