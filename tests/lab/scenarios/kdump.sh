@@ -45,9 +45,12 @@ guest() {
 			KDUMP_CMDLINE_APPEND="$KDUMP_CMDLINE_APPEND irqchip.gicv3_nolpi=1"
 	fi
 	echo 1 >/proc/sys/kernel/hardlockup_panic
-	kexec -p /tmp/kdump/Image --initrd=/tmp/kdump/initramfs.cpio.gz \
-		--append="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=kdump $KDUMP_CMDLINE_APPEND"
-	mark "kdump: kexec -p exit $?"
+	# as kdump-config loads it, and records it for its status (and sdei-nmictl kdump)
+	cmdline="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=kdump $KDUMP_CMDLINE_APPEND"
+	kexec -p --command-line="$cmdline" --initrd=/tmp/kdump/initramfs.cpio.gz /tmp/kdump/Image
+	rc=$?
+	mark "kdump: kexec -p exit $rc"
+	[ $rc -ne 0 ] || echo "kexec -p --command-line=\"$cmdline\" --initrd=/tmp/kdump/initramfs.cpio.gz /tmp/kdump/Image" >"$KDUMP_COREDIR/kexec_cmd"
 	rm -rf /tmp/kdump
 	echo "LAB: kexec_crash_loaded $(cat /sys/kernel/kexec_crash_loaded)"
 	t0=$(cut -d' ' -f1 /proc/uptime)
