@@ -35,8 +35,10 @@
  *                    panic_on): warn when a required one is 0 or missing. kernel.panic
  *                    (the reboot timeout) is reported, never flagged: a loaded crash
  *                    kernel runs before the timeout.
- *   capture-cmdline  the capture kernel's command line (KDUMP_CMDLINE_APPEND, Debian's
- *                    default when unset, which has nr_cpus=1; kdumpctl's
+ *   capture-cmdline  the capture kernel's command line (as loaded: the --command-line
+ *                    of the kexec command kdump-config records in KDUMP_COREDIR/
+ *                    kexec_cmd; else KDUMP_CMDLINE_APPEND, Debian's default when
+ *                    unset, which has nr_cpus=1; kdumpctl's
  *                    KDUMP_COMMANDLINE_APPEND in etc/sysconfig/kdump) has nr_cpus=1 or
  *                    maxcpus=1 when SDEI stops are possible (arm64, service active):
  *                    CPUs parked by an SDEI stop never left the event and cannot be
