@@ -36,17 +36,20 @@ all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}" "${cross_pkgs[@]}") ;;
 *) echo "install-deps: unknown set '$what' (host, lab, all)" >&2; exit 2 ;;
 esac
 
+# installed PKG : dpkg has it installed (no pipe into grep -q: under pipefail, a grep
+# that stops at its match can turn the writer's SIGPIPE into a failure)
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
+
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
 
 # apt needs the arm64 architecture for the cross -dev packages, and for the guest's
 # busybox, which tests/lab/lab.sh downloads and unpacks (never installs).
 need_arm64=0
 if [ "$what" != host ]; then
-	dpkg --print-foreign-architectures | grep -qx arm64 || need_arm64=1
+	grep -qx arm64 <<<"$(dpkg --print-foreign-architectures)" || need_arm64=1
 fi
 
 stamp=/var/lib/apt/periodic/sdei-nmi-update-stamp
@@ -67,8 +70,7 @@ if [ "$what" != host ]; then
 	missing=()
 	for p in $(apt-cache depends kexec-tools:arm64 makedumpfile:arm64 |
 		   awk '$1 == "Depends:" && $2 ~ /^(lib|zlib)/ { print $2 }' | sort -u); do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
+		installed "$p" || missing+=("$p")
 	done
 	if [ "${#missing[@]}" -gt 0 ]; then
 		echo "install-deps: installing ${missing[*]} (for the guest's kdump tools)"

@@ -26,7 +26,7 @@ else
 		exit 1
 	}
 fi
-file -L "$vmlinux" | grep -q 'ARM aarch64' || {
+[[ $(file -L "$vmlinux") == *'ARM aarch64'* ]] || {
 	echo "update.sh: $vmlinux is not an arm64 kernel" >&2
 	exit 1
 }

@@ -22,7 +22,7 @@ $lab run --kernel patched --tag sdei --append "$args" bench
 $lab run --kernel patched --tag pnmi --append "$args irqchip.gicv3_pseudo_nmi=1" bench
 $lab run --kernel unpatched --tag base --append "$args" bench
 
-val() { sed -n "s/^BENCH: $2=\([^ ]*\).*/\1/p" "$logs/bench-$1.log" | head -1; }
+val() { sed -n "s/^BENCH: $2=\([^ ]*\).*/\1/p;T;q" "$logs/bench-$1.log"; }
 ns() { sed -n 's/^BENCH: syscall getppid ns_per_call=\([0-9.]*\).*/\1/p' "$logs/bench-$1.log"; }
 base=$(ns unpatched-base)
 [ -n "$base" ] || { echo "bench: no figure from the unpatched kernel" >&2; exit 1; }

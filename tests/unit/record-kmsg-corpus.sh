@@ -15,7 +15,7 @@ log=${1:?usage: record-kmsg-corpus.sh LOG NAME DESCRIPTION}
 name=${2:?usage: record-kmsg-corpus.sh LOG NAME DESCRIPTION}
 what=${3:?usage: record-kmsg-corpus.sh LOG NAME DESCRIPTION}
 out=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/kmsg/lab" && pwd)/$name.kmsg
-kernel=$(sed -n 's/^LAB: scenario .* begin on [0-9]* CPUs, kernel \(.*\)$/\1/p' "$log" | head -1)
+kernel=$(sed -n 's/^LAB: scenario .* begin on [0-9]* CPUs, kernel \(.*\)$/\1/p;T;q' "$log")
 variant=$(basename "$log" .log)
 variant=${variant##*-}
 {

@@ -24,7 +24,7 @@ expect() {
 	shift 3
 	run "$rc" kdump --root "$fixtures/$fixture" --arch "$arch" --config "$empty_conf" "$@" ||
 		return 0
-	head -1 "$tmp/out" | grep -Eq '^kdump: (ready|DEGRADED|NOT READY) \('"$arch"'\)$' ||
+	grep -Eq '^kdump: (ready|DEGRADED|NOT READY) \('"$arch"'\)$' <<<"$(head -1 "$tmp/out")" ||
 		fail "$fixture: first line: $(head -1 "$tmp/out")"
 	[ "$(grep -Ec '^(ok  |WARN|FAIL)  ' "$tmp/out")" = 8 ] ||
 		fail "$fixture: not 8 checks: $(cat "$tmp/out")"
