@@ -36,9 +36,15 @@ all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}" "${cross_pkgs[@]}") ;;
 *) echo "install-deps: unknown set '$what' (host, lab, all)" >&2; exit 2 ;;
 esac
 
-# installed PKG : dpkg has it installed (no pipe into grep -q: under pipefail, a grep
-# that stops at its match can turn the writer's SIGPIPE into a failure)
-installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
+# installed PKG : dpkg has it installed; a name without an architecture is one line for
+# each architecture it is known in (libsystemd-dev and libsystemd-dev:arm64). No pipe into
+# grep -q: under pipefail, a grep that stops at its match can turn the writer's SIGPIPE
+# into a failure.
+installed() {
+	local st
+	st=$(dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null) || return 1
+	[[ $'\n'$st$'\n' == *$'\ninstall ok installed\n'* ]]
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
