@@ -105,7 +105,11 @@ fetch_source() {
 		fi
 		rm -rf "$tmp"
 	done
-	die "cannot get $tarball: not in $SHARED/cache and Debian has none of $pkg=$*"
+	die "cannot get $tarball (sha256 $sum): it is not in $SHARED/cache, and Debian's" \
+		"pool no longer serves source package $pkg at the pinned version $* (or apt" \
+		"could not reach it). Put that tarball, with that sha256, into $CACHE/dl/ (from" \
+		"snapshot.debian.org/package/$pkg/$1/ or a copy of shared/cache/), or set" \
+		"SDEI_NMI_SHARED to a folder whose cache/ holds it; then run again"
 }
 
 enable_deb_src() {
@@ -339,7 +343,7 @@ check_series_run() {
 			echo "build after patch $n ($(basename "$p")): ok in $((SECONDS - t0)) s"
 		else
 			echo "build after patch $n ($(basename "$p")): FAILED (log $build/build-$n.log)"
-			grep -E 'error|warning' "$build/build-$n.log" | head -20 | sed 's/^/    /'
+			awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$build/build-$n.log"
 			rc=1
 		fi
 	done
@@ -353,7 +357,7 @@ check_series_run() {
 		echo "W=1 build of ${w1[*]##*/}: clean"
 	else
 		echo "W=1 build of the changed files: warnings or errors (log $build/build-w1.log)"
-		grep -E 'error|warning' "$build/build-w1.log" | head -20 | sed 's/^/    /'
+		awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$build/build-w1.log"
 		rc=1
 	fi
 
@@ -511,6 +515,7 @@ build_initramfs() {
 		echo "slink /bin/sh /bin/busybox 0777 0 0"
 		echo "file /init $LAB_DIR/guest/init 0755 0 0"
 		echo "file /lab/lib.sh $LAB_DIR/guest/lib.sh 0644 0 0"
+		echo "file /etc/hostname $LAB_DIR/guest/hostname 0644 0 0"
 		for f in "$LAB_DIR"/scenarios/*.sh; do
 			echo "file /lab/scenarios/$(basename "$f") $f 0644 0 0"
 		done
