@@ -3,7 +3,9 @@
 # (tests/fixtures/lab/SCENARIO-patched.log and -unpatched.log): a patched log must pass
 # (0), an unpatched one must fail (1) unless the scenario is a baseline
 # (SCENARIO_BASELINE=yes), and the same log cut short after boot must be inconclusive
-# (2), never a pass. Prints 'N passed, N failed'.
+# (2), never a pass. The long tier's loops (tests/fixtures/lab/full/, filed by
+# record-full.sh) are replayed the same way: each boot's log must give the verdict its
+# kernel wants. Prints 'N passed, N failed'.
 set -uo pipefail
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FIX=$LAB_DIR/../fixtures/lab
@@ -73,6 +75,32 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 		awk '{ print } /^LAB: scenario .* begin/ { exit }' "$log" >"$tmp/$scenario-cut.log"
 		expect "log cut after boot" 2 "$scenario" "$tmp/$scenario-cut.log"
 	fi
+done
+
+# the long tier's loops: SCENARIO-KERNEL-loop-I.log.gz
+shopt -s nullglob
+for f in "$FIX"/full/*-loop-*.log.gz; do
+	name=$(basename "$f" .log.gz)
+	if ! [[ $name =~ ^(.+)-(patched|unpatched)-loop-[0-9]+$ ]]; then
+		fail=$((fail + 1))
+		echo "not ok: $name: not a SCENARIO-KERNEL-loop-I log"
+		continue
+	fi
+	scenario=${BASH_REMATCH[1]} variant=${BASH_REMATCH[2]}
+	if [ ! -f "$LAB_DIR/scenarios/$scenario.sh" ]; then
+		fail=$((fail + 1))
+		echo "not ok: $name: no scenario $scenario"
+		continue
+	fi
+	gzip -dc "$f" >"$tmp/$name.log"
+	n=$((n + 1))
+	if [ "$variant" = patched ] ||
+		grep -q '^SCENARIO_BASELINE=yes' "$LAB_DIR/scenarios/$scenario.sh"; then
+		expect "$variant loop log ${name##*-}" 0 "$scenario" "$tmp/$name.log"
+	else
+		expect "$variant loop log ${name##*-}" 1 "$scenario" "$tmp/$name.log"
+	fi
+	rm -f "$tmp/$name.log"
 done
 [ "$n" -gt 0 ] || { echo "no recorded logs at all"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"

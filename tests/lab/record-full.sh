@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Files what the long tier (scripts/test.sh --full) left in build/, compressed, for the
+# fast tier to replay: the loops' serial logs into tests/fixtures/lab/full/ (judged by
+# unit.lab-verdicts) and the demo runs' outputs into tests/fixtures/demo/ (judged by
+# unit.demo-verdicts). What was filed before is replaced.
+set -euo pipefail
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+logs=${SDEI_NMI_LAB_OUT:-$TOP/build/lab}/logs
+full=$TOP/tests/fixtures/lab/full
+demo=$TOP/tests/fixtures/demo
+shopt -s nullglob
+loops=("$logs"/*-loop-*.log)
+runs=("$TOP"/build/demo-test/run-*.txt)
+[ "${#loops[@]}" -gt 0 ] || [ "${#runs[@]}" -gt 0 ] ||
+	{ echo "record-full: nothing to file: run scripts/test.sh --full first" >&2; exit 1; }
+if [ "${#loops[@]}" -gt 0 ]; then
+	rm -rf "$full" && mkdir -p "$full"
+	for f in "${loops[@]}"; do gzip -9c "$f" >"$full/$(basename "$f").gz"; done
+	echo "record-full: ${#loops[@]} loop logs in $full"
+fi
+if [ "${#runs[@]}" -gt 0 ]; then
+	mkdir -p "$demo" && rm -f "$demo"/run-*.txt.gz
+	for f in "${runs[@]}"; do gzip -9c "$f" >"$demo/$(basename "$f").gz"; done
+	echo "record-full: ${#runs[@]} demo outputs in $demo"
+fi
