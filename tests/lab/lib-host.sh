@@ -100,8 +100,8 @@ show_stuck() {
 		echo "the guest was still running 20 s later; sysrq-w showed:"
 		kmsg "$1" | after - 'LAB: still running' | awk '
 			/task:(reboot|halt) / { f = 1 }
-			f && /task:/ && !/task:(reboot|halt) / { exit }
-			f' | grep -E 'task:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' | head -16 | q |
+			f && /task:/ && !/task:(reboot|halt) / { f = 0; done = 1 }
+			f && !done' | awk '/task:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x/ && ++n <= 16' | q |
 			sed 's/^/    /'
 	fi
 }

@@ -120,8 +120,8 @@ check() {
 		return 1
 	fi
 	# the console interleaves the guest's lines with the kernel's: no anchors
-	cpus=$(grep -o 'LAB: scenario kdump begin on [0-9]* CPUs' "$log" | head -1 | cut -d' ' -f6)
-	pid=$(grep -o 'LAB: kdump: wedge pid [0-9]*' "$log" | head -1 | cut -d' ' -f5)
+	cpus=$(grep -m1 -o 'LAB: scenario kdump begin on [0-9]* CPUs' "$log" | cut -d' ' -f6)
+	pid=$(grep -m1 -o 'LAB: kdump: wedge pid [0-9]*' "$log" | cut -d' ' -f5)
 	if [ -z "$cpus" ] || [ -z "$pid" ]; then
 		echo "inconclusive: the log lacks the CPU count or the wedged task's pid"
 		return 2

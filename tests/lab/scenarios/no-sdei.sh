@@ -15,12 +15,18 @@ guest() {
 }
 
 check() {
-	local log=$1 rc=0 n cpu
+	local log=$1 rc=0 n cpu klog
 	require_begin "$log" || return
-	if ! kmsg "$log" | after - 'LAB: sysrq-l' | grep -q 'sysrq: Show backtrace of all active CPUs'; then
+	# the kernel log after sysrq-l, searched by readers that read it all (under the
+	# host's pipefail, a grep -q fed by a pipe can fail for its writer's SIGPIPE)
+	klog=$(kmsg "$log" | after - 'LAB: sysrq-l')
+	case $klog in
+	*'sysrq: Show backtrace of all active CPUs'*) ;;
+	*)
 		echo "inconclusive: sysrq-l never ran"
 		return 2
-	fi
+		;;
+	esac
 	if has "$log" 'sdei: SDEIv'; then
 		echo "inconclusive: firmware SDEI was found although the node was removed"
 		return 2
@@ -33,7 +39,7 @@ check() {
 	fi
 	n=$(grep -m1 -o 'begin on [0-9]* CPUs' "$log" | grep -o '[0-9]*')
 	for cpu in $(seq 0 $((n - 1))); do
-		if ! kmsg "$log" | after - 'LAB: sysrq-l' | grep -qE "NMI backtrace for cpu $cpu( |$)"; then
+		if [ -z "$(printf '%s\n' "$klog" | grep -E "NMI backtrace for cpu $cpu( |\$)")" ]; then
 			echo "CPU $cpu did not answer sysrq-l"
 			rc=1
 		fi
