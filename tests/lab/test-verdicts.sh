@@ -77,8 +77,16 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 	fi
 done
 
-# the long tier's loops: SCENARIO-KERNEL-loop-I.log.gz
+# A kernel WARNING in the hotplug baseline's long kernel log (about 800 KB) must fail it:
+# a grep -q fed by a pipe once let it pass, the writer dying of SIGPIPE under pipefail.
+gzip -dc "$FIX/hotplug-patched.log.gz" | awk '/^LAB: kmsg-begin/ && !done { print
+	print "[   12.345678] WARNING: CPU: 3 PID: 1 at kernel/cpu.c:123 injected+0x0/0x4"
+	done = 1; next } { print }' >"$tmp/hotplug-warning.log"
+expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log"
+
+# the long tier's loops: SCENARIO-KERNEL-loop-I.log.gz, 20 boots of each
 shopt -s nullglob
+declare -A boots=()
 for f in "$FIX"/full/*-loop-*.log.gz; do
 	name=$(basename "$f" .log.gz)
 	if ! [[ $name =~ ^(.+)-(patched|unpatched)-loop-[0-9]+$ ]]; then
@@ -94,6 +102,7 @@ for f in "$FIX"/full/*-loop-*.log.gz; do
 	fi
 	gzip -dc "$f" >"$tmp/$name.log"
 	n=$((n + 1))
+	boots[$scenario-$variant]=$((${boots[$scenario-$variant]:-0} + 1))
 	if [ "$variant" = patched ] ||
 		grep -q '^SCENARIO_BASELINE=yes' "$LAB_DIR/scenarios/$scenario.sh"; then
 		expect "$variant loop log ${name##*-}" 0 "$scenario" "$tmp/$name.log"
@@ -101,6 +110,19 @@ for f in "$FIX"/full/*-loop-*.log.gz; do
 		expect "$variant loop log ${name##*-}" 1 "$scenario" "$tmp/$name.log"
 	fi
 	rm -f "$tmp/$name.log"
+done
+if [ "${#boots[@]}" = 0 ]; then
+	fail=$((fail + 1))
+	echo "not ok: no loop logs of the long tier in $FIX/full (tests/lab/record-full.sh)"
+fi
+for k in "${!boots[@]}"; do
+	if [ "${boots[$k]}" -ge 20 ]; then
+		pass=$((pass + 1))
+		echo "ok: the long tier's loop of $k: ${boots[$k]} boots recorded"
+	else
+		fail=$((fail + 1))
+		echo "not ok: the long tier's loop of $k: ${boots[$k]} boots recorded, not 20"
+	fi
 done
 [ "$n" -gt 0 ] || { echo "no recorded logs at all"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"
