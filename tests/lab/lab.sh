@@ -9,6 +9,7 @@
 #       --smp N  --no-sdei  --append "ARGS"  --timeout S
 #       --tag T                               keep the log as SCENARIO-KERNEL-T.log
 #   lab.sh check-series                       checkpatch and a build after each patch
+#   lab.sh sources                            fetch and check the pinned source tarballs
 #   lab.sh list                               the scenarios
 #
 # Sources come from ../shared/cache/ (sha256-checked) when it is there, otherwise from
@@ -90,8 +91,12 @@ fetch_source() {
 	for v in "$@"; do
 		tmp=$(mktemp -d)
 		log "source: $tarball not in shared/cache; trying Debian $pkg=$v"
-		url=$(cd "$tmp" && apt-get source -qq --print-uris "$pkg=$v" 2>/dev/null |
-			awk -v t="$tarball" "index(\$0, t) { gsub(/'/, \"\", \$1); print \$1 }")
+		# apt-get fails (100) for a version the pool does not have: that is an
+		# answer, not an error, and the next version is tried
+		url=$(cd "$tmp" && apt-get source -qq --print-uris "$pkg=$v" 2>"$tmp/apt.err" |
+			awk -v t="$tarball" "index(\$0, t) { gsub(/'/, \"\", \$1); print \$1 }") ||
+			url=
+		[ -n "$url" ] || log "source: Debian's pool has no $pkg=$v ($(tail -1 "$tmp/apt.err"))"
 		if [ -n "$url" ] && (cd "$tmp" && apt-get source -qq --download-only "$pkg=$v" \
 					>/dev/null 2>&1) && [ -f "$tmp/$tarball" ]; then
 			if [ "$(sha256_of "$tmp/$tarball")" = "$sum" ]; then
@@ -113,7 +118,7 @@ fetch_source() {
 }
 
 enable_deb_src() {
-	local f=/etc/apt/sources.list.d/sdei-nmi-src.sources
+	local f=${SDEI_NMI_APT_SOURCES:-/etc/apt/sources.list.d/sdei-nmi-src.sources}
 	[ -f "$f" ] && return
 	log "adding deb-src entries for bookworm, trixie and sid ($f)"
 	cat >"$f" <<-EOF
@@ -741,6 +746,10 @@ build)
 run) shift; run_scenario "$@" ;;
 kernel-dir) build_kernel "${2:-patched}" ;;
 check-series) check_series ;;
+sources)
+	fetch_source "$LINUX_TARBALL" "$LINUX_SHA256" "$LINUX_DEB" "${LINUX_DEB_VERSIONS[@]}"
+	fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}"
+	;;
 list) for f in "$LAB_DIR"/scenarios/*.sh; do basename "$f" .sh; done ;;
-*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
