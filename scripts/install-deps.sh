@@ -36,14 +36,19 @@ all) pkgs=("${host_pkgs[@]}" "${lab_pkgs[@]}" "${cross_pkgs[@]}") ;;
 *) echo "install-deps: unknown set '$what' (host, lab, all)" >&2; exit 2 ;;
 esac
 
-# installed PKG : dpkg has it installed; a name without an architecture is one line for
-# each architecture it is known in (libsystemd-dev and libsystemd-dev:arm64). No pipe into
-# grep -q: under pipefail, a grep that stops at its match can turn the writer's SIGPIPE
-# into a failure.
+# installed PKG : dpkg has PKG installed; a name with no architecture means the host's
+# own (or an Arch: all package): libsystemd-dev:arm64 installed alone does not count for
+# libsystemd-dev. No pipe into grep -q: under pipefail, a grep that stops at its match
+# can turn its writer's SIGPIPE into a failure.
+native=$(dpkg --print-architecture)
 installed() {
 	local st
-	st=$(dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null) || return 1
-	[[ $'\n'$st$'\n' == *$'\ninstall ok installed\n'* ]]
+	st=$(dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null) || return 1
+	case "$1" in
+	*:*) [[ $st == *'install ok installed'* ]] ;;
+	*) [[ $'\n'$st$'\n' == *$'\n'"$native install ok installed"$'\n'* ||
+		$'\n'$st$'\n' == *$'\nall install ok installed\n'* ]] ;;
+	esac
 }
 
 missing=()
