@@ -12,7 +12,7 @@
 # holds its registers (pc in lkdtm_HARDLOCKUP); the unpatched kernel's has no note for
 # CPU 2.
 #
-# Every section starts with a line "== [SECTION] ..." (tests/demo/test-demo.sh checks
+# Every section starts with a line "== [SECTION] ..." (tests/lab/test-demo.sh checks
 # that each one is there). Excerpts are cut to a few lines by first() below, which reads
 # its whole input: a reader that stops early would kill the writer with SIGPIPE, and
 # under pipefail turn a good run into exit status 141.
@@ -93,10 +93,11 @@ for variant in patched unpatched; do
 	echo "  -- # sdei-nmictl kdump"
 	awk '/^LAB: kexec_crash_loaded/ { f = 1; next } /LAB: kdump: sdei-nmictl kdump exit/ { f = 0 }
 		f && !/^\[ *[0-9.]+\] / { print "  " $0 }' "$log"
-	sed -n 's/^LAB: kdump: \(sdei-nmictl kdump exit [0-9]*\).*/  (\1)/p' "$log" | first 1
+	# the console interleaves the guest's lines with the kernel's: no anchors
+	sed -n 's/.*LAB: kdump: \(sdei-nmictl kdump exit [0-9]*\).*/  (\1)/p' "$log" | awk 'NR == 1'
 	awk '/SMP: (retry stop|failed to stop)|Some CPUs may be stale|Starting crashdump/ {
 		sub(/^\[ *[0-9.]+\] /, ""); print "  kernel: " $0 }' "$log" | first 8 "$log"
-	sed -n 's/^LAB: \(capture: vmcore of .*\)/  \1/p' "$log" | first 1
+	sed -n 's/.*LAB: \(capture: vmcore of .*\)/  \1/p' "$log" | awk 'NR == 1'
 	sed -n 's/^HOST: vmcore: /  host reads the vmcore: /p' "$log"
 	sed -n 's/^  \(missing\|wrong\)/  verdict: \1/p' "build/demo-kdump-$variant.txt"
 done

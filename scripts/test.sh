@@ -11,8 +11,8 @@
 #                                              end to end (e.g. scripts/test.sh -L unit)
 #   scripts/test.sh --full [ctest arguments]   the long tier (ctest label "full"): the
 #                                              demo five times in a row and loops of 20
-#                                              boots; then tests/lab/record-full.sh files
-#                                              their logs for the fast tier to replay
+#                                              boots; tests/lab/record-full.sh, run after
+#                                              it, files their logs for the fast tier
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

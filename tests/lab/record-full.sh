@@ -10,7 +10,7 @@ full=$TOP/tests/fixtures/lab/full
 demo=$TOP/tests/fixtures/demo
 shopt -s nullglob
 loops=("$logs"/*-loop-*.log)
-runs=("$TOP"/build/demo-test/run-*.txt)
+runs=("$TOP"/build/demo-runs/run-*.txt)
 [ "${#loops[@]}" -gt 0 ] || [ "${#runs[@]}" -gt 0 ] ||
 	{ echo "record-full: nothing to file: run scripts/test.sh --full first" >&2; exit 1; }
 if [ "${#loops[@]}" -gt 0 ]; then

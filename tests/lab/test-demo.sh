@@ -2,8 +2,11 @@
 # The README's first command, end to end: runs scripts/demo.sh and fails unless it exits
 # 0 and prints every section the README promises, each with what it is there to show.
 #
-#   test-demo.sh [--runs N]        run the demo N times in a row (default 1); the outputs
-#                                  are kept as build/demo-test/run-I.txt
+#   test-demo.sh                   run the demo once; its output is kept as
+#                                  build/demo-test/run-1.txt
+#   test-demo.sh --runs N          run it N times in a row (the long tier); the outputs
+#                                  are kept as build/demo-runs/run-I.txt, for
+#                                  tests/lab/record-full.sh
 #   test-demo.sh --check FILE RC   only judge a demo output FILE that exited with RC
 #
 # Prints one "ok:" or "not ok:" line per check and 'N passed, N failed'.
@@ -85,7 +88,8 @@ judge() {
 	report_is_real daemon/patched
 	sec=$(section "$file" daemon/unpatched)
 	want daemon/unpatched 'Incident:   hard lockup' "sdei-nmictl reports show has the hard lockup"
-	want daemon/unpatched 'no sdei-nmi netlink family' "the report says why CPU 2 has no stack"
+	want daemon/unpatched 'CPU 2: unavailable: no sdei-nmi netlink family' \
+		"the report says why CPU 2 has no stack"
 	report_is_real daemon/unpatched
 
 	sec=$(section "$file" kdump/patched)
@@ -115,7 +119,8 @@ elif [ $# -gt 0 ]; then
 	exit 2
 fi
 dir=$TOP/build/demo-test
-mkdir -p "$dir"
+[ "${1:-}" != --runs ] || dir=$TOP/build/demo-runs
+rm -rf "$dir" && mkdir -p "$dir"
 bad_runs=0
 for i in $(seq "$runs"); do
 	out=$dir/run-$i.txt
