@@ -17,7 +17,11 @@ scenario=${2:-}
 shift 2
 # the logs of an earlier loop of this scenario are not this loop's
 kernel=patched
-for ((a = 1; a <= $#; a++)); do [ "${!a}" != --kernel ] || { b=$((a + 1)); kernel=${!b}; }; done
+for ((a = 1; a <= $#; a++)); do [ "${!a}" != --kernel ] || { b=$((a + 1)); kernel=${!b:-}; }; done
+case "$kernel" in patched | unpatched) ;; *)
+	echo "usage: loop.sh N SCENARIO [lab.sh run options]: --kernel patched|unpatched" >&2
+	exit 2 ;;
+esac
 rm -f "${SDEI_NMI_LAB_OUT:-$LAB_DIR/../../build/lab}/logs/$scenario-$kernel-loop-"*.log
 good=0 bad=0 t0=$SECONDS
 for i in $(seq "$n"); do

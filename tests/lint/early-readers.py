@@ -4,8 +4,10 @@
 Under `set -o pipefail`, a reader that exits early (head, grep -q or -m, a sed script
 that quits, an awk program with exit) leaves its writer to die of SIGPIPE, and the
 pipeline's status becomes 141: a good run turned into a failure, or not, depending on
-how much the writer had left to say. This check reads every shell script the project
-tracks that sets pipefail and reports each such reader in a pipeline.
+how much the writer had left to say. This check reads every host shell script the
+project tracks (those that set pipefail, bash scripts, and files with no shebang, which
+are sourced: lib-host.sh, the scenarios' check()) and reports each such reader in a
+pipeline; the guest's own files (tests/lab/guest/) run without pipefail and are not read.
 
 A reader that must stay may say why on its line: `# pipefail: <reason>`.
 
@@ -125,9 +127,16 @@ def early_reader(seg):
                     "nice", "nohup", "stdbuf", "time") or re.match(r"^\w+=", w[0]):
             w = w[1:]
         elif w[0] == "timeout" and len(w) > 1:
-            w = w[2:]
+            w = w[1:]
+            while len(w) > 1 and w[0] in ("-k", "-s", "--kill-after", "--signal"):
+                w = w[2:]
+            while len(w) > 1 and w[0].startswith("-"):
+                w = w[1:]
+            w = w[1:]  # the duration
+        elif w[0] in ("-n", "-u", "-g", "-i", "-o", "-e", "-C") and len(w) > 2:
+            w = w[2:]  # an option of the wrapper and its argument (nice -n 10, sudo -u x)
         elif w[0].startswith("-") and len(w) > 1 and w[0] != "-":
-            w = w[1:]  # an option of the wrapper before it (stdbuf -oL, nice -n)
+            w = w[1:]  # an option of the wrapper before it (stdbuf -oL)
         else:
             break
     if not w:
@@ -139,7 +148,8 @@ def early_reader(seg):
         return "head stops after its lines"
     if cmd in ("grep", "egrep", "fgrep", "zgrep"):
         for a in args:
-            if a in ("--quiet", "--silent", "--files-with-matches") or a.startswith("--max-count"):
+            if a in ("--quiet", "--silent", "--files-with-matches", "--files-without-match") \
+                    or a.startswith("--max-count"):
                 return f"grep {a} stops at its first match"
             if re.fullmatch(r"-[A-Za-z]*[qlLm][A-Za-z0-9]*", a):
                 return f"grep {a} stops at its first match"
@@ -165,7 +175,7 @@ def judged(path, text):
     sources are not: a reader stopping early costs them nothing."""
     if "pipefail" in text:
         return True
-    if "/tests/lab/guest/" in path.replace(os.sep, "/"):
+    if "/tests/lab/guest/" in os.path.abspath(path).replace(os.sep, "/"):
         return False
     first = text.split("\n", 1)[0]
     return not (first.startswith("#!") and re.search(r"\b(da)?sh\b", first) and

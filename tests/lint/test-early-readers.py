@@ -30,6 +30,10 @@ FLAGGED = [
     "cmd | $SUDO grep -q x",
     "cmd | timeout 5 head -1",
     "cmd | grep -L x",
+    "cmd | nice -n 10 head -1",
+    "cmd | sudo -u x grep -q y",
+    "cmd | timeout -k 1 5 head -1",
+    "cmd | grep --files-without-match x",
 ]
 CLEAN = [
     "grep -q x file",
