@@ -96,7 +96,11 @@ fetch_source() {
 		url=$(cd "$tmp" && apt-get source -qq --print-uris "$pkg=$v" 2>"$tmp/apt.err" |
 			awk -v t="$tarball" "index(\$0, t) { gsub(/'/, \"\", \$1); print \$1 }") ||
 			url=
-		[ -n "$url" ] || log "source: Debian's pool has no $pkg=$v ($(tail -1 "$tmp/apt.err"))"
+		if [ -z "$url" ] && [ -s "$tmp/apt.err" ]; then
+			log "source: Debian's pool has no $pkg=$v ($(tail -1 "$tmp/apt.err"))"
+		elif [ -z "$url" ]; then
+			log "source: Debian offers $pkg=$v, but not $tarball"
+		fi
 		if [ -n "$url" ] && (cd "$tmp" && apt-get source -qq --download-only "$pkg=$v" \
 					>/dev/null 2>&1) && [ -f "$tmp/$tarball" ]; then
 			if [ "$(sha256_of "$tmp/$tarball")" = "$sum" ]; then
