@@ -9,15 +9,17 @@ has() { grep -Eq -- "$2" "$1"; }
 after() { awk -v m="$2" 'f || $0 ~ m { f = 1; print }' "$1"; }
 
 # cpu_block LOG CPU : the NMI backtrace block of CPU, from its header to the next header
-# or marker line
+# or marker line. LOG may be - (a pipe from kmsg): the awk reads to the end, as a reader
+# that exits early would leave the writer to die of SIGPIPE under pipefail.
 cpu_block() {
 	awk -v c="$2" '
+		done { next }
 		/NMI backtrace for cpu [0-9]+/ {
 			f = ($0 ~ ("NMI backtrace for cpu " c "( |$)")) && !/skipped/
 			if (f) n++
-			if (n > 1) exit
+			if (n > 1) { done = 1; next }
 		}
-		/LAB: / && f { exit }
+		/LAB: / && f { done = 1; next }
 		f { print }' "$1"
 }
 

@@ -65,9 +65,9 @@ awk '/^== \[daemon\/patched\]/ { print; skip = 1; next } /^== \[/ { skip = 0 } !
 judged "$tmp/empty.txt" 0 1 "the patched daemon section with no content"
 
 # The demo's own excerpt functions, on a serial log whose report excerpt is 58 lines
-# (two reports, as the unpatched kernel's daemon run gives some of the time), under
-# pipefail: the old `out report-show LOG | head -40` died of SIGPIPE in about one run
-# in ten on this log; the demo's first() must never.
+# (two reports, as the unpatched kernel's daemon run gives some of the time), with
+# pipefail set. The old excerpt, cut by head(1) after 40 lines, died of SIGPIPE in about
+# one run in ten on this log; the demo's first() must never.
 log2=$FIX/daemon-hardlockup-unpatched-2-reports.log.gz
 gzip -dc "$log2" >"$tmp/2-reports.log"
 bad=0

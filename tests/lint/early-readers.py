@@ -147,6 +147,9 @@ def early_reader(seg):
     if cmd == "head":
         return "head stops after its lines"
     if cmd in ("grep", "egrep", "fgrep", "zgrep"):
+        # GNU grep that writes to /dev/null stops at its first match, as -q does
+        if re.search(r"(^|\s)(1?>|&>|>&)\s*/dev/null", body):
+            return "grep into /dev/null stops at its first match"
         for a in args:
             if a in ("--quiet", "--silent", "--files-with-matches", "--files-without-match") \
                     or a.startswith("--max-count"):

@@ -34,6 +34,8 @@ FLAGGED = [
     "cmd | sudo -u x grep -q y",
     "cmd | timeout -k 1 5 head -1",
     "cmd | grep --files-without-match x",
+    "cmd | grep x >/dev/null",
+    "cmd | grep x &>/dev/null",
 ]
 CLEAN = [
     "grep -q x file",
@@ -50,6 +52,7 @@ CLEAN = [
     "cat <<-'END'\n\ty | grep -q z\n\tEND",
     "grep -q x <<<\"$(cmd)\"",
     "cmd | head -1  # pipefail: cmd prints one line",
+    "cmd | grep x 2>/dev/null",
     "awk '/x/ { exit }' file | sort",
     "echo $((1 << 3)) | sort\ncmd | sort",
 ]

@@ -7,7 +7,7 @@ SCENARIO_APPEND="watchdog_thresh=3 rcupdate.rcu_cpu_stall_timeout=60"
 guest() {
 	wedge_cpu 2
 	i=0
-	while [ $i -lt 60 ] && ! dmesg | grep -q 'hard LOCKUP on cpu 2'; do # pipefail: guest, busybox sh
+	while [ $i -lt 60 ] && [ "$(dmesg | grep -c 'hard LOCKUP on cpu 2')" = 0 ]; do
 		sleep 1
 		i=$((i + 1))
 	done
