@@ -84,6 +84,17 @@ gzip -dc "$FIX/hotplug-patched.log.gz" | awk '/^LAB: kmsg-begin/ && !done { prin
 	done = 1; next } { print }' >"$tmp/hotplug-warning.log"
 expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log"
 
+# A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
+# holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;
+# the same log with CPU 3's note unmasked (it would not have needed the rung) does not.
+gzip -dc "$FIX/kdump-patched-rung-2-3.log.gz" >"$tmp/kdump-rung.log"
+expect "log whose rung named CPUs 2-3, CPU 3 masked" 0 kdump "$tmp/kdump-rung.log"
+sed -E '/^HOST: vmcore: note 3: /s/pstate 0x[0-9a-f]+$/pstate 0x40000045/' "$tmp/kdump-rung.log" \
+	>"$tmp/kdump-rung-unmasked.log"
+expect "log whose rung named CPUs 2-3, CPU 3 unmasked" 1 kdump "$tmp/kdump-rung-unmasked.log"
+sed -E 's/(retry stop with SDEI NMI for CPUs) 2-3/\1 3/' "$tmp/kdump-rung.log" >"$tmp/kdump-rung-3.log"
+expect "log whose rung named CPU 3 but not CPU 2" 1 kdump "$tmp/kdump-rung-3.log"
+
 # the long tier's loops: SCENARIO-KERNEL-loop-I.log.gz, 20 boots of each
 shopt -s nullglob
 declare -A boots=()

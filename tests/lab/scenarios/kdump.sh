@@ -95,7 +95,7 @@ host_after() {
 }
 
 check() {
-	local log=$1 rc=0 cpus pid notes line
+	local log=$1 rc=0 cpus pid notes line c
 	require_begin "$log" || return
 	require_wedge "$log" 2 || return
 	if ! has "$log" 'LAB: kdump: kexec -p exit 0'; then
@@ -147,5 +147,16 @@ check() {
 	# pstate's I bit (0x80): interrupts were masked where CPU 2 was stopped
 	[ $(( ${line##*pstate } & 0x80 )) -ne 0 ] ||
 		{ echo "wrong: CPU 2's pstate should have interrupts masked"; rc=1; }
+	# any other CPU the rung named had interrupts masked too, or it did not need it
+	for c in $RUNG_OTHERS; do
+		line=$(grep -E "^HOST: vmcore: note $c: " "$log" || true)
+		if [ -z "$line" ]; then
+			echo "missing: no NT_PRSTATUS note of CPU $c, which the rung named"
+			rc=1
+		elif [ $(( ${line##*pstate } & 0x80 )) -eq 0 ]; then
+			echo "wrong: the rung named CPU $c, whose pstate has interrupts unmasked"
+			rc=1
+		fi
+	done
 	return $rc
 }
