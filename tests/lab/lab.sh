@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The sdei-nmi lab: QEMU arm64 "virt" + TF-A (SDEI) + the patched or unpatched kernel.
 #
-#   lab.sh build [patched|unpatched|all]      sources, TF-A, kernels, initramfs
+#   lab.sh build [patched|unpatched|all]      sources, TF-A (stock, fixed), kernels, initramfs
 #   lab.sh run [options] SCENARIO             boot, run one scenario, print a verdict
 #       --kernel patched|unpatched            (default patched)
+#       --firmware stock|fixed                TF-A as Debian ships it (default), or with
+#                                             firmware/tf-a/*.patch (log: ...-fixed-fw)
 #       --expect pass|fail                    fail: the negative control; it passes only
 #                                             when the scenario's assertion fails
 #       --smp N  --no-sdei  --append "ARGS"  --timeout S
@@ -34,6 +36,8 @@ OUT=${SDEI_NMI_LAB_OUT:-$TOP/build/lab}
 SHARED=${SDEI_NMI_SHARED:-$TOP/../shared}
 JOBS=${SDEI_NMI_JOBS:-$(nproc)}
 CROSS=aarch64-linux-gnu-
+# the firmware a boot runs: stock TF-A (what fleets have) unless --firmware fixed
+FIRMWARE=stock
 
 LINUX_VERSION=7.2.8
 LINUX_DEB=linux
@@ -156,19 +160,38 @@ linux_pristine() {
 
 # ---------------------------------------------------------------- firmware
 
+# tfa_patches: firmware/tf-a/*.patch, the fixes the project carries for TF-A
+tfa_patches() {
+	local p
+	for p in "$TOP"/firmware/tf-a/*.patch; do [ -f "$p" ] && echo "$p"; done
+	return 0
+}
+
+# build_tfa [stock|fixed] : TF-A as Debian ships it (stock, the default: what fleets
+# run), or with the project's fixes applied (fixed)
 build_tfa() {
-	local tb key dir src
+	local variant=${1:-stock} tb key dir src p patches=()
+	case "$variant" in stock | fixed) ;; *) die "firmware: stock or fixed, not '$variant'" ;; esac
 	tb=$(fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}")
-	key=$(key_of "$TFA_SHA256" "$(${CROSS}gcc -dumpfullversion)" tfa-v1)
+	[ "$variant" = stock ] || mapfile -t patches < <(tfa_patches)
+	key=$(key_of "$TFA_SHA256" "$(${CROSS}gcc -dumpfullversion)" tfa-v1 ${patches[@]+"${patches[@]}"})
 	dir=$CACHE/tfa-$key
 	if [ ! -f "$dir/bl31.bin" ]; then
 		src=$CACHE/src/tfa-$TFA_VERSION
+		[ "$variant" = stock ] || src=$CACHE/src/tfa-$TFA_VERSION-fixed
+		# a fixed tree is patched anew each time it is built
+		[ "$variant" = stock ] || rm -rf "$src"
 		unpack "$tb" "$src"
-		log "building TF-A $TFA_VERSION with SDEI"
+		for p in ${patches[@]+"${patches[@]}"}; do
+			log "TF-A: applying $(basename "$p")"
+			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+				die "firmware/tf-a/$(basename "$p") does not apply to TF-A $TFA_VERSION"
+		done
+		log "building TF-A $TFA_VERSION with SDEI ($variant)"
 		make -C "$src" -j"$JOBS" CROSS_COMPILE=$CROSS PLAT=qemu \
 			QEMU_USE_GIC_DRIVER=QEMU_GICV3 ARM_LINUX_KERNEL_AS_BL33=1 \
-			SDEI_SUPPORT=1 EL3_EXCEPTION_HANDLING=1 all >"$CACHE/tfa-build.log" 2>&1 ||
-			{ tail -30 "$CACHE/tfa-build.log" >&2; die "TF-A build failed"; }
+			SDEI_SUPPORT=1 EL3_EXCEPTION_HANDLING=1 all >"$CACHE/tfa-build-$variant.log" 2>&1 ||
+			{ tail -30 "$CACHE/tfa-build-$variant.log" >&2; die "TF-A build failed"; }
 		mkdir -p "$dir.tmp"
 		cp "$src"/build/qemu/release/bl{1,2,31}.bin "$dir.tmp/"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
@@ -189,6 +212,20 @@ series_patches() {
 	done <"$TOP/kernel/series"
 }
 
+# lab_patches: the lab's own kernel patches (tests/lab/kernel/series), applied after the
+# series to the patched kernel: debug knobs that are off by default and say in the log
+# when they are on. They are not part of the series and never go upstream. None when
+# only the first $SDEI_NMI_LAB_PATCHES patches of the series are applied.
+lab_patches() {
+	local p
+	[ -z "${SDEI_NMI_LAB_PATCHES:-}" ] || return 0
+	[ -f "$LAB_DIR/kernel/series" ] || return 0
+	while read -r p; do
+		case "$p" in "" | "#"*) continue ;; esac
+		echo "$LAB_DIR/kernel/$p"
+	done <"$LAB_DIR/kernel/series"
+}
+
 # kernel_fragments VARIANT
 kernel_fragments() {
 	echo "$TOP/configs/lab.config"
@@ -200,7 +237,8 @@ kernel_key() {
 	local variant=$1 inputs=()
 	mapfile -t frags < <(kernel_fragments "$variant")
 	inputs+=("$LINUX_SHA256" "${frags[@]}" "$(${CROSS}gcc -dumpfullversion)" kernel-v1)
-	[ "$variant" = unpatched ] || mapfile -t -O "${#inputs[@]}" inputs < <(series_patches)
+	[ "$variant" = unpatched ] ||
+		mapfile -t -O "${#inputs[@]}" inputs < <(series_patches; lab_patches)
 	key_of "${inputs[@]}"
 }
 
@@ -231,7 +269,7 @@ keep_mtimes() {
 	touch "$manifest"
 	{
 		cut -d' ' -f1 "$manifest"
-		[ "$variant" = unpatched ] || series_patches | xargs -r sed -n 's|^+++ b/||p'
+		[ "$variant" = unpatched ] || { series_patches; lab_patches; } | xargs -r sed -n 's|^+++ b/||p'
 	} | sort -u >"$build/.patched-files"
 	: >"$manifest.new"
 	while read -r f; do
@@ -275,6 +313,11 @@ build_kernel() {
 			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
 				die "kernel/$(basename "$p") does not apply to Linux $LINUX_VERSION"
 		done < <(series_patches)
+		while read -r p; do
+			log "kernel: applying the lab's $(basename "$p") (off unless asked for)"
+			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+				die "tests/lab/kernel/$(basename "$p") does not apply after the series"
+		done < <(lab_patches)
 	fi
 	keep_mtimes "$src" "$build" "$variant"
 	mapfile -t frags < <(kernel_fragments "$variant")
@@ -305,7 +348,7 @@ check_series() {
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
 		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
-		"$(declare -f check_series_run)")
+		"$(declare -f check_series_run compare_hot_paths)" "${HOT_OBJECTS[*]}")
 	stamp=$CACHE/series-$key.txt
 	if [ -f "$stamp" ]; then
 		echo "(these inputs passed on $(date -r "$stamp" -u '+%F %T UTC'); key $key)"
@@ -317,13 +360,59 @@ check_series() {
 	return $rc
 }
 
+# The objects of the interrupt mask/unmask and exception entry/exit paths (every
+# function in them; kernel/README.md names them), and the one that must differ: the
+# series changes smp.o, so a comparison that finds no difference there is broken.
+HOT_OBJECTS=(arch/arm64/kernel/entry.o arch/arm64/kernel/entry-common.o
+	arch/arm64/kernel/irq.o arch/arm64/kernel/syscall.o kernel/entry/common.o
+	kernel/locking/spinlock.o kernel/softirq.o drivers/irqchip/irq-gic-v3.o)
+HOT_CONTROL=arch/arm64/kernel/smp.o
+
+# compare_hot_paths SRC BUILD PRISTINE : the machine code of HOT_OBJECTS built from the
+# whole series (SRC, BUILD) is the same as from Linux alone, with the same configuration
+# fragments. objdump -dr shows section-relative addresses and relocations by symbol, so
+# nothing else the series adds to the kernel can move them.
+compare_hot_paths() {
+	local src=$1 build=$2 pristine=$3 base=$CACHE/build/linux-hotpath-base o t0 bad=0
+	local frag=("$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config")
+	mkdir -p "$base"
+	cat "${frag[@]}" >"$base/fragment.config"
+	t0=$SECONDS
+	if ! { make -C "$pristine" O="$base" ARCH=arm64 CROSS_COMPILE=$CROSS \
+		KCONFIG_ALLCONFIG="$base/fragment.config" allnoconfig &&
+		make -C "$pristine" O="$base" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
+			"${HOT_OBJECTS[@]}" "$HOT_CONTROL"; } >"$base/build.log" 2>&1; then
+		echo "hot paths: the unpatched objects did not build (log $base/build.log)"
+		return 1
+	fi
+	disasm() { ${CROSS}objdump -dr --no-show-raw-insn "$1" | tail -n +3; }
+	for o in "${HOT_OBJECTS[@]}" "$HOT_CONTROL"; do
+		if [ ! -f "$build/$o" ] || [ ! -f "$base/$o" ]; then
+			echo "hot paths: $o was not built"
+			bad=1
+		elif cmp -s <(disasm "$build/$o") <(disasm "$base/$o"); then
+			[ "$o" != "$HOT_CONTROL" ] ||
+				{ echo "hot paths: $o is the same with the series, which changes it: the comparison sees nothing"; bad=1; }
+		elif [ "$o" != "$HOT_CONTROL" ]; then
+			echo "hot paths: $o differs from the unpatched build's:"
+			diff <(disasm "$base/$o") <(disasm "$build/$o") | awk 'NR <= 20 { print "    " $0 }'
+			bad=1
+		fi
+	done
+	[ "$bad" = 0 ] && echo "machine code of ${HOT_OBJECTS[*]##*/}: the same with and without the series ($(
+		for o in "${HOT_OBJECTS[@]}"; do ${CROSS}objdump -d "$build/$o"; done | grep -c '>:$') functions; $HOT_CONTROL differs, as it must) in $((SECONDS - t0)) s"
+	return $bad
+}
+
 check_series_run() {
 	local pristine src build p n=0 rc=0 t0 out
 	local patches=("$@")
 	pristine=$(linux_pristine)
 
 	for p in "${patches[@]}"; do
-		if out=$(cd "$pristine" && perl scripts/checkpatch.pl --strict --quiet "$p" 2>&1); then
+		# the tarball has no git history to look a Fixes: commit up in
+		if out=$(cd "$pristine" && perl scripts/checkpatch.pl --strict --quiet \
+			--ignore UNKNOWN_COMMIT_ID "$p" 2>&1); then
 			echo "checkpatch --strict: $(basename "$p"): clean"
 		else
 			echo "checkpatch --strict: $(basename "$p"):"
@@ -390,6 +479,8 @@ check_series_run() {
 		echo "ynl-gen output differs from the committed ${stale[*]} (log $build/regen.log)"
 		rc=1
 	fi
+
+	compare_hot_paths "$src" "$build" "$pristine" || rc=1
 
 	local off=$CACHE/build/linux-series-off
 	mkdir -p "$off"
@@ -594,7 +685,7 @@ boot() {
 	local end_re=${SCENARIO_END_REGEX:-^LAB: scenario .* end} grace=${SCENARIO_END_GRACE:-0.5}
 	local deadline
 	kdir=$(build_kernel "$variant")
-	tdir=$(build_tfa)
+	tdir=$(build_tfa "$FIRMWARE")
 	initrd=$(build_initramfs)
 	run=$(mktemp -d "$OUT/run-$scenario-$variant.XXXX")
 	cp "$tdir"/bl{1,2,31}.bin "$run/"
@@ -617,7 +708,7 @@ boot() {
 	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
 	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
 	: >"$logf"
-	log "boot: $variant kernel, $smp CPUs, SDEI node: $sdei, scenario $scenario"
+	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, SDEI node: $sdei, scenario $scenario"
 	log "boot: bootargs: $bootargs"
 	t0=$(date +%s.%N)
 	(cd "$run" && exec qemu-system-aarch64 -machine "$QEMU_MACHINE" -cpu $QEMU_CPU \
@@ -625,7 +716,8 @@ boot() {
 		-bios bl1.bin -dtb boot.dtb \
 		-device loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on \
 		-semihosting-config enable=on,target=native "${disks[@]}" \
-		-monitor none -serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
+		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
+		-serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
 	qpid=$!
 	QEMU_PID=$qpid
 	deadline=$(awk -v a="$t0" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
@@ -656,6 +748,9 @@ boot() {
 			break
 		fi
 	done
+	# a hang: where every CPU is, for the log
+	[ "$ended" != timeout ] || "$LAB_DIR/qemu-cpus.py" "$run/monitor.sock" "$kdir/System.map" \
+		>"$run/cpus.txt" 2>&1 || true
 	if [ -z "$rc" ]; then
 		kill "$qpid" 2>/dev/null || true
 		wait "$qpid" 2>/dev/null || true
@@ -664,9 +759,10 @@ boot() {
 	sed -i 's/\r$//' "$logf"
 	{
 		echo
+		echo "HOST: firmware: TF-A $TFA_VERSION, $FIRMWARE"
 		case "$ended" in
 		pattern) echo "HOST: end pattern '$end_re' seen; qemu stopped by the host" ;;
-		timeout) echo "HOST: timeout; qemu killed" ;;
+		timeout) echo "HOST: timeout; qemu killed"; cat "$run/cpus.txt" ;;
 		*) echo "HOST: qemu exited by itself with status $rc" ;;
 		esac
 		awk -v a="$end_t" -v b="$t0" 'BEGIN { printf "HOST: wall time %.1f s\n", a - b }'
@@ -692,6 +788,7 @@ run_scenario() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--kernel) variant=$2; shift 2 ;;
+		--firmware) FIRMWARE=$2; shift 2 ;;
 		--expect) expect=$2; shift 2 ;;
 		--smp) smp=$2; shift 2 ;;
 		--no-sdei) sdei=no; shift ;;
@@ -706,6 +803,7 @@ run_scenario() {
 	local file=$LAB_DIR/scenarios/$scenario.sh
 	[ -f "$file" ] || die "no scenario '$scenario' (lab.sh list)"
 	case "$variant" in patched | unpatched) ;; *) die "--kernel patched|unpatched" ;; esac
+	case "$FIRMWARE" in stock) ;; fixed) tag=-fixed-fw$tag ;; *) die "--firmware stock|fixed" ;; esac
 
 	# shellcheck source=/dev/null
 	. "$LAB_DIR/lib-host.sh"
@@ -744,7 +842,8 @@ build)
 	all) build_kernel patched >/dev/null; build_kernel unpatched >/dev/null ;;
 	*) die "build patched|unpatched|all" ;;
 	esac
-	build_tfa >/dev/null
+	build_tfa stock >/dev/null
+	build_tfa fixed >/dev/null
 	build_initramfs >/dev/null
 	;;
 run) shift; run_scenario "$@" ;;

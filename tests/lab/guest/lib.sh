@@ -176,3 +176,13 @@ nmid_stop_and_dump() {
 	cat /tmp/kmsg.records
 	echo "LAB: devkmsg-end"
 }
+
+# find_disks: $payload, the disk with the cpio archive of the capture kernel, and $dump,
+# the other one (zeroed by the host)
+find_disks() {
+	payload= dump=
+	for d in /dev/vd?; do
+		[ -b "$d" ] || continue
+		if [ "$(head -c 6 "$d")" = 070701 ]; then payload=$d; else dump=$d; fi
+	done
+}

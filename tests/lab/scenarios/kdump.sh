@@ -15,16 +15,6 @@ SCENARIO_END_REGEX='^LAB: capture end'
 SCENARIO_END_GRACE=1
 SCENARIO_TIMEOUT=420
 
-# find_disks: $payload, the disk with the cpio archive of the capture kernel, and $dump,
-# the other one (zeroed by the host)
-find_disks() {
-	payload= dump=
-	for d in /dev/vd?; do
-		[ -b "$d" ] || continue
-		if [ "$(head -c 6 "$d")" = 070701 ]; then payload=$d; else dump=$d; fi
-	done
-}
-
 guest() {
 	find_disks
 	if [ -z "$payload" ] || [ -z "$dump" ]; then
