@@ -34,6 +34,8 @@ for i in $(seq "$n"); do
 		echo "boot $i/$n: not as expected ($((SECONDS - t)) s):"
 		sed 's/^/    /' "${TMPDIR:-/tmp}/loop-$$.txt"
 	fi
+	# a crash dump (kdump) is read into the log as it ends: 20 of them are 2 GB
+	rm -f "${SDEI_NMI_LAB_OUT:-$LAB_DIR/../../build/lab}/logs/$scenario-$kernel-loop-$i.dump"
 done
 rm -f "${TMPDIR:-/tmp}/loop-$$.txt"
 echo "loop: $scenario $*: $n boots in $((SECONDS - t0)) s, $good as expected, $bad not"
