@@ -212,16 +212,20 @@ series_patches() {
 	done <"$TOP/kernel/series"
 }
 
-# lab_patches: the lab's own kernel patches (tests/lab/kernel/series), applied after the
-# series to the patched kernel: debug knobs that are off by default and say in the log
-# when they are on. They are not part of the series and never go upstream. None when
-# only the first $SDEI_NMI_LAB_PATCHES patches of the series are applied.
+# lab_patches VARIANT: the lab's own kernel patches (tests/lab/kernel/series), applied
+# after the series: debug knobs that are off by default and say in the log when they are
+# on. They are not part of the series and never go upstream. A patch marked "all" there
+# goes into the unpatched kernel too, so that its negative control can be asked the same
+# question; the others need the series and are left out when only the first
+# $SDEI_NMI_LAB_PATCHES patches of it are applied.
 lab_patches() {
-	local p
-	[ -z "${SDEI_NMI_LAB_PATCHES:-}" ] || return 0
+	local variant=$1 p scope
 	[ -f "$LAB_DIR/kernel/series" ] || return 0
-	while read -r p; do
+	while read -r p scope; do
 		case "$p" in "" | "#"*) continue ;; esac
+		if [ "$scope" != all ]; then
+			[ "$variant" = patched ] && [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] || continue
+		fi
 		echo "$LAB_DIR/kernel/$p"
 	done <"$LAB_DIR/kernel/series"
 }
@@ -238,7 +242,8 @@ kernel_key() {
 	mapfile -t frags < <(kernel_fragments "$variant")
 	inputs+=("$LINUX_SHA256" "${frags[@]}" "$(${CROSS}gcc -dumpfullversion)" kernel-v1)
 	[ "$variant" = unpatched ] ||
-		mapfile -t -O "${#inputs[@]}" inputs < <(series_patches; lab_patches)
+		mapfile -t -O "${#inputs[@]}" inputs < <(series_patches)
+	mapfile -t -O "${#inputs[@]}" inputs < <(lab_patches "$variant")
 	key_of "${inputs[@]}"
 }
 
@@ -250,6 +255,11 @@ check_config() {
 		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 		sym=${line%%=*} val=${line#*=}
 		got=$(grep -E "^$sym=|^# $sym is not set" "$build/.config" || true)
+		# a partial series may not define every option of its fragment yet
+		if [ -z "$got" ] && [ -n "${SDEI_NMI_LAB_PATCHES:-}" ]; then
+			log "config: $sym absent: not defined by the first $SDEI_NMI_LAB_PATCHES patches"
+			continue
+		fi
 		if [ "$got" != "$sym=$val" ]; then
 			log "config: $sym wanted '$val', got '${got:-absent}'"
 			bad=1
@@ -269,7 +279,10 @@ keep_mtimes() {
 	touch "$manifest"
 	{
 		cut -d' ' -f1 "$manifest"
-		[ "$variant" = unpatched ] || { series_patches; lab_patches; } | xargs -r sed -n 's|^+++ b/||p'
+		{
+			[ "$variant" = unpatched ] || series_patches
+			lab_patches "$variant"
+		} | xargs -r sed -n 's|^+++ b/||p'
 	} | sort -u >"$build/.patched-files"
 	: >"$manifest.new"
 	while read -r f; do
@@ -313,12 +326,12 @@ build_kernel() {
 			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
 				die "kernel/$(basename "$p") does not apply to Linux $LINUX_VERSION"
 		done < <(series_patches)
-		while read -r p; do
-			log "kernel: applying the lab's $(basename "$p") (off unless asked for)"
-			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
-				die "tests/lab/kernel/$(basename "$p") does not apply after the series"
-		done < <(lab_patches)
 	fi
+	while read -r p; do
+		log "kernel: applying the lab's $(basename "$p") (off unless asked for)"
+		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+			die "tests/lab/kernel/$(basename "$p") does not apply to the $variant kernel"
+	done < <(lab_patches "$variant")
 	keep_mtimes "$src" "$build" "$variant"
 	mapfile -t frags < <(kernel_fragments "$variant")
 	cat "${frags[@]}" >"$build/fragment.config"
@@ -760,6 +773,8 @@ boot() {
 	{
 		echo
 		echo "HOST: firmware: TF-A $TFA_VERSION, $FIRMWARE"
+		[ "$variant" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
+			echo "HOST: kernel: the first $SDEI_NMI_LAB_PATCHES patches of the series only"
 		case "$ended" in
 		pattern) echo "HOST: end pattern '$end_re' seen; qemu stopped by the host" ;;
 		timeout) echo "HOST: timeout; qemu killed"; cat "$run/cpus.txt" ;;

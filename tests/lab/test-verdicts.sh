@@ -107,6 +107,12 @@ expect "log whose rung named CPUs 2-3, CPU 3 unmasked" 1 kdump "$tmp/kdump-rung-
 sed -E 's/(retry stop with SDEI NMI for CPUs) 2-3/\1 3/' "$tmp/kdump-rung.log" >"$tmp/kdump-rung-3.log"
 expect "log whose rung named CPU 3 but not CPU 2" 1 kdump "$tmp/kdump-rung-3.log"
 
+# The series without patch 6 (its first 5 patches, investigation): the SDEI rung stops
+# CPU 2 and its registers are in the dump, but it parks inside an event never completed,
+# and the capture kernel's PSCI AFFINITY_INFO says it is still ON. kdump must fail it.
+gzip -dc "$FIX/investigation/kdump-patched-series-1-5.log.gz" >"$tmp/kdump-series-1-5.log"
+expect "log of the series without patch 6 (CPU 2 left ON)" 1 kdump "$tmp/kdump-series-1-5.log"
+
 # The series before the stop paths were bounded (investigation): the panicking CPU spun
 # for ever in its signal fence (QEMU's monitor: sdei_signal_fence+0x38). stop-storm must
 # see that as a failure.

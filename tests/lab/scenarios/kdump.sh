@@ -6,8 +6,10 @@
 # registers; the capture kernel runs makedumpfile into an ELF vmcore and copies it to a
 # second virtio disk. The host reads the dump (vmcore-notes.py): an NT_PRSTATUS note for
 # every CPU that was online, CPU 2's (its task's pid) with a pc in lkdtm_HARDLOCKUP and
-# interrupts masked. On the unpatched kernel CPU 2 never stops: its note is missing, and
-# the log says "failed to stop secondary CPUs 2".
+# interrupts masked. The capture kernel asks firmware (PSCI AFFINITY_INFO, a lab patch in
+# both kernels) which CPUs are powered: every CPU the crash stop took down must be OFF,
+# handed back with CPU_OFF, CPU 2 included. On the unpatched kernel CPU 2 never stops:
+# its note is missing, it is still ON, and the log says "failed to stop secondary CPUs 2".
 
 SCENARIO_APPEND="nmi_watchdog=0 rcupdate.rcu_cpu_stall_timeout=60 crashkernel=320M"
 SCENARIO_DISKS=kdump
@@ -36,7 +38,7 @@ guest() {
 	fi
 	echo 1 >/proc/sys/kernel/hardlockup_panic
 	# as kdump-config loads it, and records it for its status (and sdei-nmictl kdump)
-	cmdline="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=kdump $KDUMP_CMDLINE_APPEND"
+	cmdline="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=kdump psci_lab_affinity_info $KDUMP_CMDLINE_APPEND"
 	kexec -p --command-line="$cmdline" --initrd=/tmp/kdump/initramfs.cpio.gz /tmp/kdump/Image
 	rc=$?
 	mark "kdump: kexec -p exit $rc"
@@ -84,6 +86,44 @@ host_after() {
 	python3 "$LAB_DIR/vmcore-notes.py" "$dump" "$2/System.map"
 }
 
+# assert_cpus_off LOG: what PSCI AFFINITY_INFO said in the capture kernel. Every CPU the
+# crashed kernel brought up is OFF but the one the capture kernel runs on. CPUs are
+# matched to MPIDRs by the crashed kernel's boot lines ("Booting Linux on physical CPU",
+# "CPUn: Booted secondary processor"); the capture kernel's own is its boot line.
+assert_cpus_off() {
+	local log=$1 rc=0 c mpidr state self
+	if ! grep -q 'Kernel command line:.*psci_lab_affinity_info' "$log"; then
+		echo "not asked: no AFFINITY_INFO in this log (recorded before the capture kernel asked)"
+		return 0
+	fi
+	self=$(sed -n 's/.*Booting Linux on physical CPU 0x0*\([0-9a-f][0-9a-f]*\) .*/\1/p' "$log" |
+		sed -n '2{p;q}')
+	c=0
+	while :; do
+		if [ "$c" = 0 ]; then
+			mpidr=$(sed -n 's/.*Booting Linux on physical CPU 0x0*\([0-9a-f][0-9a-f]*\) .*/\1/p;T;q' "$log")
+		else
+			mpidr=$(sed -n "s/.*CPU$c: Booted secondary processor 0x0*\([0-9a-f][0-9a-f]*\) .*/\1/p;T;q" "$log")
+		fi
+		[ -n "$mpidr" ] || break
+		state=$(sed -n "s/.*LAB DEBUG: AFFINITY_INFO [^ ]* MPIDR 0x$mpidr: \([A-Za-z_]*\) .*/\1/p;T;q" "$log")
+		if [ -z "$state" ]; then
+			echo "missing: the capture kernel said nothing of CPU $c (MPIDR 0x$mpidr)"
+			rc=1
+		elif [ "$mpidr" = "$self" ]; then
+			echo "found: AFFINITY_INFO of CPU $c (MPIDR 0x$mpidr), the capture kernel's: $state"
+			[ "$state" = ON ] || { echo "wrong: the capture kernel's CPU should be ON"; rc=1; }
+		else
+			echo "found: AFFINITY_INFO of CPU $c (MPIDR 0x$mpidr): $state"
+			[ "$state" = OFF ] ||
+				{ echo "wrong: CPU $c should be OFF, handed back to firmware by the crash stop"; rc=1; }
+		fi
+		c=$((c + 1))
+	done
+	[ "$c" -gt 1 ] || { echo "missing: the log names no CPU's MPIDR"; rc=1; }
+	return $rc
+}
+
 check() {
 	local log=$1 rc=0 cpus pid notes line c
 	require_begin "$log" || return
@@ -105,6 +145,7 @@ check() {
 		echo "missing: the capture kernel never ran the capture (on one CPU)"
 		return 1
 	fi
+	assert_cpus_off "$log" || rc=1
 	if ! has "$log" 'LAB: capture: makedumpfile exit 0'; then
 		echo "missing: makedumpfile did not write the vmcore"
 		return 1
