@@ -49,6 +49,11 @@ guest() {
 	sdei-nmictl kdump
 	rc=$?
 	mark "kdump: sdei-nmictl kdump exit $rc ($t0 .. $(cut -d' ' -f1 /proc/uptime) s)"
+	# the investigation: CPU 1 leaves by hotplug before the crash, not by the stop IPI
+	if grep -qw sdei_lab.kdump_offline1 /proc/cmdline; then
+		echo 0 >/sys/devices/system/cpu/cpu1/online
+		mark "kdump: cpu 1 offline by hotplug, exit $?"
+	fi
 	# the investigation's control: the same crash with no CPU wedged
 	if ! grep -qw sdei_lab.kdump_no_wedge /proc/cmdline; then
 		wedge_cpu 2
