@@ -101,8 +101,10 @@ assert_cpus_off() {
 		echo "not asked: no AFFINITY_INFO in this log (recorded before the capture kernel asked)"
 		return 0
 	fi
-	self=$(sed -n 's/.*Booting Linux on physical CPU 0x0*\([0-9a-f][0-9a-f]*\) .*/\1/p' "$log" |
-		sed -n '2{p;q}')
+	# the second kernel's boot line: the capture kernel's
+	self=$(awk '/Booting Linux on physical CPU 0x/ && ++n == 2 {
+		sub(/.*Booting Linux on physical CPU 0x0*/, ""); sub(/ .*/, "")
+		print ($0 == "" ? "0" : $0); exit }' "$log")
 	c=0
 	while :; do
 		if [ "$c" = 0 ]; then
