@@ -26,6 +26,8 @@ struct recent_capture {
 struct recent {
 	enum sn_incident_kind kind;
 	struct sn_cpu_set cpus;
+	bool has_task; /* I11: a hung task's, by its pid */
+	uint32_t task_pid;
 	uint64_t first_usec;
 	uint64_t repeats;
 };
@@ -59,6 +61,7 @@ static struct sn_incident *incident_free(struct sn_incident *inc)
 		return NULL;
 	for (size_t i = 0; i < inc->n_backtraces; i++)
 		free(inc->backtraces[i]);
+	free(inc->task_bt);
 	for (size_t i = 0; i < inc->n_slots; i++)
 		sn_evidence_done(&inc->slots[i].ev);
 	for (size_t i = 0; i < inc->n_lines; i++)
@@ -277,6 +280,8 @@ static int close_complete(struct sn_incidents *s, size_t i)
 	s->recent[s->recent_next] = (struct recent){
 		.kind = inc->kind,
 		.cpus = inc->cpus,
+		.has_task = inc->has_task,
+		.task_pid = inc->task_pid,
 		.first_usec = inc->first_usec,
 	};
 	s->recent_next = (s->recent_next + 1) % s->cfg.max_open;
@@ -292,14 +297,16 @@ static int close_complete(struct sn_incidents *s, size_t i)
  * window is not checked here.
  */
 static struct recent *recent_find(struct sn_incidents *s, enum sn_incident_kind kind,
-				  const struct sn_cpu_set *cpus)
+				  const struct sn_cpu_set *cpus, const uint32_t *task_pid)
 {
 	for (size_t k = 1; k <= s->n_recent; k++) {
 		struct recent *rc = &s->recent[(s->recent_next + s->cfg.max_open - k) %
 					       s->cfg.max_open];
 
-		if (rc->kind == kind && !sn_cpu_set_empty(cpus) &&
-		    cpus_subset(cpus, &rc->cpus))
+		if (rc->kind != kind)
+			continue;
+		if (task_pid ? rc->has_task && rc->task_pid == *task_pid :
+			       !sn_cpu_set_empty(cpus) && cpus_subset(cpus, &rc->cpus))
 			return rc;
 	}
 	return NULL;
@@ -574,6 +581,18 @@ static int incident_open(struct sn_incidents *s, enum sn_incident_kind kind,
 	return r < 0 ? r : 0;
 }
 
+/* I11: a hung task's detection names the incident's task. */
+static void incident_set_task(struct sn_incident *inc, const struct sn_kmsg_event *ev)
+{
+	if (ev->type != SN_KMSG_EVENT_HUNG_TASK)
+		return;
+	inc->has_task = true;
+	inc->task_pid = ev->hung_task.pid;
+	memcpy(inc->task_comm, ev->hung_task.comm, sizeof(inc->task_comm));
+	inc->task_seconds = ev->hung_task.seconds;
+	inc->task_io_wait = ev->hung_task.io_wait;
+}
+
 static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev,
 			  enum sn_incident_kind kind, const char *detector,
 			  const struct sn_cpu_set *cpus)
@@ -594,6 +613,10 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 
 		if (o->kind != kind || !incident_overlaps(o, cpus))
 			continue;
+		/* I11 */
+		if (ev->type == SN_KMSG_EVENT_HUNG_TASK && o->has_task &&
+		    o->task_pid != ev->hung_task.pid)
+			continue;
 		if (ev->ts_usec >= o->first_usec &&
 		    ev->ts_usec - o->first_usec > s->cfg.window_usec) {
 			/* I2 */
@@ -606,6 +629,7 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 		if (o->detections == 0)
 			snprintf(o->detector, sizeof(o->detector), "%s", detector);
 		incident_add_cpus(o, cpus);
+		incident_set_task(o, ev);
 		o->detections++;
 		incident_touch(o, ev->ts_usec, ev->seq, last_seq);
 		s->stats.folded++;
@@ -614,7 +638,8 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	}
 
 	/* I6: a repeat of a complete incident, or the same lockup past its window. */
-	rc = recent_find(s, kind, cpus);
+	rc = recent_find(s, kind, cpus,
+			 ev->type == SN_KMSG_EVENT_HUNG_TASK ? &ev->hung_task.pid : NULL);
 	if (rc && ev->ts_usec >= rc->first_usec) {
 		if (ev->ts_usec - rc->first_usec <= s->cfg.window_usec) {
 			rc->repeats++;
@@ -632,6 +657,7 @@ static int feed_detection(struct sn_incidents *s, const struct sn_kmsg_event *ev
 		r = k;
 	inc->first_seq = ev->seq;
 	inc->last_seq = last_seq;
+	incident_set_task(inc, ev);
 	inc->detections = 1 + carried;
 	incident_add_seq(inc, ev->seq);
 	k = incident_add_slots(s, inc, cpus, ev->ts_usec);
@@ -654,6 +680,9 @@ static bool incident_complete(const struct sn_incidents *s, const struct sn_inci
 	/* S4: a stall a signal opened waits for the log's report of it */
 	if (inc->detections == 0 && inc->kind != SN_INCIDENT_OTHER)
 		return false;
+	/* I11 */
+	if (inc->has_task)
+		return inc->task_bt != NULL;
 	for_each_cpu (cpu, &inc->cpus) {
 		bool have = false;
 
@@ -683,6 +712,33 @@ static int close_completed(struct sn_incidents *s)
 	return r;
 }
 
+/* I11: a task's backtrace goes to the newest open incident of its task. */
+static int feed_task_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev,
+			       uint64_t last_seq)
+{
+	const struct sn_kmsg_backtrace *bt = ev->backtrace;
+
+	for (size_t i = s->n_open; i > 0; i--) {
+		struct sn_incident *o = s->open[i - 1];
+
+		if (!o->has_task || !bt->has_pid || o->task_pid != bt->pid)
+			continue;
+		incident_touch(o, ev->ts_usec, ev->seq, last_seq);
+		if (o->task_bt) {
+			o->backtraces_extra++;
+			return 0;
+		}
+		o->task_bt = malloc(sizeof(*bt));
+		if (!o->task_bt)
+			return -ENOMEM;
+		memcpy(o->task_bt, bt, sizeof(*bt));
+		s->stats.attached++;
+		return incident_complete(s, o) ? close_complete(s, i - 1) : 0;
+	}
+	s->stats.orphaned++;
+	return 0;
+}
+
 static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev)
 {
 	const struct sn_kmsg_backtrace *bt = ev->backtrace;
@@ -690,6 +746,8 @@ static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev
 
 	if (last_seq > ev->seq)
 		last_seq--;
+	if (bt->origin == SN_KMSG_BT_TASK)
+		return feed_task_backtrace(s, ev, last_seq);
 	for (size_t i = s->n_open; i > 0; i--) {
 		struct sn_incident *o = s->open[i - 1];
 		bool have = false;
@@ -959,7 +1017,7 @@ int sn_incidents_add_signal(struct sn_incidents *s, const struct sn_incident_sig
 	}
 	if (!inc && has_cpus) {
 		/* I6: a repeat of a complete incident's stall, already reported */
-		struct recent *rc = recent_find(s, sig->kind, cpus);
+		struct recent *rc = recent_find(s, sig->kind, cpus, NULL);
 
 		if (rc && sig->ts_usec >= rc->first_usec &&
 		    sig->ts_usec - rc->first_usec <= s->cfg.window_usec) {
@@ -1017,6 +1075,15 @@ int sn_incident_to_report(const struct sn_incident *inc, const struct sn_host *h
 	if (k < 0)
 		return k;
 	if (host && (k = sn_report_set_host(r, host)) < 0)
+		return k;
+	/* R-ID: named by its boot and first record, so that reading it again names it
+	 * the same. */
+	if (host && host->boot_id && inc->n_seqs > 0 &&
+	    (k = sn_report_id_from_record(host->boot_id, inc->seqs[0], r->id)) < 0)
+		return k;
+	if (inc->has_task &&
+	    (k = sn_report_set_task(r, inc->task_comm, inc->task_pid, inc->task_seconds,
+				    inc->task_io_wait, inc->task_bt)) < 0)
 		return k;
 	if (inc->detector[0] && (k = sn_report_set_detector(r, inc->detector)) < 0)
 		return k;

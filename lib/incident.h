@@ -53,6 +53,12 @@
  *     the backtrace request before the incident closed", one wanted but not asked
  *     yet not-requested (SN_INCIDENT_NOT_ASKED_REASON), one that waits for a retry
  *     its last outcome;
+ *  I11 a hung task's detection joins only an open hung-task incident of the same task
+ *     (pid), or one a signal opened that names no task yet; another task's opens an
+ *     incident of its own. The task's backtrace (origin task, the block
+ *     sched_show_task() prints after the detection) attaches to the newest open
+ *     incident of its pid (the first one kept); that incident is then complete (I6)
+ *     and closes at once. The report carries the task: comm, pid, frames;
  *  I10 in the report each stalled CPU has one entry: its netlink capture if it has one,
  *     else its kernel log backtrace, else its outcome (I7, I9), else the delivery and
  *     reason given to set_requests() for why nothing was asked (not-requested or
@@ -201,6 +207,13 @@ struct sn_incident {
 	struct sn_incident_cpu slots[SN_INCIDENT_MAX_CPU_SLOTS]; /* I7, in join order */
 	uint64_t slots_dropped; /* stalled CPUs past the cap */
 	bool held;		/* I9: kept open past its quiet period */
+	/* I11: a hung task's incident is its task's. */
+	bool has_task;
+	uint32_t task_pid;
+	char task_comm[SN_KMSG_COMM_MAX];
+	uint64_t task_seconds; /* blocked for more than, as the last detection said */
+	bool task_io_wait;
+	struct sn_kmsg_backtrace *task_bt; /* its "task:" block (origin task), or NULL */
 	/* Set when it closes (I5, I10), valid during the handler's call only. */
 	size_t n_lines;
 	char **lines; /* "[%5lu.%06lu] text", as the console prints them */

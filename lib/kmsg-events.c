@@ -772,6 +772,7 @@ enum header_kind {
 	HDR_RCU,       /* an RCU stall report begins (or is whole: suppressed) */
 	HDR_NMI_BT,    /* "NMI backtrace for cpu %d"; a block follows */
 	HDR_NMI_IDLE,  /* "... skipped: idling at %pS" */
+	HDR_TASK,      /* "task:%-15.15s state:%c ... pid:%d"; a task's block follows */
 	HDR_MALFORMED, /* a known beginning that did not parse: still a header (B3) */
 };
 
@@ -780,6 +781,8 @@ struct header {
 	struct sn_kmsg_event ev;
 	bool exp_closed;
 	uint32_t cpu;	 /* HDR_NMI_BT, HDR_NMI_IDLE */
+	uint32_t pid;	 /* HDR_TASK */
+	char comm[SN_KMSG_COMM_MAX]; /* HDR_TASK */
 	const char *sym; /* HDR_NMI_IDLE: in the line */
 	size_t sym_len;
 };
@@ -1042,13 +1045,49 @@ static int match_nmi_backtrace(struct cur c, struct header *h)
 	return 0;
 }
 
+/*
+ * "task:%-15.15s state:%c" then " stack:%-5lu pid:%-5d tgid:%-5d ..." (sched_show_task(),
+ * kernel/sched/core.c): the comm is exactly 15 bytes wide, padded with spaces.
+ */
+static int match_task(struct cur c, struct header *h)
+{
+	struct cur pid;
+	size_t n = 15;
+	const char *p;
+	int r;
+
+	if (!eat(&c, "task:"))
+		return -ENOMSG;
+	if (left(&c) < 15 + strlen(" state:"))
+		return -EBADMSG;
+	while (n > 0 && c.p[n - 1] == ' ')
+		n--;
+	r = copy_field(h->comm, sizeof(h->comm), c.p, n);
+	if (r < 0)
+		return r;
+	c.p += 15;
+	if (!eat(&c, " state:"))
+		return -EBADMSG;
+	p = memmem(c.p, left(&c), " pid:", 5);
+	if (!p)
+		return -EBADMSG;
+	pid = (struct cur){ .p = p + 5, .end = c.end };
+	r = eat_u32(&pid, &h->pid);
+	if (r < 0)
+		return r;
+	if (!at_end(&pid) && *pid.p != ' ')
+		return -EBADMSG;
+	h->kind = HDR_TASK;
+	return 0;
+}
+
 /* Which event, if any, the line starts; a malformed one is counted here. */
 static void match_header(struct sn_kmsg_events *e, struct cur c, struct header *h)
 {
 	static int (*const matchers[])(struct cur, struct header *) = {
 		match_nmi_backtrace, match_nmi_send,  match_hard_lockup,
 		match_soft_lockup,   match_rcu_stall, match_hung_task,
-		match_nmi_timeout,
+		match_nmi_timeout,   match_task,
 	};
 
 	*h = (struct header){ .kind = HDR_NONE };
@@ -1075,6 +1114,7 @@ static bool same_caller(const struct caller *a, const struct caller *b)
 static bool opens_block(const struct header *h)
 {
 	return h->kind == HDR_NMI_BT || h->kind == HDR_NMI_IDLE || h->kind == HDR_SOFT ||
+	       h->kind == HDR_TASK ||
 	       (h->kind == HDR_HARD &&
 		h->ev.hard_lockup.cpu == h->ev.hard_lockup.detector_cpu);
 }
@@ -1100,6 +1140,12 @@ static int process_header(struct sn_kmsg_events *e, struct header *h)
 		return r;
 	case HDR_NMI_BT:
 		block_open(e, SN_KMSG_BT_NMI, h->cpu);
+		return 0;
+	case HDR_TASK:
+		block_open(e, SN_KMSG_BT_TASK, SN_KMSG_BT_NO_CPU);
+		memcpy(e->block.comm, h->comm, sizeof(e->block.comm));
+		e->block.has_pid = true;
+		e->block.pid = h->pid;
 		return 0;
 	case HDR_NMI_IDLE:
 		block_open(e, SN_KMSG_BT_NMI, h->cpu);
@@ -1375,6 +1421,8 @@ const char *sn_kmsg_bt_origin_to_string(enum sn_kmsg_bt_origin o)
 		return "hard-lockup";
 	case SN_KMSG_BT_RCU_STALL:
 		return "rcu-stall";
+	case SN_KMSG_BT_TASK:
+		return "task";
 	}
 	return NULL;
 }

@@ -42,6 +42,10 @@
  *               CPU detected (origin "hard-lockup") or a self-detected RCU stall's
  *               summary (origin "rcu-stall": rcu_dump_cpu_stacks() -> dump_cpu_task()
  *               -> show_regs() on the CPU itself).
+ *  task         "task:%-15.15s state:%c stack:%-5lu pid:%-5d ..." (sched_show_task(),
+ *               kernel/sched/core.c: a hung task's, SysRq-t's) followed by the task's
+ *               "Call trace:" (origin "task", cpu SN_KMSG_BT_NO_CPU, comm and pid
+ *               from the line).
  *
  * A backtrace block is what arm64's __show_regs() and dump_backtrace() print
  * (arch/arm64/kernel/process.c, stacktrace.c; lib/dump_stack.c):
@@ -128,7 +132,11 @@ enum sn_kmsg_bt_origin {
 	SN_KMSG_BT_SOFT_LOCKUP, /* after "BUG: soft lockup" */
 	SN_KMSG_BT_HARD_LOCKUP, /* after a hard lockup that a CPU saw on itself */
 	SN_KMSG_BT_RCU_STALL,	/* after a self-detected RCU stall's summary */
+	SN_KMSG_BT_TASK,	/* "task:%-15.15s state:%c ... pid:%d": a task's */
 };
+
+/* The cpu of a task's backtrace (origin task): it names a task, not a CPU. */
+#define SN_KMSG_BT_NO_CPU UINT32_MAX
 
 /* Why a multi-line event was emitted (see the rules above). */
 enum sn_kmsg_end {

@@ -34,3 +34,5 @@ char **sn_report_host_slot(struct sn_host *h, enum sn_host_field f);
 bool sn_report_evidence_has_stack_fields(const struct sn_evidence *e);
 /* A zeroed report; NULL without memory. */
 struct sn_report *sn_report_alloc(void);
+/* Appends a frame to a task's stack (and hashes it again). */
+int sn_report_task_add_frame(struct sn_report_task *t, const char *frame);

@@ -225,6 +225,63 @@ static int parse_pstate(const cJSON *j, uint64_t *ret)
 	return 0;
 }
 
+/* "frames"? and "stack_hash"? of j: both or neither, the hash the frames'. */
+static int parse_stack(const cJSON *j, char ***frames, size_t *n_frames, bool *has_hash,
+		       uint64_t *hash)
+{
+	const cJSON *f, *v;
+	int r;
+
+	if ((f = member(j, "frames"))) {
+		int n = cJSON_GetArraySize(f);
+
+		if (!cJSON_IsArray(f) || n < 1 || n > SN_REPORT_MAX_FRAMES)
+			return -EBADMSG;
+		*frames = calloc((size_t)n, sizeof(char *));
+		if (!*frames)
+			return -ENOMEM;
+		for (const cJSON *c = f->child; c; c = c->next) {
+			r = get_text(c, SN_REPORT_MAX_TEXT, false, &(*frames)[*n_frames]);
+			if (r < 0)
+				return r;
+			(*n_frames)++;
+		}
+	}
+	if ((v = member(j, "stack_hash"))) {
+		if ((r = get_hex(v, hash)) < 0)
+			return r;
+		*has_hash = true;
+	}
+	if (*has_hash != (*n_frames > 0))
+		return -EBADMSG;
+	if (*has_hash && *hash != sn_stack_hash(*frames, *n_frames))
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_task(const cJSON *j, struct sn_report *r)
+{
+	static const char *const keys[] = { "comm",    "pid",	 "blocked_seconds",
+					    "io_wait", "frames", "stack_hash",
+					    NULL };
+	struct sn_report_task *t = &r->task;
+	uint64_t secs;
+	int rr;
+
+	if ((rr = check_object(j, keys, 4)) < 0 ||
+	    (rr = get_text(member(j, "comm"), SN_REPORT_MAX_COMM, true, &t->comm)) < 0 ||
+	    (rr = get_u32(member(j, "pid"), &t->pid)) < 0 ||
+	    (rr = get_int(member(j, "blocked_seconds"), SN_JSON_MAX_SAFE_INT, &secs)) <
+		    0 ||
+	    (rr = get_bool(member(j, "io_wait"), &t->io_wait)) < 0 ||
+	    (rr = parse_stack(j, &t->frames, &t->n_frames, &t->has_stack_hash,
+			      &t->stack_hash)) < 0)
+		return rr;
+	t->blocked_seconds = secs;
+	r->has_task = true;
+	return 0;
+}
+
 static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 {
 	static const char *const keys[] = {
@@ -232,7 +289,7 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 		"lr",	  "sp",	      "pstate",	    "comm",   "pid",	    "pc_sym",
 		"lr_sym", "frames",   "stack_hash", NULL
 	};
-	const cJSON *v, *f;
+	const cJSON *v;
 	unsigned u;
 	int r;
 
@@ -293,31 +350,9 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 	if ((v = member(j, "lr_sym")) &&
 	    (r = get_text(v, SN_REPORT_MAX_TEXT, false, &e->lr_sym)) < 0)
 		return r;
-	if ((f = member(j, "frames"))) {
-		int n = cJSON_GetArraySize(f);
-
-		if (!cJSON_IsArray(f) || n < 1 || n > SN_REPORT_MAX_FRAMES)
-			return -EBADMSG;
-		e->frames = calloc((size_t)n, sizeof(char *));
-		if (!e->frames)
-			return -ENOMEM;
-		for (const cJSON *c = f->child; c; c = c->next) {
-			r = get_text(c, SN_REPORT_MAX_TEXT, false,
-				     &e->frames[e->n_frames]);
-			if (r < 0)
-				return r;
-			e->n_frames++;
-		}
-	}
-	if ((v = member(j, "stack_hash"))) {
-		if ((r = get_hex(v, &e->stack_hash)) < 0)
-			return r;
-		e->has_stack_hash = true;
-	}
-	if (e->has_stack_hash != (e->n_frames > 0))
-		return -EBADMSG;
-	if (e->has_stack_hash && e->stack_hash != sn_stack_hash(e->frames, e->n_frames))
-		return -EBADMSG;
+	if ((r = parse_stack(j, &e->frames, &e->n_frames, &e->has_stack_hash,
+			     &e->stack_hash)) < 0)
+		return r;
 	if (sn_report_evidence_has_stack_fields(e) &&
 	    (e->delivery != SN_EVIDENCE_CAPTURED || e->source == SN_STACK_NONE))
 		return -EBADMSG;
@@ -401,7 +436,8 @@ static int parse_incident(const cJSON *j, struct sn_report *r)
 {
 	static const char *const keys[] = { "kind",	 "stalled_cpus", "first_seen",
 					    "last_seen", "kmsg_seqs",	 "detector",
-					    "sources",	 "trigger",	 NULL };
+					    "sources",	 "trigger",	 "task",
+					    NULL };
 	const cJSON *a, *v;
 	unsigned u;
 	int rr;
@@ -455,6 +491,8 @@ static int parse_incident(const cJSON *j, struct sn_report *r)
 	if ((v = member(j, "sources")) && (rr = parse_sources(v, &r->sources)) < 0)
 		return rr;
 	if ((v = member(j, "trigger")) && (rr = parse_trigger(v, r)) < 0)
+		return rr;
+	if ((v = member(j, "task")) && (rr = parse_task(v, r)) < 0)
 		return rr;
 	return 0;
 }

@@ -279,6 +279,49 @@ int sn_report_id_new(char ret[static SN_REPORT_ID_LEN + 1])
 	return 0;
 }
 
+/* FNV-1a 128 (offset basis and prime as the FNV specification gives them). */
+static unsigned __int128 fnv1a_128(unsigned __int128 h, const void *buf, size_t n)
+{
+	const unsigned __int128 prime = ((unsigned __int128)1 << 88) | 0x13b;
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= prime;
+	}
+	return h;
+}
+
+int sn_report_id_from_record(const char *boot_id, uint64_t seq,
+			     char ret[static SN_REPORT_ID_LEN + 1])
+{
+	const unsigned __int128 offset =
+		((unsigned __int128)UINT64_C(0x6c62272e07bb0142) << 64) |
+		UINT64_C(0x62b821756295c58d);
+	unsigned __int128 h;
+	char key[128];
+	uint8_t b[16];
+	int n;
+
+	if (!boot_id || !sn_report_id_valid(boot_id))
+		return -EINVAL;
+	n = snprintf(key, sizeof(key), "sdei-nmi.report\n%s\n%" PRIu64, boot_id, seq);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return -EINVAL;
+	h = fnv1a_128(offset, key, (size_t)n);
+	for (int i = 15; i >= 0; i--) {
+		b[i] = (uint8_t)h;
+		h >>= 8;
+	}
+	b[6] = (b[6] & 0x0f) | 0x80; /* version 8 */
+	b[8] = (b[8] & 0x3f) | 0x80; /* the RFC's variant */
+	snprintf(ret, SN_REPORT_ID_LEN + 1,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
 static bool uuid_valid(const char *s)
 {
 	if (strlen(s) != 36)
@@ -503,6 +546,7 @@ struct sn_report *sn_report_free(struct sn_report *r)
 	for (size_t i = 0; i < r->n_log_lines; i++)
 		free(r->log_lines[i]);
 	free(r->log_lines);
+	sn_report_task_done(&r->task);
 	cJSON_Delete(r->kdump);
 	free(r);
 	return NULL;
@@ -661,24 +705,75 @@ static int evidence_push(struct sn_report *r, struct sn_evidence *e)
 	return 0;
 }
 
-static int evidence_add_frame(struct sn_evidence *e, const char *frame)
+/* Appends frame (as text) to frames[0..*n), up to SN_REPORT_MAX_FRAMES. */
+static int frames_add(char ***frames, size_t *n_frames, const char *frame)
 {
 	char **n;
 
-	if (e->n_frames >= SN_REPORT_MAX_FRAMES)
+	if (*n_frames >= SN_REPORT_MAX_FRAMES)
 		return 0;
-	n = reallocarray(e->frames, e->n_frames + 1, sizeof(*n));
+	n = reallocarray(*frames, *n_frames + 1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	e->frames = n;
-	n[e->n_frames] = text_dup(frame, SN_REPORT_MAX_TEXT);
-	if (!n[e->n_frames])
+	*frames = n;
+	n[*n_frames] = text_dup(frame, SN_REPORT_MAX_TEXT);
+	if (!n[*n_frames])
 		return -ENOMEM;
-	if (n[e->n_frames][0] == '\0') {
-		free(n[e->n_frames]);
+	if (n[*n_frames][0] == '\0') {
+		free(n[*n_frames]);
 		return 0;
 	}
-	e->n_frames++;
+	(*n_frames)++;
+	return 0;
+}
+
+static int evidence_add_frame(struct sn_evidence *e, const char *frame)
+{
+	return frames_add(&e->frames, &e->n_frames, frame);
+}
+
+void sn_report_task_done(struct sn_report_task *t)
+{
+	free(t->comm);
+	for (size_t i = 0; i < t->n_frames; i++)
+		free(t->frames[i]);
+	free(t->frames);
+	*t = (struct sn_report_task){};
+}
+
+int sn_report_task_add_frame(struct sn_report_task *t, const char *frame)
+{
+	int r = frames_add(&t->frames, &t->n_frames, frame);
+
+	t->has_stack_hash = t->n_frames > 0;
+	t->stack_hash = t->has_stack_hash ? sn_stack_hash(t->frames, t->n_frames) : 0;
+	return r;
+}
+
+int sn_report_set_task(struct sn_report *r, const char *comm, uint32_t pid,
+		       uint64_t blocked_seconds, bool io_wait,
+		       const struct sn_kmsg_backtrace *bt)
+{
+	_cleanup_(sn_report_task_done) struct sn_report_task t = {
+		.pid = pid,
+		.blocked_seconds = blocked_seconds,
+		.io_wait = io_wait,
+	};
+	int rr;
+
+	if (!comm || blocked_seconds > SN_JSON_MAX_SAFE_INT)
+		return -EINVAL;
+	if (text_set(&t.comm, comm, SN_REPORT_MAX_COMM) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; bt && i < bt->n_frames && i < SN_KMSG_MAX_FRAMES; i++) {
+		rr = sn_report_task_add_frame(&t, bt->frames[i].text);
+		if (rr < 0)
+			return rr;
+	}
+	sn_report_task_done(&r->task);
+	r->task = t;
+	t = (struct sn_report_task){};
+	r->has_task = true;
 	return 0;
 }
 
@@ -1055,6 +1150,36 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 	return 0;
 }
 
+static int task_to_json(cJSON *inc, const struct sn_report *r)
+{
+	const struct sn_report_task *t = &r->task;
+	cJSON *o, *f;
+	int rr;
+
+	if (!r->has_task)
+		return 0;
+	if (!t->comm || t->has_stack_hash != (t->n_frames > 0) ||
+	    t->n_frames > SN_REPORT_MAX_FRAMES)
+		return -EINVAL;
+	o = cJSON_AddObjectToObject(inc, "task");
+	if (!o)
+		return -ENOMEM;
+	if ((rr = add_text(o, "comm", t->comm, SN_REPORT_MAX_COMM)) < 0 ||
+	    (rr = add_int(o, "pid", t->pid)) < 0 ||
+	    (rr = add_int(o, "blocked_seconds", t->blocked_seconds)) < 0 ||
+	    (rr = add_bool(o, "io_wait", t->io_wait)) < 0)
+		return rr;
+	if (t->n_frames == 0)
+		return 0;
+	f = cJSON_AddArrayToObject(o, "frames");
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_frames; i++)
+		if ((rr = array_add_text(f, t->frames[i], SN_REPORT_MAX_TEXT)) < 0)
+			return rr;
+	return sn_json_add_hex(o, "stack_hash", t->stack_hash);
+}
+
 static int sources_to_json(cJSON *inc, unsigned sources)
 {
 	cJSON *a;
@@ -1159,7 +1284,7 @@ int sn_report_to_json(const struct sn_report *r, cJSON **ret)
 		if ((rr = array_add_int(a, r->kmsg_seqs[i])) < 0)
 			return rr;
 	if ((rr = sources_to_json(inc, r->sources)) < 0 ||
-	    (rr = trigger_to_json(inc, r)) < 0)
+	    (rr = trigger_to_json(inc, r)) < 0 || (rr = task_to_json(inc, r)) < 0)
 		return rr;
 
 	a = cJSON_AddArrayToObject(o, "cpus");

@@ -18,6 +18,8 @@
  *    "incident": {"kind", "detector"?, "stalled_cpus": [..],
  *                 "first_seen": {"realtime", "monotonic_ns"}, "last_seen": {..},
  *                 "kmsg_seqs": [..], "sources"?: ["kmsg", "bpf"],
+ *                 "task"?: {"comm", "pid", "blocked_seconds", "io_wait",
+ *                           "frames"?, "stack_hash"?},
  *                 "trigger"?: {"source", "caller", "function"?, "requester_cpu",
  *                              "target_cpus": [..]}},
  *    "cpus": [{"cpu", "delivery", "reason"?, "source"?, "latency_ns"?, "pc"?, "lr"?,
@@ -31,7 +33,8 @@
  * Versioning: "schema" names the document's major version; a reader accepts exactly
  * the versions it knows (this one: "sdei-nmi.report/1"). Adding an optional key is a
  * new schema file and a new minor only in the schema's $id; anything else is /2.
- * Minor 1 added incident.sources and incident.trigger (the BPF source).
+ * Minor 1 added incident.sources and incident.trigger (the BPF source); minor 2
+ * incident.task (a hung task's comm, pid and stack).
  *
  * Numbers (I-JSON, RFC 7493): JSON integers are exact and at most 2^53 - 1, so that
  * every consumer reads them exactly (cpu, pid, latency_ns, kmsg sequence numbers,
@@ -159,6 +162,18 @@ struct sn_evidence {
 	uint64_t stack_hash;
 };
 
+/* A hung task's incident names its task (incident.task in the document). */
+struct sn_report_task {
+	char *comm;
+	uint32_t pid;
+	uint64_t blocked_seconds; /* "blocked for more than", as last detected */
+	bool io_wait;		  /* "blocked in I/O wait" */
+	size_t n_frames;
+	char **frames; /* innermost first; its "task:" block's trace */
+	bool has_stack_hash; /* exactly when n_frames > 0 */
+	uint64_t stack_hash;
+};
+
 /* Which sources saw the incident: a bitmask, "sources" in the document. */
 enum sn_report_source {
 	SN_REPORT_SOURCE_KMSG = 1 << 0, /* the kernel log */
@@ -199,6 +214,9 @@ struct sn_report {
 	size_t log_bytes;	    /* the lines' lengths, summed */
 	uint64_t log_lines_dropped; /* lines past the count or byte bound */
 
+	bool has_task;
+	struct sn_report_task task; /* a hung task's: the task */
+
 	unsigned sources; /* enum sn_report_source; 0: not said */
 	bool has_trigger;
 	struct sn_report_trigger trigger;
@@ -219,6 +237,16 @@ size_t sn_stack_frame_normalize(const char *frame, char *buf, size_t size);
 
 /* A new random id (UUID version 4 from getrandom()). */
 int sn_report_id_new(char ret[static SN_REPORT_ID_LEN + 1]);
+/*
+ * The id of the report of an incident whose first kernel log record is seq on the boot
+ * boot_id (a UUID): a UUID of version 8 (RFC 9562) whose other 122 bits are FNV-1a 128
+ * of "sdei-nmi.report\n<boot_id>\n<seq>". The same incident read again (a restart
+ * that reads the log again from its cursor) gets the same id, so the spool, the OTLP
+ * receiver and a reader of the journal can tell a repeat from a new incident.
+ * -EINVAL for a boot_id that is not a UUID.
+ */
+int sn_report_id_from_record(const char *boot_id, uint64_t seq,
+			     char ret[static SN_REPORT_ID_LEN + 1]);
 bool sn_report_id_valid(const char *id);
 
 /* ---- host identity ---- */
@@ -291,6 +319,14 @@ void sn_evidence_done(struct sn_evidence *e);
 int sn_report_add_evidence(struct sn_report *r, const struct sn_evidence *e);
 /* One CPU's evidence from a backtrace block of the kernel log (delivery captured). */
 int sn_report_add_kmsg_backtrace(struct sn_report *r, const struct sn_kmsg_backtrace *bt);
+/*
+ * A hung task's: comm, pid, blocked seconds and I/O wait as detected, and its stack
+ * from bt (a "task:" block; NULL when none came). Replaces any task set before.
+ */
+int sn_report_set_task(struct sn_report *r, const char *comm, uint32_t pid,
+		       uint64_t blocked_seconds, bool io_wait,
+		       const struct sn_kmsg_backtrace *bt);
+void sn_report_task_done(struct sn_report_task *t);
 /* A CPU without a backtrace: delivery SN_EVIDENCE_NOT_REQUESTED or _UNAVAILABLE. */
 int sn_report_add_missing(struct sn_report *r, uint32_t cpu,
 			  enum sn_evidence_delivery delivery, const char *reason);

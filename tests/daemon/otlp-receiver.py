@@ -28,7 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
 CAMEL = re.compile(r"^[a-z][a-zA-Z]*$")
-ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# a report id: version 8 (derived from the boot and the first record) or 4 (random)
+ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[48][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 def attrs(errors, where, lst):

@@ -131,6 +131,30 @@ static void hung(struct sn_incidents *s, uint64_t seq, uint64_t ts, uint32_t pid
 
 	ev.hung_task.pid = pid;
 	ev.hung_task.seconds = 120;
+	snprintf(ev.hung_task.comm, sizeof(ev.hung_task.comm), "task%u", pid);
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+/* sched_show_task()'s block of task pid (origin task). */
+static void task_backtrace(struct sn_incidents *s, uint64_t seq, uint64_t ts,
+			   uint32_t pid, const char *frame)
+{
+	static struct sn_kmsg_backtrace bt;
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_BACKTRACE,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	bt = (struct sn_kmsg_backtrace){ .origin = SN_KMSG_BT_TASK,
+					 .cpu = SN_KMSG_BT_NO_CPU,
+					 .has_pid = true,
+					 .pid = pid,
+					 .has_trace = true,
+					 .n_frames = 2,
+					 .n_records = 4 };
+	snprintf(bt.comm, sizeof(bt.comm), "task%u", pid);
+	snprintf(bt.frames[0].text, sizeof(bt.frames[0].text), "__switch_to+0xd4/0x170");
+	snprintf(bt.frames[1].text, sizeof(bt.frames[1].text), "%s", frame);
+	ev.backtrace = &bt;
 	assert_int_equal(sn_incidents_feed(s, &ev), 0);
 }
 
@@ -364,7 +388,10 @@ static void test_quiet_and_window(void **state)
 	collector_done(&col);
 }
 
-/* Hung tasks name no CPU: they fold with each other; orphaned backtraces are counted. */
+/*
+ * I11: hung tasks name no CPU; each task is an incident of its own, its detections
+ * fold; orphaned backtraces are counted.
+ */
 static void test_hung_and_orphans(void **state)
 {
 	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
@@ -375,18 +402,65 @@ static void test_hung_and_orphans(void **state)
 	backtrace(s, 1, 1 * SEC, 0, "idle+0x0/0x4");
 	hung(s, 2, 2 * SEC, 100);
 	hung(s, 3, 2 * SEC + 5, 101);
-	backtrace(s, 4, 2 * SEC + 10, 0, "idle+0x0/0x4");
+	hung(s, 4, 2 * SEC + 7, 100);
+	backtrace(s, 5, 2 * SEC + 10, 0, "idle+0x0/0x4");
 	assert_int_equal(sn_incidents_flush(s), 0);
-	assert_int_equal(col.n, 1);
-	assert_int_equal(col.c[0].kind, SN_INCIDENT_HUNG_TASK);
+	assert_int_equal(col.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(col.c[i].kind, SN_INCIDENT_HUNG_TASK);
+		assert_true(sn_cpu_set_empty(&col.c[i].cpus));
+		assert_int_equal(col.c[i].report->n_evidence, 0);
+		assert_true(col.c[i].report->has_task);
+		/* No "task:" block came: the task without a stack. */
+		assert_int_equal(col.c[i].report->task.n_frames, 0);
+	}
+	/* Closed oldest first: 100 (two detections), then 101. */
+	assert_int_equal(col.c[0].report->task.pid, 100);
+	assert_string_equal(col.c[0].report->task.comm, "task100");
 	assert_int_equal(col.c[0].detections, 2);
-	assert_true(sn_cpu_set_empty(&col.c[0].cpus));
-	assert_int_equal(col.c[0].report->n_evidence, 0);
+	assert_int_equal(col.c[1].report->task.pid, 101);
+	assert_int_equal(col.c[1].detections, 1);
+	assert_string_not_equal(col.c[0].report->id, col.c[1].report->id);
 	sn_incidents_get_stats(s, &st);
 	assert_int_equal(st.orphaned, 2);
-	assert_int_equal(st.opened, 1);
+	assert_int_equal(st.opened, 2);
 	assert_int_equal(st.folded, 1);
-	assert_int_equal(st.closed, 1);
+	assert_int_equal(st.closed, 2);
+	collector_done(&col);
+}
+
+/*
+ * I11: two hung tasks 60 s apart (the issue's jbd2 and nfsd) are two incidents, each
+ * with its own stack, complete (and closed) as soon as the task's block came.
+ */
+static void test_hung_tasks_stacks(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
+	struct collector col;
+
+	s = new_incidents(&col, NULL);
+	hung(s, 10, 200 * SEC, 300);
+	task_backtrace(s, 13, 200 * SEC + 100, 300, "jbd2_journal_commit_transaction");
+	assert_int_equal(col.n, 1);
+	hung(s, 40, 260 * SEC, 1234);
+	/* another task's block does not complete it */
+	task_backtrace(s, 43, 260 * SEC + 50, 999, "other_wait");
+	assert_int_equal(col.n, 1);
+	task_backtrace(s, 50, 260 * SEC + 100, 1234, "nfsd_dispatch");
+	assert_int_equal(col.n, 2);
+	assert_true(col.c[0].complete);
+	assert_int_equal(col.c[0].report->task.pid, 300);
+	assert_int_equal(col.c[0].report->task.n_frames, 2);
+	assert_string_equal(col.c[0].report->task.frames[1],
+			    "jbd2_journal_commit_transaction");
+	assert_true(col.c[0].report->task.has_stack_hash);
+	assert_int_equal(col.c[1].report->task.pid, 1234);
+	assert_string_equal(col.c[1].report->task.frames[1], "nfsd_dispatch");
+	assert_int_not_equal(col.c[0].report->task.stack_hash,
+			     col.c[1].report->task.stack_hash);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.orphaned, 1);
 	collector_done(&col);
 }
 
@@ -1231,27 +1305,38 @@ static void test_lab_corpus_soft_lockup(void **state)
 static void test_lab_corpus_hung_task(void **state)
 {
 	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct sn_incidents_stats st;
 	struct collector col;
 	const struct sn_report *r;
 	bool stack = false;
 
-	/* Ten warnings 3 s apart: one incident; its excerpt has the task's stack. */
+	/*
+	 * Ten warnings 3 s apart: one incident, complete at the first one's "task:"
+	 * block, whose stack it carries; the nine others are its repeats (I6, I11).
+	 */
 	s = new_incidents(&col, NULL);
 	feed_kmsg_corpus(s, "lab/hung-task.kmsg");
 	assert_int_equal(col.n, 1);
 	assert_int_equal(col.c[0].kind, SN_INCIDENT_HUNG_TASK);
 	assert_string_equal(col.c[0].detector, "hung_task");
 	assert_true(sn_cpu_set_empty(&col.c[0].cpus));
-	assert_int_equal(col.c[0].detections, 10);
+	assert_true(col.c[0].complete);
 	r = col.c[0].report;
-	assert_int_equal(r->folded_count, 9);
 	assert_int_equal(r->n_evidence, 0);
+	assert_true(r->has_task);
+	assert_string_equal(r->task.comm, "sh");
+	assert_int_equal(r->task.pid, 119);
+	assert_int_equal(r->task.blocked_seconds, 3);
+	assert_int_equal(r->task.n_frames, 15);
+	assert_string_equal(r->task.frames[3], "lkdtm_HUNG_TASK+0x1c/0x20");
 	assert_string_equal(
 		r->log_lines[0],
 		"[    6.934007] INFO: task sh:119 blocked for more than 3 seconds.");
 	for (size_t i = 0; i < r->n_log_lines; i++)
 		stack = stack || strstr(r->log_lines[i], "lkdtm_HUNG_TASK");
 	assert_true(stack);
+	sn_incidents_get_stats(s, &st);
+	assert_int_equal(st.repeats, 9);
 	collector_done(&col);
 }
 
@@ -1263,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_separate),
 		cmocka_unit_test(test_quiet_and_window),
 		cmocka_unit_test(test_hung_and_orphans),
+		cmocka_unit_test(test_hung_tasks_stacks),
 		cmocka_unit_test(test_signal_then_log),
 		cmocka_unit_test(test_log_then_signal),
 		cmocka_unit_test(test_signal_rcu_unknown_cpus),

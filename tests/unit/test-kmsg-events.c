@@ -85,6 +85,28 @@ static const struct sn_kmsg_event *nth(const struct collector *c,
 	return NULL;
 }
 
+/* The backtrace events of origin o. */
+static size_t count_origin(const struct collector *c, enum sn_kmsg_bt_origin o)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->ev[i].type == SN_KMSG_EVENT_BACKTRACE && c->bt[i]->origin == o;
+	return n;
+}
+
+/* The k-th backtrace of origin o. */
+static const struct sn_kmsg_backtrace *nth_origin(const struct collector *c,
+						  enum sn_kmsg_bt_origin o, size_t k)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->ev[i].type == SN_KMSG_EVENT_BACKTRACE && c->bt[i]->origin == o &&
+		    k-- == 0)
+			return c->bt[i];
+	fail_msg("no backtrace of origin %s #%zu", sn_kmsg_bt_origin_to_string(o), k);
+	return NULL;
+}
+
 /* The backtrace events of cpu, in order. */
 static size_t count_bt(const struct collector *c, uint32_t cpu)
 {
@@ -455,9 +477,11 @@ static void test_lab_rcu_stall(void **state)
 
 		/* rcu_dump_cpu_stacks() asks CPU 2, which never answers. */
 		assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_SEND), 1);
-		assert_int_equal(count(&run.c, SN_KMSG_EVENT_BACKTRACE), 0);
+		assert_int_equal(count_origin(&run.c, SN_KMSG_BT_NMI), 0);
 		assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_TIMEOUT), 1);
-		assert_int_equal(run.c.n, 3);
+		/* Then the lab's watchdog shows the task stuck (SysRq-w). */
+		assert_int_equal(count_origin(&run.c, SN_KMSG_BT_TASK), 1);
+		assert_int_equal(run.c.n, 4);
 		run_done(&run);
 	}
 	/* halt-unpatched: g=-1035, q=43 */
@@ -471,33 +495,33 @@ static void lab_all(bool gz)
 {
 	static const struct {
 		const char *name;
-		size_t hard, rcu, send, timeout, bt, bt_idle;
+		size_t hard, rcu, send, timeout, bt, bt_idle, tasks;
 	} logs[] = {
-		{ "halt-patched.log", 0, 0, 0, 0, 0, 0 },
-		{ "halt-unpatched.log", 0, 1, 1, 1, 0, 0 },
-		{ "hardlockup-patched.log", 4, 0, 4, 0, 4, 0 },
-		{ "hardlockup-unpatched.log", 3, 0, 1, 1, 0, 0 },
-		{ "nl-backtrace-patched.log", 0, 0, 0, 0, 0, 0 },
-		{ "nl-backtrace-unpatched.log", 0, 0, 0, 0, 0, 0 },
-		{ "nl-limits-patched.log", 0, 0, 0, 0, 0, 0 },
-		{ "nl-limits-unpatched.log", 0, 0, 0, 0, 0, 0 },
-		{ "nl-monitor-patched.log", 0, 0, 1, 0, 4, 2 },
-		{ "nl-monitor-unpatched.log", 0, 0, 1, 1, 3, 2 },
-		{ "no-sdei-patched.log", 0, 0, 1, 0, 4, 3 },
-		{ "no-sdei-unpatched.log", 0, 0, 1, 0, 4, 3 },
-		{ "panic-patched.log", 0, 0, 0, 0, 0, 0 },
-		{ "panic-unpatched.log", 0, 0, 0, 0, 0, 0 },
-		{ "reboot-patched.log", 0, 0, 0, 0, 0, 0 },
-		{ "reboot-unpatched.log", 0, 1, 1, 1, 0, 0 },
-		{ "sysrq-l-patched.log", 0, 0, 1, 0, 4, 2 },
-		{ "sysrq-l-unpatched.log", 0, 0, 1, 1, 3, 2 },
+		{ "halt-patched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "halt-unpatched.log", 0, 1, 1, 1, 0, 0, 1 },
+		{ "hardlockup-patched.log", 4, 0, 4, 0, 4, 0, 0 },
+		{ "hardlockup-unpatched.log", 3, 0, 1, 1, 0, 0, 0 },
+		{ "nl-backtrace-patched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "nl-backtrace-unpatched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "nl-limits-patched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "nl-limits-unpatched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "nl-monitor-patched.log", 0, 0, 1, 0, 4, 2, 0 },
+		{ "nl-monitor-unpatched.log", 0, 0, 1, 1, 3, 2, 0 },
+		{ "no-sdei-patched.log", 0, 0, 1, 0, 4, 3, 0 },
+		{ "no-sdei-unpatched.log", 0, 0, 1, 0, 4, 3, 0 },
+		{ "panic-patched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "panic-unpatched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "reboot-patched.log", 0, 0, 0, 0, 0, 0, 0 },
+		{ "reboot-unpatched.log", 0, 1, 1, 1, 0, 0, 1 },
+		{ "sysrq-l-patched.log", 0, 0, 1, 0, 4, 2, 0 },
+		{ "sysrq-l-unpatched.log", 0, 0, 1, 1, 3, 2, 0 },
 		/* Negative controls and stress: sysrq-l every few ms, CPUs going away. */
-		{ "healthy-patched.log.gz", 0, 0, 200, 0, 800, 585 },
-		{ "healthy-unpatched.log.gz", 0, 0, 200, 0, 800, 599 },
-		{ "hotplug-patched.log.gz", 0, 0, 391, 0, 1540, 1010 },
-		{ "hotplug-unpatched.log.gz", 0, 0, 390, 0, 1537, 1046 },
-		{ "nl-stress-patched.log.gz", 0, 0, 0, 0, 0, 0 },
-		{ "nl-stress-unpatched.log.gz", 0, 0, 0, 0, 0, 0 },
+		{ "healthy-patched.log.gz", 0, 0, 200, 0, 800, 585, 0 },
+		{ "healthy-unpatched.log.gz", 0, 0, 200, 0, 800, 599, 0 },
+		{ "hotplug-patched.log.gz", 0, 0, 391, 0, 1540, 1010, 0 },
+		{ "hotplug-unpatched.log.gz", 0, 0, 390, 0, 1537, 1046, 0 },
+		{ "nl-stress-patched.log.gz", 0, 0, 0, 0, 0, 0, 0 },
+		{ "nl-stress-unpatched.log.gz", 0, 0, 0, 0, 0, 0, 0 },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
@@ -517,10 +541,23 @@ static void lab_all(bool gz)
 		assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_SEND), logs[i].send);
 		assert_int_equal(count(&run.c, SN_KMSG_EVENT_NMI_TIMEOUT),
 				 logs[i].timeout);
-		assert_int_equal(count(&run.c, SN_KMSG_EVENT_BACKTRACE), logs[i].bt);
+		assert_int_equal(count(&run.c, SN_KMSG_EVENT_BACKTRACE),
+				 logs[i].bt + logs[i].tasks);
+		/* SysRq-w's blocked tasks (the lab's halt and reboot watchdogs). */
+		assert_int_equal(count_origin(&run.c, SN_KMSG_BT_TASK), logs[i].tasks);
+		for (size_t k = 0; k < logs[i].tasks; k++) {
+			const struct sn_kmsg_backtrace *b =
+				nth_origin(&run.c, SN_KMSG_BT_TASK, k);
+
+			assert_int_equal(b->cpu, SN_KMSG_BT_NO_CPU);
+			assert_true(b->has_pid);
+			assert_true(b->comm[0]);
+			assert_true(b->n_frames > 0);
+			assert_int_equal(b->end, SN_KMSG_END_DONE);
+		}
 		for (size_t k = 0; k < logs[i].bt; k++) {
 			const struct sn_kmsg_backtrace *b =
-				nth(&run.c, SN_KMSG_EVENT_BACKTRACE, k)->backtrace;
+				nth_origin(&run.c, SN_KMSG_BT_NMI, k);
 
 			assert_int_equal(b->origin, SN_KMSG_BT_NMI);
 			assert_int_equal(b->end, SN_KMSG_END_DONE);
@@ -768,6 +805,7 @@ static void test_kmsg_soft_lockup(void **state)
 
 static void test_kmsg_hung_task(void **state)
 {
+	const struct sn_kmsg_backtrace *b;
 	struct sn_kmsg_reader_stats rs;
 	const struct sn_kmsg_event *ev;
 	struct run run;
@@ -775,8 +813,15 @@ static void test_kmsg_hung_task(void **state)
 	run_start(&run, NULL);
 	feed_kmsg_fixture(&run, "hung-task.kmsg", &rs);
 	assert_clean(&run);
-	assert_int_equal(run.c.n, 3);
+	assert_int_equal(run.c.n, 4);
 	assert_int_equal(count(&run.c, SN_KMSG_EVENT_HUNG_TASK), 3);
+	/* sched_show_task() after the first: the task's own stack (origin task). */
+	b = nth_origin(&run.c, SN_KMSG_BT_TASK, 0);
+	assert_string_equal(b->comm, "kworker/u8:2");
+	assert_int_equal(b->pid, 57);
+	assert_int_equal(b->cpu, SN_KMSG_BT_NO_CPU);
+	assert_int_equal(b->end, SN_KMSG_END_DONE);
+	assert_true(b->n_frames > 0);
 
 	ev = nth(&run.c, SN_KMSG_EVENT_HUNG_TASK, 0);
 	assert_string_equal(ev->hung_task.comm, "kworker/u8:2");
@@ -932,11 +977,13 @@ static void test_kmsg_lab_soft_lockup(void **state)
 /* LKDTM HUNG_TASK, hung_task_timeout_secs=3: the detector's ten warnings. */
 static void test_kmsg_lab_hung_task(void **state)
 {
+	const struct sn_kmsg_backtrace *b;
 	struct sn_kmsg_reader_stats rs;
 	struct run run;
 
 	run_start(&run, NULL);
 	feed_kmsg_fixture(&run, "lab/hung-task.kmsg", &rs);
+
 	assert_int_equal(rs.malformed, 0);
 	assert_int_equal(rs.lost, 0);
 	assert_clean(&run);
@@ -948,8 +995,14 @@ static void test_kmsg_lab_hung_task(void **state)
 		assert_int_equal(ev->hung_task.pid, 119);
 		assert_int_equal(ev->hung_task.seconds, 3 * (i + 1));
 		assert_false(ev->hung_task.io_wait);
+		/* Each detection is followed by the task's stack. */
+		b = nth_origin(&run.c, SN_KMSG_BT_TASK, i);
+		assert_string_equal(b->comm, "sh");
+		assert_int_equal(b->pid, 119);
+		assert_int_equal(b->n_frames, 15);
+		assert_string_equal(b->frames[3].text, "lkdtm_HUNG_TASK+0x1c/0x20");
 	}
-	assert_int_equal(run.c.n, 10);
+	assert_int_equal(run.c.n, 20);
 	run_done(&run);
 }
 

@@ -53,6 +53,9 @@ static void set_id(struct sn_report *r, const char *id)
 }
 
 /* A hard lockup of CPU 2, its backtrace requested over netlink; CPU 3 timed out. */
+/* FNV-1a 128 of "sdei-nmi.report\n0f9f1c0e-...-1b2c3d4e5f60\n1014", as Python computes it */
+#define FROM_RECORD_ID "665a6108-2f47-8886-963d-4d7cc03473bd"
+
 static struct sn_report *sample_hard_lockup(void)
 {
 	struct sn_report *r = NULL;
@@ -231,17 +234,46 @@ static struct sn_report *sample_sysrq_bpf(void)
 	return r;
 }
 
+/* A hung task's, with the task's stack (minor 2). */
+static struct sn_report *sample_hung_task(void)
+{
+	static struct sn_kmsg_backtrace bt = {
+		.origin = SN_KMSG_BT_TASK,
+		.cpu = SN_KMSG_BT_NO_CPU,
+		.has_pid = true,
+		.pid = 300,
+		.comm = "jbd2/sda1-8",
+		.has_trace = true,
+		.n_frames = 2,
+		.frames = { { "__switch_to+0xd4/0x170", "T" },
+			    { "jbd2_journal_commit_transaction+0x1f0/0x1a00" } },
+	};
+	struct sn_report_time t = { .realtime_usec = 1764000000000000,
+				    .monotonic_ns = 120000000000 };
+	struct sn_report *r = NULL;
+
+	assert_int_equal(sn_report_new(SN_INCIDENT_HUNG_TASK, &r), 0);
+	assert_int_equal(sn_report_id_from_record("3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+						  4001, r->id),
+			 0);
+	assert_int_equal(sn_report_set_detector(r, "hung_task"), 0);
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_add_kmsg_seq(r, 4001), 0);
+	assert_int_equal(sn_report_set_task(r, "jbd2/sda1-8", 300, 122, true, &bt), 0);
+	assert_int_equal(sn_report_set_kdump(r, cJSON_Parse("{\"checked\":false}")), 0);
+	return r;
+}
+
 static struct sn_report *(*const samples[])(void) = {
-	sample_hard_lockup,
-	sample_rcu_stall,
-	sample_unavailable,
-	sample_sysrq_bpf,
+	sample_hard_lockup, sample_rcu_stall, sample_unavailable,
+	sample_sysrq_bpf,   sample_hung_task,
 };
 static const char *const sample_names[] = {
 	"hard-lockup.json",
 	"rcu-stall.json",
 	"soft-lockup-unavailable.json",
 	"sysrq-bpf.json",
+	"hung-task.json",
 };
 
 static char *serialize(const struct sn_report *r)
@@ -385,6 +417,30 @@ static void test_built_fields(void **state)
 	assert_int_equal(sn_report_id_new(a), 0);
 	assert_int_equal(sn_report_id_new(b), 0);
 	assert_string_not_equal(a, b);
+}
+
+/* An incident's id from its boot and first record: the same twice, version 8. */
+static void test_id_from_record(void **state)
+{
+	static const char boot[] = "0f9f1c0e-7d4c-4a55-9a3e-1b2c3d4e5f60";
+	static const char other[] = "0f9f1c0e-7d4c-4a55-9a3e-1b2c3d4e5f61";
+	char a[SN_REPORT_ID_LEN + 1], b[SN_REPORT_ID_LEN + 1], c[SN_REPORT_ID_LEN + 1];
+
+	assert_int_equal(sn_report_id_from_record(boot, 1014, a), 0);
+	assert_int_equal(sn_report_id_from_record(boot, 1014, b), 0);
+	assert_string_equal(a, b);
+	assert_true(sn_report_id_valid(a));
+	assert_int_equal(a[14], '8');
+	assert_true(strchr("89ab", a[19]) != NULL);
+	/* another record, another boot: another id */
+	assert_int_equal(sn_report_id_from_record(boot, 1015, c), 0);
+	assert_string_not_equal(a, c);
+	assert_int_equal(sn_report_id_from_record(other, 1014, c), 0);
+	assert_string_not_equal(a, c);
+	/* pinned: a change of the derivation renames every report of a restart */
+	assert_string_equal(a, FROM_RECORD_ID);
+	assert_int_equal(sn_report_id_from_record("not-a-uuid", 1, c), -EINVAL);
+	assert_int_equal(sn_report_id_from_record(NULL, 1, c), -EINVAL);
 }
 
 static void test_bounds(void **state)
@@ -618,9 +674,12 @@ static void test_fixtures(void **state)
 
 		snprintf(path, sizeof(path), "%s/%s", REPORTS, sample_names[i]);
 		buf = read_file(path, &len);
+		want = serialize(r);
+		/* What a new sample's fixture file is to hold. */
+		if (getenv("SN_TEST_PRINT_SAMPLES"))
+			fprintf(stderr, "%s: %s\n", sample_names[i], want);
 		assert_int_equal(sn_report_parse(buf, len, &p), 0);
 		again = serialize(p);
-		want = serialize(r);
 		assert_true(len > 0 && buf[len - 1] == '\n');
 		buf[len - 1] = '\0';
 		assert_string_equal(buf, again);
@@ -752,6 +811,7 @@ int main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stack_hash),    cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_id_from_record),
 		cmocka_unit_test(test_built_fields),  cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_parse_strict),  cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_host_read),     cmocka_unit_test(test_realtime),
