@@ -780,10 +780,10 @@ struct header {
 	enum header_kind kind;
 	struct sn_kmsg_event ev;
 	bool exp_closed;
-	uint32_t cpu;	 /* HDR_NMI_BT, HDR_NMI_IDLE */
-	uint32_t pid;	 /* HDR_TASK */
+	uint32_t cpu;		     /* HDR_NMI_BT, HDR_NMI_IDLE */
+	uint32_t pid;		     /* HDR_TASK */
 	char comm[SN_KMSG_COMM_MAX]; /* HDR_TASK */
-	const char *sym; /* HDR_NMI_IDLE: in the line */
+	const char *sym;	     /* HDR_NMI_IDLE: in the line */
 	size_t sym_len;
 };
 

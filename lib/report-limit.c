@@ -214,27 +214,39 @@ uint64_t sn_report_fold_key(const struct sn_report *r)
 	int cpu;
 
 	h = fnv1a(h, kind ? kind : "?", strlen(kind ? kind : "?"));
-	hashes = calloc(r->n_evidence + 1, sizeof(*hashes));
-	if (hashes) {
-		for (size_t i = 0; i < r->n_evidence; i++)
-			if (r->evidence[i].has_stack_hash)
-				hashes[n++] = r->evidence[i].stack_hash;
-		qsort(hashes, n, sizeof(*hashes), compare_u64);
-		for (size_t i = 0; i < n; i++)
-			if (i == 0 || hashes[i] != hashes[i - 1]) {
-				h = fnv1a(h, "\nstack ", 7);
-				h = fnv1a(h, &hashes[i], sizeof(hashes[i]));
-			}
-		free(hashes);
-		if (n > 0)
-			return h;
+	/* A hung task: which task, and where it waits. */
+	if (r->has_task) {
+		uint32_t pid = r->task.pid;
+
+		h = fnv1a(h, "\ntask ", 6);
+		h = fnv1a(h, r->task.comm ? r->task.comm : "",
+			  strlen(r->task.comm ? r->task.comm : ""));
+		h = fnv1a(h, &pid, sizeof(pid));
+		if (r->task.has_stack_hash) {
+			h = fnv1a(h, "\nstack ", 7);
+			h = fnv1a(h, &r->task.stack_hash, sizeof(r->task.stack_hash));
+		}
 	}
-	/* No stack (or no memory to sort them): the stalled CPUs. */
+	/* The stalled CPUs. */
 	for_each_cpu (cpu, &r->stalled) {
 		uint32_t c = (uint32_t)cpu;
 
 		h = fnv1a(h, "\ncpu ", 5);
 		h = fnv1a(h, &c, sizeof(c));
 	}
+	/* The set of their stacks (no memory to sort them: the CPUs alone). */
+	hashes = calloc(r->n_evidence + 1, sizeof(*hashes));
+	if (!hashes)
+		return h;
+	for (size_t i = 0; i < r->n_evidence; i++)
+		if (r->evidence[i].has_stack_hash)
+			hashes[n++] = r->evidence[i].stack_hash;
+	qsort(hashes, n, sizeof(*hashes), compare_u64);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1]) {
+			h = fnv1a(h, "\nstack ", 7);
+			h = fnv1a(h, &hashes[i], sizeof(hashes[i]));
+		}
+	free(hashes);
 	return h;
 }

@@ -2,13 +2,16 @@
 #pragma once
 
 /*
- * Repeats and the rate of reports: what keeps a lockup that comes back every minute, or a
- * storm of stalls, from flooding the sinks, without losing count. Pure: the caller's
- * clock (monotonic microseconds), bounded memory.
+ * Repeats and the rate of pushed reports: what keeps a lockup that comes back every
+ * minute, or a storm of stalls, from flooding the sinks that page people (journald,
+ * OTLP), without losing count. It decides what is pushed, never what is kept: every
+ * report is spooled (daemon/report-policy.h). Pure: the caller's clock (monotonic
+ * microseconds), bounded memory.
  *
- * A report's fold key (sn_report_fold_key()) is its kind and the set of its CPUs' stack
- * hashes, without the CPU numbers (the same loop on another CPU, or after a reboot, is
- * the same repeat); a report without any stack is keyed by its kind and stalled CPUs.
+ * A report's fold key (sn_report_fold_key()) tells distinct incidents apart: its kind,
+ * a hung task's comm, pid and stack hash, the stalled CPUs, and the set of their stack
+ * hashes. So the same lockup on the same CPUs in the same place is a repeat; another
+ * task, another CPU or another stack is not.
  *
  *  L1 a report whose key was written less than fold_usec ago is folded: not written,
  *     counted for its key;

@@ -307,7 +307,8 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 	     e->delivery == SN_EVIDENCE_UNAVAILABLE) != (e->reason != NULL))
 		return -EBADMSG;
 	if ((v = member(j, "source"))) {
-		if ((r = get_enum(v, sn_report_source_names, sn_report_source_names_n, &u)) < 0)
+		if ((r = get_enum(v, sn_report_source_names, sn_report_source_names_n,
+				  &u)) < 0)
 			return r;
 		e->source = u;
 	}
@@ -392,8 +393,8 @@ static int parse_sources(const cJSON *a, unsigned *ret)
 	if (!cJSON_IsArray(a) || !a->child)
 		return -EBADMSG;
 	for (const cJSON *c = a->child; c; c = c->next) {
-		if ((rr = get_enum(c, sn_report_sources_names,
-				   sn_report_sources_names_n, &u)) < 0)
+		if ((rr = get_enum(c, sn_report_sources_names, sn_report_sources_names_n,
+				   &u)) < 0)
 			return rr;
 		if (sources & (1u << u) || (sources >> u) > 1)
 			return -EBADMSG; /* once each, in order */
@@ -444,8 +445,8 @@ static int parse_incident(const cJSON *j, struct sn_report *r)
 
 	if ((rr = check_object(j, keys, 5)) < 0)
 		return rr;
-	if ((rr = get_enum(member(j, "kind"), sn_report_kind_names, sn_report_kind_names_n, &u)) <
-	    0)
+	if ((rr = get_enum(member(j, "kind"), sn_report_kind_names,
+			   sn_report_kind_names_n, &u)) < 0)
 		return rr;
 	r->kind = u;
 	if ((v = member(j, "detector"))) {

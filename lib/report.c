@@ -69,7 +69,8 @@ static const char *name_of(const char *const *names, size_t n, unsigned v)
 	return v < n ? names[v] : NULL;
 }
 
-int sn_report_name_lookup(const char *const *names, size_t n, const char *s, unsigned *ret)
+int sn_report_name_lookup(const char *const *names, size_t n, const char *s,
+			  unsigned *ret)
 {
 	for (size_t i = 0; i < n; i++)
 		if (names[i] && strcmp(names[i], s) == 0) {
@@ -87,7 +88,8 @@ const char *sn_incident_kind_to_string(enum sn_incident_kind k)
 int sn_incident_kind_from_string(const char *s, enum sn_incident_kind *ret)
 {
 	unsigned v;
-	int r = sn_report_name_lookup(sn_report_kind_names, ELEMENTSOF(sn_report_kind_names), s, &v);
+	int r = sn_report_name_lookup(sn_report_kind_names,
+				      ELEMENTSOF(sn_report_kind_names), s, &v);
 
 	if (r < 0)
 		return r;
@@ -511,7 +513,8 @@ int sn_host_copy(const struct sn_host *h, struct sn_host *ret)
 	for (unsigned f = 0; f < _SN_HOST_FIELD_MAX; f++) {
 		const char *v = host_get(h, f);
 
-		if (v && text_set(sn_report_host_slot(&c, f), v, SN_REPORT_MAX_HOST_FIELD) < 0) {
+		if (v && text_set(sn_report_host_slot(&c, f), v,
+				  SN_REPORT_MAX_HOST_FIELD) < 0) {
 			sn_host_done(&c);
 			return -ENOMEM;
 		}
@@ -638,7 +641,8 @@ int sn_report_set_trigger(struct sn_report *r, enum sn_bt_caller caller,
 {
 	char *f = NULL;
 
-	if (!sn_bt_caller_to_string(caller) || (function && !sn_report_function_valid(function)))
+	if (!sn_bt_caller_to_string(caller) ||
+	    (function && !sn_report_function_valid(function)))
 		return -EINVAL;
 	if (requester_cpu >= SN_CPU_SET_MAX)
 		return -ERANGE;
@@ -1093,8 +1097,9 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 	if ((e->delivery == SN_EVIDENCE_NOT_REQUESTED ||
 	     e->delivery == SN_EVIDENCE_UNAVAILABLE) != (e->reason != NULL))
 		return -EINVAL;
-	if (sn_report_evidence_has_stack_fields(e) && (e->delivery != SN_EVIDENCE_CAPTURED ||
-					     !sn_stack_source_to_string(e->source)))
+	if (sn_report_evidence_has_stack_fields(e) &&
+	    (e->delivery != SN_EVIDENCE_CAPTURED ||
+	     !sn_stack_source_to_string(e->source)))
 		return -EINVAL;
 	if (e->has_stack_hash != (e->n_frames > 0))
 		return -EINVAL;
@@ -1193,7 +1198,8 @@ static int sources_to_json(cJSON *inc, unsigned sources)
 		return -ENOMEM;
 	for (size_t i = 0; i < ELEMENTSOF(sn_report_sources_names); i++)
 		if (sources & (1u << i) &&
-		    !cJSON_AddItemToArray(a, cJSON_CreateString(sn_report_sources_names[i])))
+		    !cJSON_AddItemToArray(a,
+					  cJSON_CreateString(sn_report_sources_names[i])))
 			return -ENOMEM;
 	return 0;
 }
@@ -1342,4 +1348,3 @@ int sn_report_serialize(const struct sn_report *r, char **ret, size_t *ret_len)
 		*ret_len = len;
 	return 0;
 }
-

@@ -146,30 +146,65 @@ static struct sn_report *report(enum sn_incident_kind kind, uint32_t cpu,
 	return r;
 }
 
-/* The key: kind and stack hashes, not the CPU; without a stack, the CPUs. */
+static struct sn_report *hung(uint32_t pid, const char *comm, const char *frame)
+{
+	static struct sn_kmsg_backtrace bt = { .origin = SN_KMSG_BT_TASK, .n_frames = 1 };
+	struct sn_report *r = NULL;
+
+	snprintf(bt.frames[0].text, sizeof(bt.frames[0].text), "%s", frame);
+	assert_int_equal(sn_report_new(SN_INCIDENT_HUNG_TASK, &r), 0);
+	assert_int_equal(sn_report_set_task(r, comm, pid, 120, false, &bt), 0);
+	return r;
+}
+
+/*
+ * The key: kind, CPUs and stack hashes (offsets aside); without a stack, the CPUs; a
+ * hung task's comm, pid and stack.
+ */
 static void test_fold_key(void **state)
 {
 	struct sn_report *a = report(SN_INCIDENT_HARD_LOCKUP, 2, "spin+0x8/0x24");
-	struct sn_report *b = report(SN_INCIDENT_HARD_LOCKUP, 3, "spin+0x10/0x24");
+	struct sn_report *b = report(SN_INCIDENT_HARD_LOCKUP, 2, "spin+0x10/0x24");
+	struct sn_report *b3 = report(SN_INCIDENT_HARD_LOCKUP, 3, "spin+0x8/0x24");
 	struct sn_report *c = report(SN_INCIDENT_SOFT_LOCKUP, 2, "spin+0x8/0x24");
 	struct sn_report *d = report(SN_INCIDENT_HARD_LOCKUP, 2, "other+0x8/0x24");
 	struct sn_report *e = report(SN_INCIDENT_HARD_LOCKUP, 2, NULL);
 	struct sn_report *f = report(SN_INCIDENT_HARD_LOCKUP, 3, NULL);
 	struct sn_report *g = report(SN_INCIDENT_HARD_LOCKUP, 2, NULL);
+	struct sn_report *jbd2 =
+		hung(300, "jbd2/sda1-8", "jbd2_journal_commit+0x10/0x80");
+	struct sn_report *jbd2_again =
+		hung(300, "jbd2/sda1-8", "jbd2_journal_commit+0x14/0x80");
+	struct sn_report *nfsd = hung(1234, "nfsd", "jbd2_journal_commit+0x10/0x80");
+	struct sn_report *jbd2_other = hung(300, "jbd2/sda1-8", "io_schedule+0x8/0x40");
+	struct sn_report *jbd2_pid =
+		hung(301, "jbd2/sda1-8", "jbd2_journal_commit+0x10/0x80");
 
 	assert_true(sn_report_fold_key(a) == sn_report_fold_key(b));
+	assert_true(sn_report_fold_key(a) != sn_report_fold_key(b3));
 	assert_true(sn_report_fold_key(a) != sn_report_fold_key(c));
 	assert_true(sn_report_fold_key(a) != sn_report_fold_key(d));
 	assert_true(sn_report_fold_key(e) != sn_report_fold_key(f));
 	assert_true(sn_report_fold_key(e) == sn_report_fold_key(g));
 	assert_true(sn_report_fold_key(a) != sn_report_fold_key(e));
+	/* the two hung tasks 60 s apart are not each other's repeat */
+	assert_true(sn_report_fold_key(jbd2) == sn_report_fold_key(jbd2_again));
+	assert_true(sn_report_fold_key(jbd2) != sn_report_fold_key(nfsd));
+	assert_true(sn_report_fold_key(jbd2) != sn_report_fold_key(jbd2_other));
+	assert_true(sn_report_fold_key(jbd2) != sn_report_fold_key(jbd2_pid));
 	sn_report_free(a);
 	sn_report_free(b);
+	sn_report_free(b3);
 	sn_report_free(c);
 	sn_report_free(d);
 	sn_report_free(e);
 	sn_report_free(f);
 	sn_report_free(g);
+	sn_report_free(jbd2);
+	sn_report_free(jbd2_again);
+	sn_report_free(nfsd);
+	sn_report_free(jbd2_other);
+	sn_report_free(jbd2_pid);
 }
 
 int main(void)
