@@ -13,6 +13,7 @@
 #include "kmsg-reader.h"
 #include "kmsg-cursor.h"
 #include "kmsg-source.h"
+#include "report-sinks.h"
 #include "log.h"
 
 /* Records read per dispatch, so that other sources get their turn. */
@@ -161,7 +162,13 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 	if (r < 0)
 		log_warning_errno(
 			r, "Failed to handle the kernel log's events: %m, ignoring");
-	return manager_tick(s->manager, rec->ts_usec);
+	r = manager_tick(s->manager, rec->ts_usec);
+	/* The record is handled: the cursor follows each report at once. */
+	if (s->manager->reported) {
+		s->manager->reported = false;
+		save_cursor(s);
+	}
+	return r;
 }
 
 /*
@@ -171,30 +178,30 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
  */
 static void save_cursor(struct kmsg_source *s)
 {
-	const char *boot_id = s->manager->host.boot_id;
-	int r;
+	uint64_t seq, open_seq;
 
-	if (!s->cursor_path || !s->have_seq || !boot_id)
+	if (!s->cursor_path || !s->have_seq || !s->manager->host.boot_id)
 		return;
-	if (s->have_saved && s->saved_seq == s->last_seq)
-		return;
-	if (sn_kmsg_events_next_deadline(s->events) ||
-	    sn_incidents_next_deadline(s->manager->incidents))
-		return;
-	r = sn_kmsg_cursor_write(s->cursor_path, boot_id, s->last_seq);
-	if (r < 0) {
-		if (!s->save_failed)
-			log_warning_errno(r,
-					  "Failed to save the kernel log cursor %s: %m, "
-					  "ignoring",
-					  s->cursor_path);
-		s->save_failed = true;
-		return;
+	/*
+	 * Up to the last record read, but below the first record of anything open (the
+	 * recognizer's block or stall, the incidents and their repeat windows): reading
+	 * again from there rebuilds them whole, under the same report ids.
+	 */
+	seq = s->last_seq;
+	open_seq = sn_kmsg_events_resume_seq(s->events);
+	if (sn_incidents_resume_seq(s->manager->incidents) < open_seq)
+		open_seq = sn_incidents_resume_seq(s->manager->incidents);
+	if (open_seq != UINT64_MAX) {
+		if (open_seq == 0)
+			return;
+		if (open_seq - 1 < seq)
+			seq = open_seq - 1;
 	}
-	if (s->save_failed)
-		log_info("Kernel log cursor %s saved again.", s->cursor_path);
-	s->save_failed = false;
-	s->saved_seq = s->last_seq;
+	if (s->have_saved && s->saved_seq >= seq)
+		return;
+	/* Queued after the reports before it: the spool has them first. */
+	report_sinks_save_cursor(s->manager, seq);
+	s->saved_seq = seq;
 	s->have_saved = true;
 }
 
@@ -203,8 +210,7 @@ static int on_save(sd_event_source *es, uint64_t usec, void *userdata)
 	struct kmsg_source *s = userdata;
 
 	save_cursor(s);
-	/* Not saved (something open, a failed write): again later; else idle, no timer.
-	 */
+	/* Not all saved (something open): again later; else idle, no timer. */
 	if (s->have_saved && s->saved_seq == s->last_seq)
 		return 0;
 	(void)sd_event_source_set_time_relative(es, KMSG_CURSOR_SAVE_USEC);
@@ -333,9 +339,14 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 
 	/*
 	 * The live log resumes after the cursor of this boot, when there is one and the
-	 * whole log was not asked for.
+	 * whole log was not asked for; so does a file given with a cursor of its own
+	 * (--kmsg-cursor), for its boot (the root's). Other files and pipes are read from
+	 * their start: a replay is the whole log it holds.
 	 */
-	if (m->cfg.kmsg_cursor && stat(s->path, &st) >= 0 && S_ISCHR(st.st_mode)) {
+	if (stat(s->path, &st) >= 0 && !S_ISCHR(st.st_mode))
+		start = SN_KMSG_START_BEGIN;
+	if (m->cfg.kmsg_cursor && stat(s->path, &st) >= 0 &&
+	    (S_ISCHR(st.st_mode) || (S_ISREG(st.st_mode) && m->cfg.cursor_for_files))) {
 		s->cursor_path = m->cfg.kmsg_cursor;
 		if (!from_start && m->host.boot_id) {
 			r = sn_kmsg_cursor_read(s->cursor_path, m->host.boot_id, &after);
@@ -347,10 +358,10 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 					 " (cursor %s).",
 					 after, s->cursor_path);
 			} else if (r == -ESTALE)
-				log_info(
-					"Kernel log cursor %s is another boot's: reading "
-					"from now on.",
-					s->cursor_path);
+				log_info("Kernel log cursor %s is another boot's: reading "
+					 "%s.",
+					 s->cursor_path,
+					 S_ISCHR(st.st_mode) ? "from now on" : "from the start");
 			else if (r != -ENOENT)
 				log_warning_errno(r,
 						  "Failed to read the kernel log cursor "

@@ -20,19 +20,9 @@
 #include "nl-source.h"
 #include "otlp-sink.h"
 #include "report-policy.h"
+#include "report-sinks.h"
+#include "spool-writer.h"
 #include "util.h"
-
-/*
- * The MESSAGE_ID of a report in the journal, one per kind (journalctl
- * MESSAGE_ID=...); documented in daemon/README.md. Never change them.
- */
-static const char *const message_ids[] = {
-	[SN_INCIDENT_HARD_LOCKUP] = "4b1760927c374c00a0a93f99b3d2b689",
-	[SN_INCIDENT_SOFT_LOCKUP] = "e48825e103b943768306615b524e2595",
-	[SN_INCIDENT_RCU_STALL] = "01a421453bab47e28050db0bbf888b69",
-	[SN_INCIDENT_HUNG_TASK] = "3715f5abf5a64285bb90fa87409deb3e",
-	[SN_INCIDENT_OTHER] = "a8f1bd7a0c0e4bd6b0d3b7c1d3f9e6a2",
-};
 
 static uint64_t now_usec(clockid_t clock)
 {
@@ -42,30 +32,14 @@ static uint64_t now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int journal_write(const struct sn_report *r, const char *json)
-{
-	char cpus[256] = "";
-	const char *kind = sn_incident_kind_to_string(r->kind);
-	int k;
-
-	if (sn_cpu_set_format(&r->stalled, cpus, sizeof(cpus)) < 0)
-		snprintf(cpus, sizeof(cpus), "(too many to list)");
-	k = sd_journal_send("MESSAGE=sdei-nmid: %s on CPU %s (report %s)", kind, cpus,
-			    r->id, "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
-			    LOG_CRIT, "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_CPUS=%s", cpus,
-			    "SDEI_NMI_REPORT_ID=%s", r->id, "SDEI_NMI_REPORT=%s", json,
-			    NULL);
-	return k;
-}
-
 static int on_incident(const struct sn_incident *inc, void *userdata)
 {
 	struct manager *m = userdata;
 	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
 	_cleanup_(freep) char *json = NULL;
 	struct sn_report_time now = { .realtime_usec = now_usec(CLOCK_REALTIME) };
-	unsigned sinks = 0, evicted = 0;
 	char latency[64] = "";
+	bool push;
 	size_t len;
 	int k;
 
@@ -93,67 +67,31 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	}
 	/* The kdump snapshot; repeats and the rate limit (report-policy.h). */
 	k = report_policy_apply(m, inc, r);
-	if (k <= 0) {
-		manager_update_status(m);
+	if (k < 0) {
+		m->report_failures++;
 		return k;
 	}
+	push = k > 0;
 	k = sn_report_serialize(r, &json, &len);
 	if (k < 0) {
 		m->report_failures++;
 		return log_error_errno(k, "Failed to serialize report %s: %m", r->id);
 	}
+	/* The journal, the spool, OTLP (report-sinks.h). */
+	(void)report_sinks_push(m, r, json, len, push);
+	m->reports++;
+	if (r->kind < _SN_INCIDENT_KIND_MAX)
+		m->counters.incidents[r->kind]++;
+	/* The kernel log source saves its cursor once the record is handled. */
+	m->reported = true;
 
-	if (m->spool) {
-		struct sn_spool_stats before, after;
-
-		sn_spool_get_stats(m->spool, &before);
-		k = sn_spool_write_report(m->spool, r, &evicted);
-		sn_spool_get_stats(m->spool, &after);
-		if (k < 0)
-			log_error_errno(k, "Failed to spool report %s in %s: %m", r->id,
-					m->cfg.spool_dir);
-		else {
-			sinks++;
-			m->counters.reports_spooled++;
-			m->counters.reports_evicted += evicted;
-			m->counters.reports_evicted_unshipped +=
-				after.evicted_unshipped - before.evicted_unshipped;
-			if (evicted)
-				log_notice("Spool %s full: evicted %u older reports.",
-					   m->cfg.spool_dir, evicted);
-			/* Shipped from the spool: only what it accepted. */
-			if (m->otlp && (k = otlp_sink_add(m->otlp, r->id)) < 0)
-				log_error_errno(k,
-						"Failed to queue report %s for OTLP: %m, "
-						"it is shipped after a restart",
-						r->id);
-		}
-	}
-	if (m->cfg.journal) {
-		k = journal_write(r, json);
-		if (k < 0)
-			log_error_errno(k, "Failed to write report %s to the journal: %m",
-					r->id);
-		else
-			sinks++;
-	}
-	if (sinks == 0 || sinks < (unsigned)!!m->spool + (unsigned)m->cfg.journal) {
-		m->report_failures++;
-		m->counters.reports_failed++;
-	}
-	if (sinks > 0) {
-		m->reports++;
-		if (r->kind < _SN_INCIDENT_KIND_MAX)
-			m->counters.incidents[r->kind]++;
-	}
 	/* On a live log: how long after the kernel's detection the report was out. */
 	if (m->live_clock && now.monotonic_ns / 1000 >= inc->first_usec)
 		snprintf(latency, sizeof(latency), ", %.3f s after its first detection",
 			 (double)(now.monotonic_ns / 1000 - inc->first_usec) / 1e6);
-	log_info("Incident %" PRIu64 ": %s, %" PRIu64
-		 " detections, report %s (%u sinks)%s.",
+	log_info("Incident %" PRIu64 ": %s, %" PRIu64 " detections, report %s (%s)%s.",
 		 inc->number, sn_incident_kind_to_string(inc->kind), inc->detections,
-		 r->id, sinks, latency);
+		 r->id, push ? "pushed" : "held: spooled, not pushed", latency);
 	manager_update_status(m);
 	return 0;
 }
@@ -316,12 +254,13 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 		log_warning("Changing the BPF source's mode needs a restart, ignoring.");
 	next.bpf = m->cfg.bpf;
 
-	if (!m->spool && !next.journal) {
+	if (!m->cfg.spool_dir && !next.journal) {
 		log_error("The journal is the only sink (no spool): keeping it on.");
 		next.journal = true;
 	}
-	if (m->spool)
-		sn_spool_set_limits(m->spool, &next.spool_limits);
+	if (m->writer && m->cfg.spool_dir &&
+	    (r = spool_writer_set_limits(m->writer, &next.spool_limits)) < 0)
+		log_warning_errno(r, "Failed to hand the spool its new bounds: %m, ignoring");
 	if (next.journal != m->cfg.journal)
 		log_info("Journal sink %s.", next.journal ? "on" : "off");
 	if (next.netlink != m->cfg.netlink) {
@@ -424,23 +363,13 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 	if (r < 0)
 		return r;
 
-	if (cfg->spool_dir) {
-		r = sn_spool_open(cfg->spool_dir, &cfg->spool_limits, &m->spool);
-		if (r < 0) {
-			if (!cfg->journal)
-				return log_error_errno(
-					r, "Failed to open the spool directory %s: %m",
-					cfg->spool_dir);
-			log_warning_errno(
-				r,
-				"Failed to open the spool directory %s: %m, reports "
-				"go to the journal only",
-				cfg->spool_dir);
-		}
-	}
-	if (!m->spool && !cfg->journal)
+	if (!cfg->spool_dir && !cfg->journal)
 		return log_error_errno(-EINVAL,
 				       "No sink for reports (no spool, no --journal).");
+	/* The spool and the cursor, written by a process of their own. */
+	r = report_sinks_init(m);
+	if (r < 0)
+		return r;
 
 	/* The sinks of their own, each optional: one that cannot start says why. */
 	metrics_setup(m);
@@ -461,7 +390,8 @@ struct manager *manager_free(struct manager *m)
 	report_policy_done(m);
 	bpf_source_free(m->bpf);
 	sn_incidents_free(m->incidents);
-	sn_spool_free(m->spool);
+	report_sinks_done(m);
+	sd_event_source_disable_unref(m->exit_timer);
 	sn_host_done(&m->host);
 	manager_config_done(&m->cfg);
 	sd_event_source_disable_unref(m->sigterm);
@@ -630,12 +560,53 @@ int manager_tick(struct manager *m, uint64_t now)
 	return sn_incidents_tick(m->incidents, now);
 }
 
+static int on_exit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	log_warning("The spool writer did not finish within %.0f s; exiting: what it has "
+		    "not written is written after the next start.",
+		    (double)REPORT_SINKS_FINISH_USEC / 1e6);
+	m->exit_pending = false;
+	if (m->otlp && otlp_sink_drain(m->otlp, m->exit_status) > 0)
+		return 0;
+	return sd_event_exit(m->event, m->exit_status);
+}
+
 void manager_exit(struct manager *m, int status)
 {
-	/* What is queued for the collector first, within a bound. */
+	int r;
+
+	if (m->exit_pending) {
+		if (status != EXIT_SUCCESS)
+			m->exit_status = status;
+		return;
+	}
+	/* What is queued for the spool first (then for OTLP, which it feeds). */
+	if (report_sinks_busy(m) > 0) {
+		m->exit_pending = true;
+		m->exit_status = status;
+		r = sd_event_add_time_relative(m->event, &m->exit_timer, CLOCK_MONOTONIC,
+					       REPORT_SINKS_FINISH_USEC, 0, on_exit_timeout,
+					       m);
+		if (r >= 0)
+			return;
+		m->exit_pending = false;
+	}
+	/* What is queued for the collector, within a bound. */
 	if (m->otlp && otlp_sink_drain(m->otlp, status) > 0)
 		return;
 	(void)sd_event_exit(m->event, status);
+}
+
+void manager_exit_if_done(struct manager *m)
+{
+	if (!m->exit_pending || report_sinks_busy(m) > 0)
+		return;
+	m->exit_pending = false;
+	m->exit_timer = sd_event_source_disable_unref(m->exit_timer);
+	/* A report failure meanwhile fails an exit at the end of input. */
+	manager_exit(m, m->report_failures ? EXIT_FAILURE : m->exit_status);
 }
 
 int manager_flush(struct manager *m)
@@ -663,6 +634,8 @@ int manager_run(struct manager *m)
 	/* Shutting down (a signal): what is open is reported now rather than lost. */
 	if (manager_flush(m) < 0)
 		r = EXIT_FAILURE;
+	/* Out of the loop now: a bounded wait for the spool writer. */
+	(void)report_sinks_finish(m);
 	/*
 	 * Exiting detaches the BPF programs, which waits for every CPU (bpf-source.h):
 	 * after a hard lockup or an RCU stall, one may never answer. Then they stay

@@ -24,6 +24,7 @@
 
 struct kmsg_source;
 struct metrics_sink;
+struct spool_writer;
 struct otlp_sink;
 struct nl_source;
 struct bpf_source;
@@ -68,6 +69,7 @@ struct manager_counters {
 struct manager_config {
 	const char *kmsg_path;	 /* NULL: /dev/kmsg */
 	const char *kmsg_cursor; /* the live log's cursor file; NULL: none */
+	bool cursor_for_files;	 /* a file's too (--kmsg-cursor given): resumed after it */
 	bool from_start;	 /* read what the kernel log holds, not only what comes */
 	bool exit_on_eof;	 /* a file or pipe: flush and exit at its end */
 	const char *spool_dir;	 /* NULL: no spool */
@@ -90,6 +92,13 @@ struct manager_config {
 /* The directories under the root that the kdump checks' files are in. */
 #define MANAGER_KDUMP_WATCHES 4
 
+/* Pending reports of the spool not in the OTLP queue yet (report-sinks.c). */
+struct manager_backlog {
+	char (*ids)[SN_REPORT_ID_LEN + 1];
+	size_t head, n, allocated;
+	size_t reading; /* asked of the spool writer, not answered yet */
+};
+
 struct manager;
 /* SIGHUP: reads the configuration again and hands it to manager_reload(). */
 typedef int (*manager_reload_t)(struct manager *m, void *userdata);
@@ -104,7 +113,11 @@ struct manager {
 
 	struct sn_host host;
 	struct sn_incidents *incidents;
-	struct sn_spool *spool;
+	struct spool_writer *writer; /* the spool and the cursor (spool-writer.h) */
+	struct manager_backlog backlog;
+	bool exit_pending; /* the loop ends once the spool writer is done */
+	int exit_status;
+	sd_event_source *exit_timer;
 	struct metrics_sink *metrics; /* NULL: not configured, or could not start */
 	struct otlp_sink *otlp;	      /* NULL: not configured, or could not start */
 
@@ -128,6 +141,7 @@ struct manager {
 	/* a hard lockup or an RCU stall closed: a CPU may not take IPIs (manager_run())
 	 */
 	bool deaf_cpu;
+	bool reported; /* a report since the kernel log cursor was last queued */
 
 	uint64_t reports;	  /* written to at least one sink */
 	uint64_t report_failures; /* not written to every sink */
@@ -166,8 +180,14 @@ int manager_flush(struct manager *m);
 void manager_drain_signals(struct manager *m);
 /* The sources' clock changed (records came, a tick): closes the quiet incidents. */
 int manager_tick(struct manager *m, uint64_t now_usec);
-/* Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE). */
+/*
+ * Ends the loop with status (EXIT_SUCCESS, EXIT_FAILURE): once what is queued for the
+ * spool is written (within REPORT_SINKS_FINISH_USEC), then what is queued for OTLP
+ * (otlp-sink.h).
+ */
 void manager_exit(struct manager *m, int status);
+/* A spool write was answered: an exit that waited for it goes on. */
+void manager_exit_if_done(struct manager *m);
 void manager_update_status(struct manager *m);
 /* The counters or the sources' states changed: the metrics file follows (coalesced). */
 void manager_counters_changed(struct manager *m);

@@ -234,8 +234,8 @@ int report_policy_apply(struct manager *m, const struct sn_incident *inc,
 		if (sn_cpu_set_format(&r->stalled, cpus, sizeof(cpus)) < 0)
 			snprintf(cpus, sizeof(cpus), "(many)");
 		m->counters.reports_folded++;
-		log_notice("Incident %" PRIu64 ": %s on CPU %s %s, not reported: counted "
-			   "into the next report of its kind and stacks.",
+		log_notice("Incident %" PRIu64 ": %s on CPU %s %s: spooled as held, not "
+			   "pushed; counted into the next pushed report of its key.",
 			   inc->number, sn_incident_kind_to_string(r->kind), cpus,
 			   v == SN_LIMIT_FOLDED ? "repeats a recent report" :
 						  "is over the rate limit");

@@ -5,8 +5,9 @@
  * What a report gets, and whether it is written, before it goes to the sinks: the kdump
  * readiness snapshot (lib/kdump.h, read under the root each time, which also sets
  * m->kdump_ready for the metrics), then the repeats and the rate (lib/report-limit.h):
- * a report folded or rate-limited is counted (m->counters.reports_folded), logged, and
- * carried into the next report of its kind and stacks that is written.
+ * a report folded or rate-limited is counted (m->counters.reports_folded), logged,
+ * spooled as held (not pushed to journald or OTLP), and carried into the next pushed
+ * report of its key.
  */
 
 #include "kdump.h"
@@ -23,7 +24,10 @@ int report_policy_init(struct manager *m);
 void report_policy_done(struct manager *m);
 /* SIGHUP: new bounds; the counts held back are kept. */
 int report_policy_reload(struct manager *m, const struct sn_limiter_config *cfg);
-/* 1: write r (its kdump and folded_count set); 0: held back (counted, logged). */
+/*
+ * 1: push r (its kdump and folded_count set); 0: hold it (spooled, not pushed; counted,
+ * logged). Every report is spooled either way (report-sinks.h).
+ */
 int report_policy_apply(struct manager *m, const struct sn_incident *inc,
 			struct sn_report *r);
 /*

@@ -206,6 +206,7 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 	*ret = (struct manager_config){
 		.kmsg_path = arg_kmsg ?: files->kmsg_path,
 		.from_start = arg_from_start || files->from_start,
+		.cursor_for_files = arg_cursor != NULL,
 		.kmsg_cursor = cursor_path(arg_cursor		      ?:
 						   files->kmsg_cursor ?:
 									DEFAULT_CURSOR),

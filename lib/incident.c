@@ -28,6 +28,7 @@ struct recent {
 	struct sn_cpu_set cpus;
 	bool has_task; /* I11: a hung task's, by its pid */
 	uint32_t task_pid;
+	uint64_t first_seq; /* its first record: sn_incidents_resume_seq() */
 	uint64_t first_usec;
 	uint64_t repeats;
 };
@@ -51,6 +52,7 @@ struct sn_incidents {
 
 	struct line *ring; /* I5 */
 	size_t ring_head, ring_n;
+	uint64_t now; /* the latest time fed or ticked */
 
 	struct sn_incidents_stats stats;
 };
@@ -282,6 +284,7 @@ static int close_complete(struct sn_incidents *s, size_t i)
 		.cpus = inc->cpus,
 		.has_task = inc->has_task,
 		.task_pid = inc->task_pid,
+		.first_seq = inc->n_seqs ? inc->seqs[0] : UINT64_MAX,
 		.first_usec = inc->first_usec,
 	};
 	s->recent_next = (s->recent_next + 1) % s->cfg.max_open;
@@ -316,6 +319,8 @@ int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec)
 {
 	int r = 0, k;
 
+	if (now_usec > s->now)
+		s->now = now_usec;
 	for (size_t i = 0; i < s->n_open;) {
 		struct sn_incident *inc = s->open[i];
 
@@ -348,6 +353,24 @@ int sn_incidents_flush(struct sn_incidents *s)
 			r = k;
 	}
 	return r;
+}
+
+uint64_t sn_incidents_resume_seq(const struct sn_incidents *s)
+{
+	uint64_t seq = UINT64_MAX;
+
+	for (size_t i = 0; i < s->n_open; i++)
+		if (s->open[i]->n_seqs > 0 && s->open[i]->seqs[0] < seq)
+			seq = s->open[i]->seqs[0];
+	/* I6: while its window lasts, what comes again is judged against it. */
+	for (size_t k = 0; k < s->n_recent; k++) {
+		const struct recent *rc = &s->recent[k];
+
+		if (rc->first_seq < seq &&
+		    (s->now < rc->first_usec || s->now - rc->first_usec <= s->cfg.window_usec))
+			seq = rc->first_seq;
+	}
+	return seq;
 }
 
 uint64_t sn_incidents_next_deadline(const struct sn_incidents *s)

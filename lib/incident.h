@@ -272,6 +272,14 @@ int sn_incidents_add_signal(struct sn_incidents *s, const struct sn_incident_sig
 int sn_incidents_tick(struct sn_incidents *s, uint64_t now_usec);
 /* Closes every open incident (end of input). */
 int sn_incidents_flush(struct sn_incidents *s);
+/*
+ * The first kernel log record that what is open still needs: the lowest first record
+ * of the open incidents and of the complete ones whose repeat window (I6) lasts;
+ * UINT64_MAX when none. A reader that stops and reads the log again from there rebuilds
+ * the same incidents, so their reports get the same ids (report.h); the kernel log
+ * cursor is kept below it.
+ */
+uint64_t sn_incidents_resume_seq(const struct sn_incidents *s);
 /* When tick() should be called next (the log's clock); 0 when nothing is open. */
 uint64_t sn_incidents_next_deadline(const struct sn_incidents *s);
 size_t sn_incidents_open_count(const struct sn_incidents *s);

@@ -1324,6 +1324,17 @@ static uint64_t deadline(uint64_t since, uint64_t delta)
 	return since > UINT64_MAX - delta - 1 ? UINT64_MAX : since + delta + 1;
 }
 
+uint64_t sn_kmsg_events_resume_seq(const struct sn_kmsg_events *e)
+{
+	uint64_t seq = UINT64_MAX;
+
+	if (e->block_open)
+		seq = e->block_seq;
+	if (e->stall_open && e->stall_seq < seq)
+		seq = e->stall_seq;
+	return seq;
+}
+
 uint64_t sn_kmsg_events_next_deadline(const struct sn_kmsg_events *e)
 {
 	uint64_t d = 0;

@@ -301,5 +301,8 @@ int sn_kmsg_events_flush(struct sn_kmsg_events *e);
  */
 uint64_t sn_kmsg_events_next_deadline(const struct sn_kmsg_events *e);
 
+/* The first record of what is open (a block, a stall report); UINT64_MAX when none. */
+uint64_t sn_kmsg_events_resume_seq(const struct sn_kmsg_events *e);
+
 void sn_kmsg_events_get_stats(const struct sn_kmsg_events *e,
 			      struct sn_kmsg_events_stats *ret);

@@ -62,6 +62,16 @@ static inline void closep(int *fd)
 		close(*fd);
 }
 
+/* Closes fd if open; always -EBADF, for "fd = safe_close(fd)". */
+static inline int safe_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	return -EBADF;
+}
+
+#define _noreturn_ __attribute__((__noreturn__))
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free);

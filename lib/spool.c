@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <search.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,12 +23,40 @@
 #define TEMP_SUFFIX   ".tmp"
 #define TEMP_NAME_LEN (sizeof(TEMP_PREFIX) - 1 + 16 + sizeof(TEMP_SUFFIX) - 1)
 
+/* One state's reports, sorted by name: v[head .. head + n). */
+struct list {
+	struct sn_spool_entry **v;
+	size_t head, n, allocated;
+};
+
 struct sn_spool {
 	int dfd;
-	int shipped_dfd; /* SN_SPOOL_SHIPPED_DIR; -EBADF until it exists */
+	int sub_dfd[_SN_SPOOL_STATE_MAX]; /* [PENDING] is dfd; others -EBADF until opened
+					   */
+	int lock_fd;
 	struct sn_spool_limits limits;
 	struct sn_spool_stats stats;
+	struct list lists[_SN_SPOOL_STATE_MAX];
+	void *by_id; /* tsearch(3) tree of the entries, by id */
+	uint64_t bytes;
 };
+
+static const char *const state_names[_SN_SPOOL_STATE_MAX] = {
+	[SN_SPOOL_PENDING] = "pending",
+	[SN_SPOOL_SHIPPED] = "shipped",
+	[SN_SPOOL_HELD] = "held",
+};
+
+static const char *const state_dirs[_SN_SPOOL_STATE_MAX] = {
+	[SN_SPOOL_PENDING] = ".",
+	[SN_SPOOL_SHIPPED] = SN_SPOOL_SHIPPED_DIR,
+	[SN_SPOOL_HELD] = SN_SPOOL_HELD_DIR,
+};
+
+const char *sn_spool_state_to_string(enum sn_spool_state st)
+{
+	return (unsigned)st < _SN_SPOOL_STATE_MAX ? state_names[st] : NULL;
+}
 
 static void closedirp(DIR **d)
 {
@@ -89,45 +120,184 @@ bool sn_spool_name_parse(const char *name, struct sn_spool_entry *ret)
 	return true;
 }
 
-static int fsync_dir(struct sn_spool *s)
+/* ---- the index ---- */
+
+static int by_id_cmp(const void *a, const void *b)
 {
-	return fsync(s->dfd) < 0 ? -errno : 0;
+	const struct sn_spool_entry *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
 }
 
-static int dir_of(struct sn_spool *s, bool shipped)
+static struct sn_spool_entry *index_find(const struct sn_spool *s, const char *id)
 {
-	return shipped ? s->shipped_dfd : s->dfd;
+	struct sn_spool_entry key = {};
+	void *const *p;
+
+	memcpy(key.id, id, SN_REPORT_ID_LEN + 1);
+	p = tfind(&key, &s->by_id, by_id_cmp);
+	return p ? *p : NULL;
+}
+
+/* Where name goes in l (binary search): an offset from l->head. */
+static size_t list_position(const struct list *l, const char *name)
+{
+	size_t lo = 0, hi = l->n;
+
+	/* Names mostly come in order: the end first. */
+	if (l->n == 0 || strcmp(l->v[l->head + l->n - 1]->name, name) < 0)
+		return l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->v[l->head + mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int list_insert(struct list *l, struct sn_spool_entry *e)
+{
+	size_t at = list_position(l, e->name);
+
+	if (l->head + l->n == l->allocated) {
+		if (l->head > l->n) {
+			/* The front was evicted: reuse it. */
+			memmove(l->v, l->v + l->head, l->n * sizeof(*l->v));
+			l->head = 0;
+		} else {
+			size_t m = l->allocated ? l->allocated * 2 : 64;
+			struct sn_spool_entry **v = reallocarray(l->v, m, sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			l->v = v;
+			l->allocated = m;
+		}
+	}
+	memmove(l->v + l->head + at + 1, l->v + l->head + at,
+		(l->n - at) * sizeof(*l->v));
+	l->v[l->head + at] = e;
+	l->n++;
+	return 0;
+}
+
+static void list_remove(struct list *l, const struct sn_spool_entry *e)
+{
+	size_t at;
+
+	if (l->n == 0)
+		return;
+	if (l->v[l->head] == e) { /* the oldest: evicted, shipped */
+		l->head++;
+		l->n--;
+		if (l->n == 0)
+			l->head = 0;
+		return;
+	}
+	at = list_position(l, e->name);
+	if (at >= l->n || l->v[l->head + at] != e)
+		return;
+	memmove(l->v + l->head + at, l->v + l->head + at + 1,
+		(l->n - at - 1) * sizeof(*l->v));
+	l->n--;
+}
+
+static struct sn_spool_entry *list_first(const struct list *l)
+{
+	return l->n ? l->v[l->head] : NULL;
+}
+
+/* The oldest of l that is not keep, or NULL. */
+static struct sn_spool_entry *list_oldest_but(const struct list *l,
+					      const struct sn_spool_entry *keep)
+{
+	if (l->n == 0)
+		return NULL;
+	if (l->v[l->head] != keep)
+		return l->v[l->head];
+	return l->n > 1 ? l->v[l->head + 1] : NULL;
+}
+
+/* Takes e (allocated) into the index; -EEXIST when its id is there. */
+static int index_add(struct sn_spool *s, struct sn_spool_entry *e)
+{
+	void *const *p;
+	int r;
+
+	p = tsearch(e, &s->by_id, by_id_cmp);
+	if (!p)
+		return -ENOMEM;
+	if (*p != e)
+		return -EEXIST;
+	r = list_insert(&s->lists[e->state], e);
+	if (r < 0) {
+		tdelete(e, &s->by_id, by_id_cmp);
+		return r;
+	}
+	s->bytes += e->size;
+	return 0;
+}
+
+/* Drops e from the index and frees it. */
+static void index_drop(struct sn_spool *s, struct sn_spool_entry *e)
+{
+	list_remove(&s->lists[e->state], e);
+	tdelete(e, &s->by_id, by_id_cmp);
+	s->bytes -= e->size;
+	free(e);
+}
+
+static void index_move(struct sn_spool *s, struct sn_spool_entry *e,
+		       enum sn_spool_state to)
+{
+	list_remove(&s->lists[e->state], e);
+	e->state = to;
+	/* Only -ENOMEM, with the entry's state changed on disk: keep it listed. */
+	if (list_insert(&s->lists[to], e) < 0) {
+		e->state = SN_SPOOL_PENDING;
+		(void)list_insert(&s->lists[SN_SPOOL_PENDING], e);
+	}
+}
+
+/* ---- directories ---- */
+
+static int fsync_fd(int fd)
+{
+	return fsync(fd) < 0 ? -errno : 0;
 }
 
 /*
- * Opens the shipped directory when it exists (and, with create, creates it first); 0
+ * Opens the directory of state when it exists (and, with create, creates it first); 0
  * when it is open, -ENOENT when it does not exist. Something else of its name (junk: a
  * file, a link) is -ENOTDIR or -ELOOP, and left alone.
  */
-static int open_shipped(struct sn_spool *s, bool create)
+static int open_state_dir(struct sn_spool *s, enum sn_spool_state st, bool create)
 {
 	int fd;
 
-	if (s->shipped_dfd >= 0)
+	if (s->sub_dfd[st] >= 0)
 		return 0;
-	fd = openat(s->dfd, SN_SPOOL_SHIPPED_DIR,
+	fd = openat(s->dfd, state_dirs[st],
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(s->dfd, SN_SPOOL_SHIPPED_DIR, 0750) < 0 && errno != EEXIST)
+		if (mkdirat(s->dfd, state_dirs[st], 0750) < 0 && errno != EEXIST)
 			return -errno;
 		/* The new directory must survive a crash before anything moves in. */
-		if (fsync_dir(s) < 0)
+		if (fsync(s->dfd) < 0)
 			return -errno;
-		fd = openat(s->dfd, SN_SPOOL_SHIPPED_DIR,
+		fd = openat(s->dfd, state_dirs[st],
 			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	}
 	if (fd < 0)
 		return -errno;
-	s->shipped_dfd = fd;
+	s->sub_dfd[st] = fd;
 	return 0;
 }
 
-/* Calls f for each entry of the directory dfd (a fresh read each time). */
+/* Calls f for each regular file of the directory dfd. */
 static int dir_scan(struct sn_spool *s, int dfd,
 		    int (*f)(struct sn_spool *s, const char *name, const struct stat *st,
 			     void *userdata),
@@ -151,11 +321,8 @@ static int dir_scan(struct sn_spool *s, int dfd,
 
 		errno = 0;
 		de = readdir(d);
-		if (!de) {
-			if (errno != 0)
-				return -errno;
-			return 0;
-		}
+		if (!de)
+			return errno != 0 ? -errno : 0;
 		if (de->d_name[0] == '.' &&
 		    (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
 			continue;
@@ -183,17 +350,109 @@ static int clean_temp(struct sn_spool *s, const char *name, const struct stat *s
 	return 0;
 }
 
-int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
-		  struct sn_spool **ret)
+static int index_one(struct sn_spool *s, const char *name, const struct stat *st,
+		     void *userdata)
 {
-	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
-	uint64_t cleaned;
+	enum sn_spool_state state = *(const enum sn_spool_state *)userdata;
+	struct sn_spool_entry *e;
 	int r;
 
-	s = calloc(1, sizeof(*s));
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	if (!sn_spool_name_parse(name, e)) {
+		free(e);
+		return 0;
+	}
+	e->size = (uint64_t)st->st_size;
+	e->state = state;
+	r = index_add(s, e);
+	if (r < 0)
+		free(e);
+	/* In two places (a crash within a state change on a file system without
+	 * RENAME_NOREPLACE): the first state scanned wins, see index_build(). */
+	return r == -EEXIST ? 0 : r;
+}
+
+/* One scan of each state's directory: shipped, held, then pending (a report found
+ * twice is in its later state). */
+static int index_build(struct sn_spool *s)
+{
+	static const enum sn_spool_state order[] = { SN_SPOOL_SHIPPED, SN_SPOOL_HELD,
+						     SN_SPOOL_PENDING };
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+		enum sn_spool_state st = order[i];
+
+		r = open_state_dir(s, st, false);
+		if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
+			continue; /* not there yet, or junk of its name */
+		if (r < 0)
+			return r;
+		r = dir_scan(s, s->sub_dfd[st], index_one, &st);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- opening ---- */
+
+static struct sn_spool *spool_new(void)
+{
+	struct sn_spool *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->dfd = s->lock_fd = -EBADF;
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
+		s->sub_dfd[i] = -EBADF;
+	return s;
+}
+
+/* The lock (see spool.h); -EBUSY and the holder's pid when another has it. */
+static int take_lock(struct sn_spool *s, pid_t *ret_holder)
+{
+	char buf[32];
+	size_t len;
+	int n;
+
+	s->lock_fd = openat(s->dfd, SN_SPOOL_LOCK,
+			    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+	if (s->lock_fd < 0)
+		return -errno;
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		long pid = 0;
+
+		if (r == -EBUSY && ret_holder &&
+		    sn_read_fd(s->lock_fd, buf, sizeof(buf) - 1, &len) >= 0) {
+			buf[len] = '\0';
+			if (sscanf(buf, "%ld", &pid) != 1 || pid <= 0)
+				pid = 0;
+		}
+		if (ret_holder)
+			*ret_holder = (pid_t)pid;
+		return r;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(s->lock_fd, 0) < 0 || pwrite(s->lock_fd, buf, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+static int prune(struct sn_spool *s);
+
+int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
+		  struct sn_spool **ret, pid_t *ret_holder)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	int r;
+
+	s = spool_new();
 	if (!s)
 		return -ENOMEM;
-	s->dfd = s->shipped_dfd = -EBADF;
 	if (limits)
 		s->limits = *limits;
 	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -204,15 +463,21 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	}
 	if (s->dfd < 0)
 		return -errno;
+	s->sub_dfd[SN_SPOOL_PENDING] = s->dfd;
+	/* Nothing is touched before the lock is ours. */
+	r = take_lock(s, ret_holder);
+	if (r < 0)
+		return r;
 	r = dir_scan(s, s->dfd, clean_temp, NULL);
 	if (r < 0)
 		return r;
-	cleaned = s->stats.temp_cleaned;
-	if (cleaned > 0 && (r = fsync_dir(s)) < 0)
+	if (s->stats.temp_cleaned > 0 && (r = fsync_fd(s->dfd)) < 0)
 		return r;
-	/* Not there yet (nothing shipped), or junk of its name: not an error here. */
-	r = open_shipped(s, false);
-	if (r < 0 && r != -ENOENT && r != -ENOTDIR && r != -ELOOP)
+	r = index_build(s);
+	if (r < 0)
+		return r;
+	r = prune(s);
+	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
@@ -221,29 +486,65 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 int sn_spool_open_existing(const char *path, struct sn_spool **ret)
 {
 	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	int r;
 
-	s = calloc(1, sizeof(*s));
+	s = spool_new();
 	if (!s)
 		return -ENOMEM;
-	/* shipped/ is opened when listed (it may come later). */
-	s->shipped_dfd = -EBADF;
 	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dfd < 0)
 		return -errno;
+	s->sub_dfd[SN_SPOOL_PENDING] = s->dfd;
+	r = index_build(s);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(s);
 	return 0;
+}
+
+static void free_node(void *p)
+{
+	free(p);
 }
 
 struct sn_spool *sn_spool_free(struct sn_spool *s)
 {
 	if (!s)
 		return NULL;
+	tdestroy(s->by_id, free_node);
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++) {
+		free(s->lists[i].v);
+		if (i != SN_SPOOL_PENDING && s->sub_dfd[i] >= 0)
+			close(s->sub_dfd[i]);
+	}
 	if (s->dfd >= 0)
 		close(s->dfd);
-	if (s->shipped_dfd >= 0)
-		close(s->shipped_dfd);
+	/* Closing it lets the lock go. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s);
 	return NULL;
+}
+
+int sn_spool_limits_default(const char *path, struct sn_spool_limits *ret)
+{
+	struct statvfs v;
+	uint64_t size;
+
+	*ret = (struct sn_spool_limits){
+		.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
+		.shipped_max_age_usec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
+	};
+	if (statvfs(path, &v) < 0)
+		return -errno;
+	size = (uint64_t)v.f_blocks * v.f_frsize;
+	ret->max_bytes = size / 100 * SN_SPOOL_DEFAULT_MAX_USE_PCT;
+	if (ret->max_bytes > SN_SPOOL_DEFAULT_MAX_USE_CAP)
+		ret->max_bytes = SN_SPOOL_DEFAULT_MAX_USE_CAP;
+	ret->keep_free = size / 100 * SN_SPOOL_DEFAULT_KEEP_FREE_PCT;
+	if (ret->keep_free > SN_SPOOL_DEFAULT_KEEP_FREE_CAP)
+		ret->keep_free = SN_SPOOL_DEFAULT_KEEP_FREE_CAP;
+	return 0;
 }
 
 void sn_spool_set_limits(struct sn_spool *s, const struct sn_spool_limits *limits)
@@ -256,95 +557,113 @@ void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret)
 	*ret = s->stats;
 }
 
-struct list_ctx {
-	struct sn_spool_entry *entries;
-	size_t n, allocated;
-	bool shipped; /* the directory being scanned */
-};
-
-static int list_one(struct sn_spool *s, const char *name, const struct stat *st,
-		    void *userdata)
+void sn_spool_get_totals(const struct sn_spool *s, struct sn_spool_totals *ret)
 {
-	struct list_ctx *c = userdata;
-	struct sn_spool_entry e;
+	const struct sn_spool_entry *p = list_first(&s->lists[SN_SPOOL_PENDING]);
 
-	if (!sn_spool_name_parse(name, &e))
-		return 0;
-	e.size = (uint64_t)st->st_size;
-	e.shipped = c->shipped;
-	if (c->n == c->allocated) {
-		size_t m = c->allocated ? c->allocated * 2 : 16;
-		struct sn_spool_entry *n = reallocarray(c->entries, m, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->entries = n;
-		c->allocated = m;
-	}
-	c->entries[c->n++] = e;
-	return 0;
+	*ret = (struct sn_spool_totals){ .bytes = s->bytes };
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
+		ret->count[i] = s->lists[i].n;
+	if (p)
+		ret->oldest_pending_usec = p->realtime_usec;
 }
 
-/* By name; of one name, the shipped one first (the one kept, see below). */
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct sn_spool_entry *x = a, *y = b;
-	int k = strcmp(x->name, y->name);
-
-	return k ? k : (int)y->shipped - (int)x->shipped;
-}
+/* ---- reading ---- */
 
 int sn_spool_list(struct sn_spool *s, struct sn_spool_entry **ret, size_t *ret_n)
 {
-	struct list_ctx c = {};
-	size_t n = 0;
-	int r;
+	size_t n = 0, at[_SN_SPOOL_STATE_MAX] = {}, total = 0;
+	struct sn_spool_entry *out;
 
-	/*
-	 * The spool, then shipped/: a report moved in between (sn_spool_mark_shipped())
-	 * is seen in one or both, never in neither; one seen in both is shipped.
-	 */
-	r = dir_scan(s, s->dfd, list_one, &c);
-	if (r >= 0) {
-		r = open_shipped(s, false);
-		if (r >= 0) {
-			c.shipped = true;
-			r = dir_scan(s, s->shipped_dfd, list_one, &c);
-		} else if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
-			r = 0;
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
+		total += s->lists[i].n;
+	out = calloc(total + 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	/* The states' sorted lists merged: oldest first. */
+	while (n < total) {
+		const struct sn_spool_entry *best = NULL;
+		int from = -1;
+
+		for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++) {
+			const struct list *l = &s->lists[i];
+			const struct sn_spool_entry *e;
+
+			if (at[i] >= l->n)
+				continue;
+			e = l->v[l->head + at[i]];
+			if (!best || strcmp(e->name, best->name) < 0) {
+				best = e;
+				from = i;
+			}
+		}
+		out[n++] = *best;
+		at[from]++;
 	}
-	if (r < 0) {
-		free(c.entries);
-		return r;
-	}
-	if (c.n > 0)
-		qsort(c.entries, c.n, sizeof(*c.entries), entry_cmp);
-	for (size_t i = 0; i < c.n; i++)
-		if (n == 0 || strcmp(c.entries[n - 1].name, c.entries[i].name) != 0)
-			c.entries[n++] = c.entries[i];
-	*ret = c.entries;
+	*ret = out;
 	*ret_n = n;
 	return 0;
 }
 
-static int find(struct sn_spool *s, const char *id, struct sn_spool_entry *ret)
+int sn_spool_find(struct sn_spool *s, const char *id, struct sn_spool_entry *ret)
 {
-	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	size_t n;
-	int r;
+	const struct sn_spool_entry *e;
 
 	if (!sn_report_id_valid(id))
 		return -EINVAL;
-	r = sn_spool_list(s, &e, &n);
+	e = index_find(s, id);
+	if (!e)
+		return -ENOENT;
+	*ret = *e;
+	return 0;
+}
+
+int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_len)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	_cleanup_(freep) char *buf = NULL;
+	struct sn_spool_entry e;
+	struct stat st;
+	size_t len, size;
+	int r;
+
+	r = sn_spool_find(s, id, &e);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(e[i].id, id) == 0) {
-			*ret = e[i];
-			return 0;
-		}
-	return -ENOENT;
+	r = open_state_dir(s, e.state, false);
+	if (r < 0)
+		return r;
+	fd = openat(s->sub_dfd[e.state], e.name,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && e.state == SN_SPOOL_PENDING &&
+	    open_state_dir(s, SN_SPOOL_SHIPPED, false) >= 0)
+		/* A reader's index: shipped by the writer since it was built. */
+		fd = openat(s->sub_dfd[SN_SPOOL_SHIPPED], e.name,
+			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	if ((uint64_t)st.st_size > SN_REPORT_MAX_BYTES)
+		return -EFBIG;
+	size = (size_t)st.st_size + 1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* Up to one byte more than stat said, to notice a file that grew. */
+	r = sn_read_fd(fd, buf, size, &len);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
 }
+
+/* ---- writing ---- */
 
 /* Writes buf to a new temp file, fsync()ed and closed; its name in tmp. */
 static int write_temp(struct sn_spool *s, const void *buf, size_t len,
@@ -379,105 +698,174 @@ static int write_temp(struct sn_spool *s, const void *buf, size_t len,
 	return 0;
 }
 
+/* rename(2) without replacing; falls back where RENAME_NOREPLACE is not supported. */
+static int rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
+{
+	if (renameat2(from_dfd, from, to_dfd, to, RENAME_NOREPLACE) >= 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	/* The index said the name is free. */
+	return renameat(from_dfd, from, to_dfd, to) < 0 ? -errno : 0;
+}
+
+/* Unlinks e from disk (its directory synced by the caller) and the index. */
+static int evict(struct sn_spool *s, struct sn_spool_entry *e)
+{
+	if (unlinkat(s->sub_dfd[e->state], e->name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	index_drop(s, e);
+	return 0;
+}
+
+/* Shipped reports past their age (shipped_max_age_usec). */
+static int prune(struct sn_spool *s)
+{
+	struct sn_spool_entry *e;
+	struct timespec ts;
+	uint64_t now, pruned = 0;
+
+	if (!s->limits.shipped_max_age_usec)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	while ((e = list_first(&s->lists[SN_SPOOL_SHIPPED])) &&
+	       e->realtime_usec + s->limits.shipped_max_age_usec < now) {
+		if (evict(s, e) < 0)
+			break; /* cannot go now: the next write tries again */
+		pruned++;
+	}
+	if (pruned > 0) {
+		s->stats.pruned += pruned;
+		(void)fsync(s->sub_dfd[SN_SPOOL_SHIPPED]);
+	}
+	return 0;
+}
+
+/* Whether the spool is over a bound, counting freed bytes as free already. */
+static bool over_bounds(struct sn_spool *s, uint64_t avail)
+{
+	size_t count = 0;
+
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
+		count += s->lists[i].n;
+	return (s->limits.max_count > 0 && count > s->limits.max_count) ||
+	       (s->limits.max_bytes > 0 && s->bytes > s->limits.max_bytes) ||
+	       (s->limits.keep_free > 0 && avail < s->limits.keep_free);
+}
+
+/* Evicts until within the bounds: shipped, held, then pending, oldest first; never
+ * keep. Returns the number evicted. */
+static unsigned evict_to_bounds(struct sn_spool *s, const struct sn_spool_entry *keep)
+{
+	static const enum sn_spool_state order[] = { SN_SPOOL_SHIPPED, SN_SPOOL_HELD,
+						     SN_SPOOL_PENDING };
+	bool synced[_SN_SPOOL_STATE_MAX] = {};
+	unsigned evicted = 0;
+	uint64_t avail = UINT64_MAX;
+	struct statvfs v;
+
+	if (s->limits.keep_free > 0 && fstatvfs(s->dfd, &v) >= 0)
+		avail = (uint64_t)v.f_bavail * v.f_frsize;
+	for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+		enum sn_spool_state st = order[i];
+		struct sn_spool_entry *e;
+
+		while (over_bounds(s, avail) && (e = list_oldest_but(&s->lists[st], keep))) {
+			uint64_t size = e->size;
+
+			if (evict(s, e) < 0)
+				break; /* cannot go: the next state's might */
+			if (avail != UINT64_MAX)
+				avail += size;
+			evicted++;
+			s->stats.evicted++;
+			if (st == SN_SPOOL_PENDING)
+				s->stats.evicted_unshipped++;
+			synced[st] = true;
+		}
+	}
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
+		if (synced[i])
+			(void)fsync(s->sub_dfd[i]);
+	return evicted;
+}
+
 static int spool_write(struct sn_spool *s, const char *id, uint64_t realtime_usec,
-		       const void *buf, size_t len, unsigned *ret_evicted)
+		       enum sn_spool_state state, const void *buf, size_t len,
+		       unsigned *ret_evicted)
 {
 	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	char tmp[TEMP_NAME_LEN + 1], name[SN_SPOOL_NAME_LEN + 1], t[TIME_LEN + 5];
-	uint64_t bytes = len;
-	size_t n, count;
-	unsigned evicted = 0, evicted_shipped = 0;
+	char tmp[TEMP_NAME_LEN + 1], t[TIME_LEN + 5];
+	struct sn_spool_entry *added;
+	unsigned evicted;
 	int r;
 
-	if (!sn_report_id_valid(id))
+	if (!sn_report_id_valid(id) ||
+	    (state != SN_SPOOL_PENDING && state != SN_SPOOL_HELD))
 		return -EINVAL;
+	if (index_find(s, id))
+		return -EEXIST;
 	r = format_time(realtime_usec, t);
 	if (r < 0)
 		return r;
 	if (s->limits.max_bytes > 0 && len > s->limits.max_bytes)
 		return -EFBIG;
-	snprintf(name, sizeof(name), "%s-%s.json", t, id);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	snprintf(e->name, sizeof(e->name), "%s-%s.json", t, id);
+	memcpy(e->id, id, SN_REPORT_ID_LEN + 1);
+	e->realtime_usec = realtime_usec;
+	e->size = len;
+	e->state = state;
 
-	r = sn_spool_list(s, &e, &n);
+	r = open_state_dir(s, state, true);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(e[i].id, id) == 0)
-			return -EEXIST;
-		bytes += e[i].size;
-	}
-
 	r = write_temp(s, buf, len, tmp);
 	if (r < 0)
 		return r;
-	if (renameat2(s->dfd, tmp, s->dfd, name, RENAME_NOREPLACE) < 0) {
-		r = -errno;
-		/* File systems without RENAME_NOREPLACE: the id was checked above. */
-		if ((r == -EINVAL || r == -ENOSYS) &&
-		    renameat(s->dfd, tmp, s->dfd, name) >= 0)
-			r = 0;
-		if (r < 0) {
-			(void)unlinkat(s->dfd, tmp, 0);
-			return r;
-		}
+	r = rename_noreplace(s->dfd, tmp, s->sub_dfd[state], e->name);
+	if (r < 0) {
+		(void)unlinkat(s->dfd, tmp, 0);
+		return r;
 	}
-	r = fsync_dir(s);
+	r = fsync_fd(s->sub_dfd[state]);
+	if (r >= 0 && state != SN_SPOOL_PENDING)
+		r = fsync_fd(s->dfd); /* the temp file's name is gone from it */
 	if (r < 0) {
 		/* Not known to be durable: not accepted, so not visible either. */
-		(void)unlinkat(s->dfd, name, 0);
+		(void)unlinkat(s->sub_dfd[state], e->name, 0);
+		return r;
+	}
+	added = e;
+	r = index_add(s, TAKE_PTR(e));
+	if (r < 0) {
+		free(added);
 		return r;
 	}
 	s->stats.written++;
-
-	/*
-	 * Now within the bounds: the shipped reports first, then the others, each oldest
-	 * first; the new one (not in e) stays.
-	 */
-	count = n + 1;
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n; i++) {
-			bool over =
-				(s->limits.max_count > 0 &&
-				 count > s->limits.max_count) ||
-				(s->limits.max_bytes > 0 && bytes > s->limits.max_bytes);
-
-			if (!over)
-				break;
-			if (e[i].shipped != (pass == 0))
-				continue;
-			if (unlinkat(dir_of(s, e[i].shipped), e[i].name, 0) < 0 &&
-			    errno != ENOENT)
-				continue; /* cannot go: the next one might */
-			count--;
-			bytes -= e[i].size;
-			evicted++;
-			if (e[i].shipped)
-				evicted_shipped++;
-		}
-	if (evicted > 0) {
-		s->stats.evicted += evicted;
-		s->stats.evicted_unshipped += evicted - evicted_shipped;
-		(void)fsync_dir(s);
-		if (evicted_shipped > 0)
-			(void)fsync(s->shipped_dfd);
-	}
+	(void)prune(s);
+	evicted = evict_to_bounds(s, added);
 	if (ret_evicted)
 		*ret_evicted = evicted;
 	return 0;
 }
 
 int sn_spool_write(struct sn_spool *s, const char *id, uint64_t realtime_usec,
-		   const void *buf, size_t len, unsigned *ret_evicted)
+		   enum sn_spool_state state, const void *buf, size_t len,
+		   unsigned *ret_evicted)
 {
-	int r = spool_write(s, id, realtime_usec, buf, len, ret_evicted);
+	int r = spool_write(s, id, realtime_usec, state, buf, len, ret_evicted);
 
-	if (r < 0)
+	if (r < 0 && r != -EEXIST)
 		s->stats.write_failures++;
 	return r;
 }
 
 int sn_spool_write_report(struct sn_spool *s, const struct sn_report *r,
-			  unsigned *ret_evicted)
+			  enum sn_spool_state state, unsigned *ret_evicted)
 {
 	_cleanup_(freep) char *buf = NULL;
 	size_t len;
@@ -486,93 +874,68 @@ int sn_spool_write_report(struct sn_spool *s, const struct sn_report *r,
 	rr = sn_report_serialize(r, &buf, &len);
 	if (rr < 0)
 		return rr;
-	return sn_spool_write(s, r->id, r->first_seen.realtime_usec, buf, len,
+	return sn_spool_write(s, r->id, r->first_seen.realtime_usec, state, buf, len,
 			      ret_evicted);
-}
-
-int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_len)
-{
-	_cleanup_(closep) int fd = -EBADF;
-	_cleanup_(freep) char *buf = NULL;
-	struct sn_spool_entry e;
-	struct stat st;
-	size_t len, size;
-	int r;
-
-	r = find(s, id, &e);
-	if (r < 0)
-		return r;
-	fd = openat(dir_of(s, e.shipped), e.name,
-		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && !e.shipped && open_shipped(s, false) >= 0)
-		/* Shipped since it was listed. */
-		fd = openat(s->shipped_dfd, e.name,
-			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADF;
-	if ((uint64_t)st.st_size > SN_REPORT_MAX_BYTES)
-		return -EFBIG;
-	size = (size_t)st.st_size + 1;
-	buf = malloc(size + 1);
-	if (!buf)
-		return -ENOMEM;
-	/* Up to one byte more than stat said, to notice a file that grew. */
-	r = sn_read_fd(fd, buf, size, &len);
-	if (r < 0)
-		return r;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_len)
-		*ret_len = len;
-	return 0;
 }
 
 int sn_spool_remove(struct sn_spool *s, const char *id)
 {
-	struct sn_spool_entry e;
+	struct sn_spool_entry *e;
+	int dfd;
+
+	if (!sn_report_id_valid(id))
+		return -EINVAL;
+	e = index_find(s, id);
+	if (!e)
+		return -ENOENT;
+	dfd = s->sub_dfd[e->state];
+	if (unlinkat(dfd, e->name, 0) < 0)
+		return -errno;
+	index_drop(s, e);
+	s->stats.removed++;
+	return fsync_fd(dfd);
+}
+
+/* Moves a pending report to state to's directory, durably (see spool.h). */
+static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state to)
+{
+	struct sn_spool_entry *e;
 	int r;
 
-	r = find(s, id, &e);
+	if (!sn_report_id_valid(id))
+		return -EINVAL;
+	e = index_find(s, id);
+	if (!e)
+		return -ENOENT;
+	if (e->state == to)
+		return 0;
+	if (e->state != SN_SPOOL_PENDING)
+		return -EINVAL;
+	r = open_state_dir(s, to, true);
 	if (r < 0)
 		return r;
-	if (unlinkat(dir_of(s, e.shipped), e.name, 0) < 0)
-		return -errno;
-	s->stats.removed++;
-	return fsync(dir_of(s, e.shipped)) < 0 ? -errno : 0;
+	r = rename_noreplace(s->dfd, e->name, s->sub_dfd[to], e->name);
+	if (r < 0)
+		return r; /* -ENOENT: removed behind our back */
+	/* Durable in its new place first: a crash in between shows it moved, not lost. */
+	if ((r = fsync_fd(s->sub_dfd[to])) < 0 || (r = fsync_fd(s->dfd)) < 0)
+		return r;
+	index_move(s, e, to);
+	return 0;
 }
 
 int sn_spool_mark_shipped(struct sn_spool *s, const char *id)
 {
-	struct sn_spool_entry e;
-	int r;
+	struct sn_spool_entry *e = sn_report_id_valid(id) ? index_find(s, id) : NULL;
+	bool was = e && e->state == SN_SPOOL_SHIPPED;
+	int r = move_pending(s, id, SN_SPOOL_SHIPPED);
 
-	r = find(s, id, &e);
-	if (r < 0)
-		return r;
-	if (e.shipped)
-		return 0;
-	r = open_shipped(s, true);
-	if (r < 0)
-		return r;
-	if (renameat2(s->dfd, e.name, s->shipped_dfd, e.name, RENAME_NOREPLACE) < 0) {
-		r = -errno;
-		/*
-		 * File systems without RENAME_NOREPLACE: a report of this id is not in
-		 * shipped/ (find() prefers that one).
-		 */
-		if ((r == -EINVAL || r == -ENOSYS) &&
-		    renameat(s->dfd, e.name, s->shipped_dfd, e.name) >= 0)
-			r = 0;
-		if (r < 0)
-			return r; /* -ENOENT: evicted or removed meanwhile */
-	}
-	/* Durable in shipped/ first: a crash in between shows it shipped, not lost. */
-	if (fsync(s->shipped_dfd) < 0 || fsync_dir(s) < 0)
-		return -errno;
-	s->stats.shipped++;
-	return 0;
+	if (r >= 0 && !was)
+		s->stats.shipped++;
+	return r;
+}
+
+int sn_spool_set_aside(struct sn_spool *s, const char *id)
+{
+	return move_pending(s, id, SN_SPOOL_HELD);
 }

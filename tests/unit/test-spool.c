@@ -125,7 +125,7 @@ static int spool_put(struct sn_spool *s, unsigned n, uint64_t usec, size_t n_lin
 
 	make_id(n, id);
 	doc = report_doc(id, usec, n_lines);
-	return sn_spool_write(s, id, usec, doc, strlen(doc), ret_evicted);
+	return sn_spool_write(s, id, usec, SN_SPOOL_PENDING, doc, strlen(doc), ret_evicted);
 }
 
 static size_t list_ids(struct sn_spool *s, unsigned *ids, size_t max)
@@ -140,7 +140,7 @@ static size_t list_ids(struct sn_spool *s, unsigned *ids, size_t max)
 	return n;
 }
 
-/* Names in the directory: all of them, temp files and junk included. */
+/* Names in the directory: all of them, temp files and junk included, the lock not. */
 static size_t count_dir(const char *path, const char *prefix)
 {
 	DIR *d = opendir(path);
@@ -150,6 +150,7 @@ static size_t count_dir(const char *path, const char *prefix)
 	assert_non_null(d);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, SN_SPOOL_LOCK) &&
 		    strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			n++;
 	closedir(d);
@@ -182,7 +183,7 @@ static void test_write_list_read_remove(void **state)
 
 	/* The directory is created when missing. */
 	snprintf(sub, sizeof(sub), "%s/spool", dir);
-	assert_int_equal(sn_spool_open(sub, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(sub, NULL, &s, NULL), 0);
 
 	/* Written out of time order, listed oldest first. */
 	assert_int_equal(spool_put(s, 2, T0 + 2000000, 1, &ev), 0);
@@ -210,7 +211,7 @@ static void test_write_list_read_remove(void **state)
 
 	/* The same id twice, a bad id. */
 	assert_int_equal(spool_put(s, 2, T0 + 9000000, 1, NULL), -EEXIST);
-	assert_int_equal(sn_spool_write(s, "../../etc/passwd", T0, "{}", 2, NULL),
+	assert_int_equal(sn_spool_write(s, "../../etc/passwd", T0, SN_SPOOL_PENDING, "{}", 2, NULL),
 			 -EINVAL);
 	assert_int_equal(sn_spool_read(s, "../x", &back, &len), -EINVAL);
 
@@ -228,7 +229,8 @@ static void test_write_list_read_remove(void **state)
 	sn_spool_get_stats(s, &st);
 	assert_int_equal(st.written, 3);
 	assert_int_equal(st.removed, 1);
-	assert_int_equal(st.write_failures, 2);
+	/* the bad id; the same id twice is no failure (a restart's second reading) */
+	assert_int_equal(st.write_failures, 1);
 }
 
 static void test_bound_count(void **state)
@@ -238,7 +240,7 @@ static void test_bound_count(void **state)
 	struct sn_spool_stats st;
 	unsigned ids[8], ev;
 
-	assert_int_equal(sn_spool_open(dir, &lim, &s), 0);
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	for (unsigned i = 1; i <= 3; i++) {
 		assert_int_equal(spool_put(s, i, T0 + i, 1, &ev), 0);
 		assert_int_equal(ev, 0);
@@ -280,7 +282,7 @@ static void test_bound_bytes(void **state)
 	large = strlen(big);
 	/* Room for three small ones. */
 	lim = (struct sn_spool_limits){ .max_bytes = 3 * one + one / 2 };
-	assert_int_equal(sn_spool_open(dir, &lim, &s), 0);
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	for (unsigned i = 1; i <= 3; i++) {
 		assert_int_equal(spool_put(s, i, T0 + i, 1, &ev), 0);
 		assert_int_equal(ev, 0);
@@ -296,7 +298,7 @@ static void test_bound_bytes(void **state)
 	/* One larger than the bound alone is refused, and nothing is evicted for it. */
 	char huge[4096];
 	memset(huge, ' ', sizeof(huge));
-	assert_int_equal(sn_spool_write(s, "00000000-0000-4000-8000-0000000000ff", T0 + 9,
+	assert_int_equal(sn_spool_write(s, "00000000-0000-4000-8000-0000000000ff", T0 + 9, SN_SPOOL_PENDING,
 					huge, sizeof(huge), &ev),
 			 -EFBIG);
 	assert_int_equal(list_ids(s, ids, 8), 2);
@@ -329,7 +331,7 @@ static void test_temp_and_junk(void **state)
 	snprintf(target, sizeof(target), "%s/notes.txt", dir);
 	assert_int_equal(symlink(target, path), 0); /* a link of the report form */
 
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	sn_spool_get_stats(s, &st);
 	assert_int_equal(st.temp_cleaned, 1);
 	assert_int_equal(count_dir(dir, ".report-"), 3);
@@ -344,7 +346,8 @@ static void test_temp_and_junk(void **state)
 		-ENOENT);
 	_cleanup_(sn_spool_freep) struct sn_spool *b = NULL;
 	struct sn_spool_limits lim = { .max_count = 1 };
-	assert_int_equal(sn_spool_open(dir, &lim, &b), 0);
+	s = sn_spool_free(s); /* one writer at a time (the lock) */
+	assert_int_equal(sn_spool_open(dir, &lim, &b, NULL), 0);
 	assert_int_equal(spool_put(b, 7, T0, 1, NULL), 0);
 	assert_int_equal(spool_put(b, 8, T0 + 1, 1, NULL), 0);
 	assert_int_equal(list_ids(b, ids, 8), 1);
@@ -393,7 +396,7 @@ static void test_write_errors(void **state)
 	unsigned ev = 99;
 
 	/* Bounded at two: a successful third write would evict. */
-	assert_int_equal(sn_spool_open(dir, &lim, &s), 0);
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	fill_two(s, &a, &b);
 
 	/* A full disk at the first byte, and after a short write. */
@@ -433,7 +436,7 @@ static void test_efbig(void **state)
 	int status;
 	pid_t pid;
 
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	fill_two(s, &a, &b);
 
 	/* The file size limit, in a child: write() fails with EFBIG (SIGXFSZ ignored). */
@@ -476,13 +479,13 @@ static void test_shipped(void **state)
 	size_t n, len;
 
 	/*
-	 * A reader (sdei-nmictl's read-only open) opened before anything is shipped sees
-	 * what is shipped later.
+	 * A reader (sdei-nmictl's read-only open, no lock) opened before one is shipped
+	 * still reads it from where it went.
 	 */
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
-	assert_int_equal(sn_spool_open_existing(dir, &reader), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	for (unsigned i = 1; i <= 3; i++)
 		assert_int_equal(spool_put(s, i, T0 + i, 1, NULL), 0);
+	assert_int_equal(sn_spool_open_existing(dir, &reader), 0);
 	/* Nothing shipped: no shipped/ yet (created at the first one). */
 	snprintf(path, sizeof(path), "%s/" SN_SPOOL_SHIPPED_DIR, dir);
 	assert_int_equal(access(path, F_OK), -1);
@@ -491,11 +494,14 @@ static void test_shipped(void **state)
 	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
 	/* Again: already, fine. */
 	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	/* A reader opened now lists it shipped. */
+	reader = sn_spool_free(reader);
+	assert_int_equal(sn_spool_open_existing(dir, &reader), 0);
 	assert_int_equal(sn_spool_list(reader, &e, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(e[i].id[SN_REPORT_ID_LEN - 1], '1' + (char)i);
-		assert_int_equal(e[i].shipped, i == 1);
+		assert_int_equal(e[i].state == SN_SPOOL_SHIPPED, i == 1);
 	}
 	/* Moved, under the same name. */
 	assert_false(in_dir("", e[1].name));
@@ -526,8 +532,10 @@ static void test_shipped(void **state)
 	make_id(1, id);
 	assert_int_equal(sn_spool_remove(s, id), 0);
 	unsigned ids[8];
-	assert_int_equal(list_ids(reader, ids, 8), 1);
+	assert_int_equal(list_ids(s, ids, 8), 1);
 	assert_int_equal(ids[0], 3);
+	/* A reader's index is of its open: reading what went since is -ENOENT. */
+	assert_int_equal(sn_spool_read(reader, id, &back, &len), -ENOENT);
 
 	sn_spool_get_stats(s, &st);
 	assert_int_equal(st.shipped, 1);
@@ -545,7 +553,7 @@ static void test_bound_shipped_first(void **state)
 	unsigned ids[8], ev;
 	size_t n;
 
-	assert_int_equal(sn_spool_open(dir, &lim, &s), 0);
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	for (unsigned i = 1; i <= 3; i++)
 		assert_int_equal(spool_put(s, i, T0 + i, 1, NULL), 0);
 	make_id(2, id);
@@ -575,7 +583,7 @@ static void test_bound_shipped_first(void **state)
 	assert_int_equal(sn_spool_list(s, &e, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++)
-		assert_false(e[i].shipped);
+		assert_int_equal(e[i].state, SN_SPOOL_PENDING);
 	assert_int_equal(list_ids(s, ids, 8), 3);
 	assert_int_equal(ids[0], 4);
 	sn_spool_get_stats(s, &st);
@@ -592,7 +600,7 @@ static void test_shipped_junk(void **state)
 
 	/* Something else holds the name: listing works, shipping says why not. */
 	touch(SN_SPOOL_SHIPPED_DIR, "junk");
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	assert_int_equal(spool_put(s, 1, T0 + 1, 1, NULL), 0);
 	make_id(1, id);
 	assert_int_equal(sn_spool_mark_shipped(s, id), -ENOTDIR);
@@ -603,7 +611,7 @@ static void test_shipped_junk(void **state)
 	snprintf(path, sizeof(path), "%s/" SN_SPOOL_SHIPPED_DIR, dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(symlink("/tmp", path), 0);
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	assert_int_equal(sn_spool_mark_shipped(s, id), -ENOTDIR);
 	assert_int_equal(list_ids(s, ids, 8), 1);
 	assert_true(in_dir("", "20261102T100405.000001Z-00000000-0000-4000-8000-"
@@ -615,7 +623,7 @@ static void test_shipped_junk(void **state)
 	touch(SN_SPOOL_SHIPPED_DIR "/notes.txt", "junk");
 	touch(SN_SPOOL_SHIPPED_DIR "/.report-0123456789abcdef.tmp", "{");
 	sn_spool_free(TAKE_PTR(s));
-	assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
 	assert_int_equal(list_ids(s, ids, 8), 1);
 	assert_true(in_dir(SN_SPOOL_SHIPPED_DIR, "notes.txt"));
@@ -628,7 +636,7 @@ static void crash_child(const char *path, int wfd, unsigned round)
 {
 	struct sn_spool *s = NULL;
 
-	if (sn_spool_open(path, NULL, &s) < 0)
+	if (sn_spool_open(path, NULL, &s, NULL) < 0)
 		_exit(3);
 	for (unsigned i = 0;; i++) {
 		char id[SN_REPORT_ID_LEN + 1], line[SN_REPORT_ID_LEN + 2];
@@ -636,7 +644,7 @@ static void crash_child(const char *path, int wfd, unsigned round)
 
 		make_id(round << 16 | i, id);
 		doc = report_doc(id, T0 + i, 1 + i % 40);
-		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, doc,
+		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, SN_SPOOL_PENDING, doc,
 				   strlen(doc), NULL) == 0) {
 			snprintf(line, sizeof(line), "%s\n", id);
 			/* One line per write(): atomic on a pipe (< PIPE_BUF). */
@@ -704,7 +712,7 @@ static void test_crash(void **state)
 
 		struct sn_spool_stats st;
 
-		assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+		assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 		assert_int_equal(count_dir(dir, ".report-"), 0);
 		sn_spool_get_stats(s, &st);
 		temp_cleaned += st.temp_cleaned;
@@ -750,7 +758,7 @@ static void crash_ship_child(const char *path, int wfd, unsigned round)
 {
 	struct sn_spool *s = NULL;
 
-	if (sn_spool_open(path, NULL, &s) < 0)
+	if (sn_spool_open(path, NULL, &s, NULL) < 0)
 		_exit(3);
 	for (unsigned i = 0;; i++) {
 		char id[SN_REPORT_ID_LEN + 1], line[SN_REPORT_ID_LEN + 3];
@@ -758,7 +766,7 @@ static void crash_ship_child(const char *path, int wfd, unsigned round)
 
 		make_id(round << 16 | i, id);
 		doc = report_doc(id, T0 + i, 1 + i % 8);
-		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, doc,
+		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, SN_SPOOL_PENDING, doc,
 				   strlen(doc), NULL) == 0) {
 			snprintf(line, sizeof(line), "W%s\n", id);
 			if (__real_write(wfd, line, SN_REPORT_ID_LEN + 2) !=
@@ -836,7 +844,7 @@ static void test_crash_shipped(void **state)
 		_cleanup_(freep) struct sn_spool_entry *e = NULL;
 		size_t n, n_shipped = 0;
 
-		assert_int_equal(sn_spool_open(dir, NULL, &s), 0);
+		assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
 		assert_int_equal(sn_spool_list(s, &e, &n), 0);
 		/* Each name in exactly one of the two directories. */
 		for (size_t i = 0; i < n; i++) {
@@ -846,7 +854,7 @@ static void test_crash_shipped(void **state)
 			if (top == sh)
 				fail_msg("%s: in %s", e[i].name,
 					 top ? "both" : "neither");
-			assert_int_equal(e[i].shipped, sh);
+			assert_int_equal(e[i].state == SN_SPOOL_SHIPPED, sh);
 			n_shipped += sh;
 		}
 		if (access(shipped_path, F_OK) == 0)
@@ -875,7 +883,7 @@ static void test_crash_shipped(void **state)
 		}
 		for (size_t i = 0; i < n_marked; i++)
 			for (size_t k = 0; k < n; k++)
-				if (strcmp(e[k].id, marked[i]) == 0 && !e[k].shipped)
+				if (strcmp(e[k].id, marked[i]) == 0 && e[k].state != SN_SPOOL_SHIPPED)
 					fail_msg("%s: marked shipped, then not",
 						 marked[i]);
 		shipped_max = n_shipped;
@@ -891,6 +899,138 @@ static void test_crash_shipped(void **state)
 	free(marked);
 }
 
+
+/* One writer: a second open is -EBUSY, names the holder, and touches nothing. */
+static void test_lock(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL, *b = NULL, *r = NULL;
+	pid_t holder = 0;
+
+	assert_int_equal(sn_spool_open(dir, NULL, &s, NULL), 0);
+	assert_int_equal(spool_put(s, 1, T0, 1, NULL), 0);
+	/* what a crash of the first would have left: the second must not clean it */
+	touch(".report-0123456789abcdef.tmp", "half");
+	assert_int_equal(sn_spool_open(dir, NULL, &b, &holder), -EBUSY);
+	assert_null(b);
+	assert_int_equal(holder, getpid());
+	assert_int_equal(count_dir(dir, ".report-"), 1);
+	assert_int_equal(count_dir(dir, "2026"), 1);
+	/* readers take no lock */
+	assert_int_equal(sn_spool_open_existing(dir, &r), 0);
+	/* the lock goes with its holder */
+	s = sn_spool_free(s);
+	assert_int_equal(sn_spool_open(dir, NULL, &b, &holder), 0);
+	assert_int_equal(count_dir(dir, ".report-"), 0);
+}
+
+/* Held reports: kept, never shipped; set aside; evicted after shipped ones. */
+static void test_held(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL, *r = NULL;
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	_cleanup_(freep) char *doc = NULL;
+	struct sn_spool_limits lim = { .max_count = 3 };
+	struct sn_spool_totals t;
+	char id[SN_REPORT_ID_LEN + 1];
+	unsigned ev;
+	size_t n;
+
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
+	make_id(1, id);
+	doc = report_doc(id, T0 + 1, 1);
+	assert_int_equal(sn_spool_write(s, id, T0 + 1, SN_SPOOL_HELD, doc, strlen(doc), &ev),
+			 0);
+	assert_true(in_dir(SN_SPOOL_HELD_DIR, "20261102T100405.000001Z-"
+					      "00000000-0000-4000-8000-000000000001.json"));
+	/* the same id in another state is still the same id */
+	assert_int_equal(spool_put(s, 1, T0 + 1, 1, NULL), -EEXIST);
+	assert_int_equal(sn_spool_mark_shipped(s, id), -EINVAL);
+	assert_int_equal(spool_put(s, 2, T0 + 2, 1, NULL), 0);
+	assert_int_equal(spool_put(s, 3, T0 + 3, 1, NULL), 0);
+	make_id(3, id);
+	assert_int_equal(sn_spool_set_aside(s, id), 0);
+	assert_int_equal(sn_spool_set_aside(s, id), 0);
+	make_id(2, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(sn_spool_set_aside(s, id), -EINVAL);
+	sn_spool_get_totals(s, &t);
+	assert_int_equal(t.count[SN_SPOOL_PENDING], 0);
+	assert_int_equal(t.count[SN_SPOOL_SHIPPED], 1);
+	assert_int_equal(t.count[SN_SPOOL_HELD], 2);
+	assert_int_equal(t.oldest_pending_usec, 0);
+	/* over the count: the shipped one goes first, then the oldest held */
+	assert_int_equal(spool_put(s, 4, T0 + 4, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(spool_put(s, 5, T0 + 5, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	sn_spool_get_totals(s, &t);
+	assert_int_equal(t.count[SN_SPOOL_SHIPPED], 0);
+	assert_int_equal(t.count[SN_SPOOL_HELD], 1);
+	assert_int_equal(t.count[SN_SPOOL_PENDING], 2);
+	assert_int_equal(t.oldest_pending_usec, T0 + 4);
+	/* a reader sees the same, states included */
+	assert_int_equal(sn_spool_open_existing(dir, &r), 0);
+	assert_int_equal(sn_spool_list(r, &e, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(e[0].state, SN_SPOOL_HELD);
+	assert_int_equal(e[1].state, SN_SPOOL_PENDING);
+	assert_int_equal(e[2].state, SN_SPOOL_PENDING);
+	assert_string_equal(sn_spool_state_to_string(e[0].state), "held");
+}
+
+/* KeepFree=: a bound no file system meets evicts all but the new report. */
+static void test_keep_free(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	struct sn_spool_limits lim = { .keep_free = UINT64_MAX / 2 };
+	struct sn_spool_limits def;
+	unsigned ids[8], ev;
+
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
+	assert_int_equal(spool_put(s, 1, T0 + 1, 1, &ev), 0);
+	assert_int_equal(ev, 0);
+	assert_int_equal(spool_put(s, 2, T0 + 2, 1, &ev), 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(list_ids(s, ids, 8), 1);
+	assert_int_equal(ids[0], 2);
+	/* the defaults: bounded, as systemd-coredump's */
+	assert_int_equal(sn_spool_limits_default(dir, &def), 0);
+	assert_int_equal(def.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
+	assert_true(def.max_bytes > 0 && def.max_bytes <= SN_SPOOL_DEFAULT_MAX_USE_CAP);
+	assert_true(def.keep_free > 0 && def.keep_free <= SN_SPOOL_DEFAULT_KEEP_FREE_CAP);
+	assert_int_equal(def.shipped_max_age_usec, SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE);
+}
+
+/* shipped/ is pruned by age, at open and at each write; pending ones never are. */
+static void test_prune_shipped(void **state)
+{
+	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
+	struct sn_spool_limits lim = { .shipped_max_age_usec = 3600ULL * 1000000 };
+	struct sn_spool_stats st;
+	struct sn_spool_totals t;
+	char id[SN_REPORT_ID_LEN + 1];
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000;
+	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
+	/* two days old, one of them shipped; one shipped just now */
+	assert_int_equal(spool_put(s, 1, now - 48 * 3600ULL * 1000000, 1, NULL), 0);
+	assert_int_equal(spool_put(s, 2, now - 47 * 3600ULL * 1000000, 1, NULL), 0);
+	assert_int_equal(spool_put(s, 3, now, 1, NULL), 0);
+	make_id(2, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	make_id(3, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(spool_put(s, 4, now, 1, NULL), 0);
+	sn_spool_get_stats(s, &st);
+	assert_int_equal(st.pruned, 1);
+	sn_spool_get_totals(s, &t);
+	assert_int_equal(t.count[SN_SPOOL_SHIPPED], 1);
+	assert_int_equal(t.count[SN_SPOOL_PENDING], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +1042,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efbig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_shipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_shipped_first, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shipped_junk, setup, teardown),
