@@ -168,6 +168,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 			 now_usec(CLOCK_MONOTONIC));
 	log_info("Reloading the configuration (SIGHUP).");
 	r = m->reload ? m->reload(m, m->reload_userdata) : 0;
+	m->reload_failed = r < 0;
 	if (r < 0) {
 		m->reload_failures++;
 		log_error("Reload failed: the configuration in use is unchanged.");
@@ -237,6 +238,49 @@ void manager_config_done(struct manager_config *c)
 	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
 	c->otlp_headers = NULL;
 	c->n_otlp_headers = 0;
+}
+
+/*
+ * m->spool_state, a placeholder until the spool keeps an index in memory: the spool
+ * listed again at start and whenever its own counts moved (a write, an eviction, a
+ * report shipped); stalled from the last write's outcome. No held state yet: 0.
+ */
+static void spool_state_refresh(struct manager *m)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	struct manager_spool_state *st = &m->spool_state;
+	struct sn_spool_stats stats;
+	uint64_t moved;
+	size_t n;
+
+	st->open = m->spool != NULL;
+	if (!m->spool)
+		return;
+	sn_spool_get_stats(m->spool, &stats);
+	if (stats.written != m->spool_seen.written)
+		st->stalled = false;
+	else if (stats.write_failures != m->spool_seen.failures)
+		st->stalled = true;
+	m->spool_seen.written = stats.written;
+	m->spool_seen.failures = stats.write_failures;
+	moved = stats.written + stats.evicted + stats.removed + stats.shipped;
+	if (m->spool_seen.listed && moved == m->spool_seen.moved)
+		return;
+	if (sn_spool_list(m->spool, &e, &n) < 0)
+		return; /* the last listing's figures stay; listed again next time */
+	m->spool_seen.moved = moved;
+	m->spool_seen.listed = true;
+	*st = (struct manager_spool_state){ .open = true, .stalled = st->stalled };
+	for (size_t i = 0; i < n; i++) {
+		st->bytes += e[i].size;
+		if (e[i].shipped)
+			st->reports_shipped++;
+		else {
+			st->reports_pending++;
+			if (!st->oldest_unshipped_realtime_usec)
+				st->oldest_unshipped_realtime_usec = e[i].realtime_usec;
+		}
+	}
 }
 
 /* The metrics sink as m->cfg says (none, when it cannot start: it says why). */
@@ -343,7 +387,8 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	}
 	SWAP_TWO(m->cfg, next);
 	report_policy_kdump_reload(m);
-	if (str_changed(m->cfg.metrics_path, next.metrics_path)) {
+	if (str_changed(m->cfg.metrics_path, next.metrics_path) ||
+	    m->cfg.metrics_heartbeat_sec != next.metrics_heartbeat_sec) {
 		log_info("Metrics sink: %s.", m->cfg.metrics_path ?: "off");
 		metrics_setup(m);
 		if (m->metrics)
@@ -441,6 +486,7 @@ int manager_new(const struct manager_config *cfg, struct manager **ret)
 	if (!m->spool && !cfg->journal)
 		return log_error_errno(-EINVAL,
 				       "No sink for reports (no spool, no --journal).");
+	spool_state_refresh(m);
 
 	/* The sinks of their own, each optional: one that cannot start says why. */
 	metrics_setup(m);
@@ -616,6 +662,7 @@ void manager_update_status(struct manager *m)
 
 void manager_counters_changed(struct manager *m)
 {
+	spool_state_refresh(m);
 	metrics_sink_schedule(m->metrics);
 }
 

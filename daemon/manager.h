@@ -62,6 +62,22 @@ struct manager_counters {
 	uint64_t reports_folded; /* held back as repeats or by the rate limit */
 	uint64_t bpf_events;	 /* records of the BPF source taken */
 	uint64_t bpf_lost;	 /* records the BPF programs could not write */
+	/* missing from the kernel log's SEQ: overwritten before they were read */
+	uint64_t kmsg_records_lost;
+};
+
+/*
+ * The spool as the metrics show it, kept up to date from the spool's in-memory index
+ * (today: listed again when the spool's own counts move, manager.c).
+ */
+struct manager_spool_state {
+	bool open;
+	uint64_t reports_pending; /* unshipped, to be shipped */
+	uint64_t reports_shipped; /* in shipped/ */
+	uint64_t reports_held;	  /* unshipped, not to be shipped (refused for good) */
+	uint64_t bytes;		  /* of all of them */
+	uint64_t oldest_unshipped_realtime_usec; /* 0: none */
+	bool stalled; /* reports are not being kept: the last write failed */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
@@ -75,6 +91,7 @@ struct manager_config {
 	const char *root;		     /* where the host identity is read from */
 	bool journal;			     /* write reports to journald too */
 	const char *metrics_path;	     /* NULL: no Prometheus textfile */
+	uint32_t metrics_heartbeat_sec;	     /* rewritten at least this often */
 	const char *otlp_url;		     /* NULL: no OTLP sink */
 	unsigned otlp_timeout_sec;	     /* 0: the sink's default */
 	char **otlp_headers;		     /* "Name: value" */
@@ -101,10 +118,16 @@ struct manager {
 	manager_reload_t reload;
 	void *reload_userdata;
 	uint64_t reloads, reload_failures;
+	bool reload_failed; /* the last reload */
 
 	struct sn_host host;
 	struct sn_incidents *incidents;
 	struct sn_spool *spool;
+	struct manager_spool_state spool_state;
+	struct {
+		uint64_t written, failures, moved;
+		bool listed;
+	} spool_seen; /* the spool's counts spool_state was made from (manager.c) */
 	struct metrics_sink *metrics; /* NULL: not configured, or could not start */
 	struct otlp_sink *otlp;	      /* NULL: not configured, or could not start */
 

@@ -225,6 +225,7 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 					      "/",
 		.journal = arg_journal || files->journal,
 		.metrics_path = arg_metrics ?: files->metrics_textfile,
+		.metrics_heartbeat_sec = files->metrics_heartbeat_sec,
 		.otlp_url = arg_otlp_url ?: files->otlp_url,
 		.otlp_timeout_sec = files->otlp_timeout_sec,
 		.otlp_headers = files->otlp_headers,
