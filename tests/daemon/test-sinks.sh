@@ -584,7 +584,7 @@ if [ "$mode" = metrics ]; then
 		fail "rules: promtool test rules: $out"
 	mapfile -t names < <(grep -o 'sdei_nmid_[a-z_]*' "$tmp/rules/sdei-nmid-alerts.yml" | sort -u)
 	for n in "${names[@]}"; do
-		grep -q "^$n[{ ]" "$tmp/m1.prom" || fail "rules: $n is not a metric the daemon writes"
+		grep -q "^${n}[{ ]" "$tmp/m1.prom" || fail "rules: $n is not a metric the daemon writes"
 	done
 	echo "rules: ${#names[@]} metrics named, promtool check and test rules pass"
 fi
