@@ -255,11 +255,17 @@ static int read_batch(struct kmsg_source *s)
 	manager_drain_signals(s->manager);
 
 	for (unsigned i = 0; i < KMSG_BATCH; i++) {
-		r = sn_kmsg_reader_next(s->reader, &s->rec, NULL);
+		uint64_t lost = 0;
+
+		r = sn_kmsg_reader_next(s->reader, &s->rec, &lost);
 		if (r == -EAGAIN || r == -ENODATA)
 			return r;
 		if (r < 0)
 			return log_error_errno(r, "Failed to read %s: %m", s->path);
+		if (lost > 0) { /* overwritten before they were read (EPIPE) */
+			s->manager->counters.kmsg_records_lost += lost;
+			manager_counters_changed(s->manager);
+		}
 		r = handle_record(s, &s->rec);
 		if (r < 0)
 			log_warning_errno(

@@ -106,6 +106,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 			 now_usec(CLOCK_MONOTONIC));
 	log_info("Reloading the configuration (SIGHUP).");
 	r = m->reload ? m->reload(m, m->reload_userdata) : 0;
+	m->reload_failed = r < 0;
 	if (r < 0) {
 		m->reload_failures++;
 		log_error("Reload failed: the configuration in use is unchanged.");
@@ -175,6 +176,27 @@ void manager_config_done(struct manager_config *c)
 	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
 	c->otlp_headers = NULL;
 	c->n_otlp_headers = 0;
+}
+
+/* m->spool_state from the spool writer's last answer (its index's totals). */
+static void spool_state_refresh(struct manager *m)
+{
+	struct manager_spool_state *st = &m->spool_state;
+	struct sn_spool_totals t;
+
+	*st = (struct manager_spool_state){};
+	if (!m->writer || !spool_writer_spool_open(m->writer))
+		return;
+	spool_writer_get_totals(m->writer, &t);
+	*st = (struct manager_spool_state){
+		.open = true,
+		.reports_pending = t.count[SN_SPOOL_PENDING],
+		.reports_shipped = t.count[SN_SPOOL_SHIPPED],
+		.reports_held = t.count[SN_SPOOL_HELD],
+		.bytes = t.bytes,
+		.oldest_unshipped_realtime_usec = t.oldest_pending_usec,
+		.stalled = spool_writer_stalled(m->writer),
+	};
 }
 
 /* The metrics sink as m->cfg says (none, when it cannot start: it says why). */
@@ -282,7 +304,8 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	}
 	SWAP_TWO(m->cfg, next);
 	report_policy_kdump_reload(m);
-	if (str_changed(m->cfg.metrics_path, next.metrics_path)) {
+	if (str_changed(m->cfg.metrics_path, next.metrics_path) ||
+	    m->cfg.metrics_heartbeat_sec != next.metrics_heartbeat_sec) {
 		log_info("Metrics sink: %s.", m->cfg.metrics_path ?: "off");
 		metrics_setup(m);
 		if (m->metrics)
@@ -546,6 +569,7 @@ void manager_update_status(struct manager *m)
 
 void manager_counters_changed(struct manager *m)
 {
+	spool_state_refresh(m);
 	metrics_sink_schedule(m->metrics);
 }
 

@@ -63,6 +63,22 @@ struct manager_counters {
 	uint64_t reports_folded; /* held back as repeats or by the rate limit */
 	uint64_t bpf_events;	 /* records of the BPF source taken */
 	uint64_t bpf_lost;	 /* records the BPF programs could not write */
+	/* missing from the kernel log's SEQ: overwritten before they were read */
+	uint64_t kmsg_records_lost;
+};
+
+/*
+ * The spool as the metrics show it: the totals of the spool's index in memory, which
+ * the spool writer sends with each answer (spool-writer.h).
+ */
+struct manager_spool_state {
+	bool open;
+	uint64_t reports_pending; /* to be pushed */
+	uint64_t reports_shipped; /* in shipped/ */
+	uint64_t reports_held;	  /* kept, not to be pushed (folded, rate-limited, refused) */
+	uint64_t bytes;		  /* of all of them */
+	uint64_t oldest_unshipped_realtime_usec; /* the oldest pending one's; 0: none */
+	bool stalled; /* a request to the spool writer has waited too long (a disk stall) */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
@@ -77,6 +93,7 @@ struct manager_config {
 	const char *root;		     /* where the host identity is read from */
 	bool journal;			     /* write reports to journald too */
 	const char *metrics_path;	     /* NULL: no Prometheus textfile */
+	uint32_t metrics_heartbeat_sec;	     /* rewritten at least this often */
 	const char *otlp_url;		     /* NULL: no OTLP sink */
 	unsigned otlp_timeout_sec;	     /* 0: the sink's default */
 	char **otlp_headers;		     /* "Name: value" */
@@ -110,11 +127,13 @@ struct manager {
 	manager_reload_t reload;
 	void *reload_userdata;
 	uint64_t reloads, reload_failures;
+	bool reload_failed; /* the last reload */
 
 	struct sn_host host;
 	struct sn_incidents *incidents;
 	struct spool_writer *writer; /* the spool and the cursor (spool-writer.h) */
 	struct manager_backlog backlog;
+	struct manager_spool_state spool_state; /* from the spool writer's answers */
 	bool exit_pending; /* the loop ends once the spool writer is done */
 	int exit_status;
 	sd_event_source *exit_timer;

@@ -20,8 +20,10 @@
 #include "manager.h"
 
 #define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
-#define DEFAULT_CONFIG "/etc/sdei-nmi/sdei-nmid.conf"
 #define DEFAULT_CURSOR "/var/lib/sdei-nmi/kmsg.cursor"
+
+/* Where the standard search starts instead of / (tests, image builders). */
+#define CONFIG_ROOT_ENV "SDEI_NMI_CONFIG_ROOT"
 
 static const char *arg_kmsg = NULL;
 static bool arg_from_start = false;
@@ -29,7 +31,8 @@ static const char *arg_cursor = NULL; /* NULL: the files', else DEFAULT_CURSOR *
 static bool arg_exit_on_eof = false;
 static const char *arg_spool = NULL; /* NULL: the files', else DEFAULT_SPOOL */
 static const char *arg_root = NULL;  /* NULL: the files', else "/" */
-static const char *arg_config = DEFAULT_CONFIG;
+/* NULL: the standard search (config.h) */
+static const char *arg_config = NULL;
 static bool arg_journal = false;
 static const char *arg_metrics = NULL;	/* NULL: the files', else none */
 static const char *arg_otlp_url = NULL; /* NULL: the files', else none */
@@ -61,10 +64,13 @@ static void help(void)
 	       "     --bpf=MODE      The BPF source: auto (when the kernel log is live),\n"
 	       "                     yes, no (default: auto)\n"
 	       "     --config=PATH   Read the configuration from PATH and PATH.d/*.conf\n"
-	       "                     (default: %s)\n"
+	       "                     only (default: the first %s and all\n"
+	       "                     %s.d/*.conf of /etc/sdei-nmi,\n"
+	       "                     /run/sdei-nmi, /usr/local/lib/sdei-nmi and\n"
+	       "                     /usr/lib/sdei-nmi)\n"
 	       "  -v --verbose       Log debug messages\n\n"
 	       "See the sdei-nmid(8) man page for details.\n",
-	       DEFAULT_CURSOR, DEFAULT_SPOOL, DEFAULT_CONFIG);
+	       DEFAULT_CURSOR, DEFAULT_SPOOL, SN_CONFIG_NAME, SN_CONFIG_NAME);
 }
 
 enum {
@@ -188,7 +194,7 @@ static int parse_argv(int argc, char *argv[])
 	}
 	if ((arg_spool && !*arg_spool) || (arg_root && !*arg_root) ||
 	    (arg_kmsg && !*arg_kmsg) || (arg_metrics && !*arg_metrics) ||
-	    (arg_cursor && !*arg_cursor) || !*arg_config) {
+	    (arg_cursor && !*arg_cursor) || (arg_config && !*arg_config)) {
 		log_error("Empty path given; see --help.");
 		return -EINVAL;
 	}
@@ -220,6 +226,7 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 					      "/",
 		.journal = arg_journal || files->journal,
 		.metrics_path = arg_metrics ?: files->metrics_textfile,
+		.metrics_heartbeat_sec = files->metrics_heartbeat_sec,
 		.otlp_url = arg_otlp_url ?: files->otlp_url,
 		.otlp_timeout_sec = files->otlp_timeout_sec,
 		.otlp_headers = files->otlp_headers,
@@ -240,7 +247,10 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 	ret->kdump.test_max_age_sec = (uint64_t)files->kdump_test_max_age_days * 86400;
 }
 
-/* Reads the files into a fresh struct; the error, line-numbered, logged. */
+/*
+ * Reads the files into a fresh struct: --config's, else the standard search. The
+ * warnings (unknown keys and sections) and the error, line-numbered, logged.
+ */
 static int load_config(struct sn_config *ret)
 {
 	_cleanup_(sn_config_done) struct sn_config files = {};
@@ -248,12 +258,17 @@ static int load_config(struct sn_config *ret)
 	int r;
 
 	sn_config_init(&files);
-	r = sn_config_load(&files, arg_config, &error);
+	if (arg_config)
+		r = sn_config_load(&files, arg_config, &error);
+	else
+		r = sn_config_load_standard(&files, getenv(CONFIG_ROOT_ENV), &error);
+	for (size_t i = 0; i < files.n_warnings; i++)
+		log_warning("%s", files.warnings[i]);
 	if (r < 0) {
 		if (error)
 			return log_error_errno(r, "%s", error);
 		return log_error_errno(r, "Failed to read the configuration %s: %m",
-				       arg_config);
+				       arg_config ?: "files");
 	}
 	*ret = files;
 	files = (struct sn_config){};

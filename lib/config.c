@@ -8,21 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stddef.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <ini.h>
 
 #include "config.h"
 #include "kdump.h"
 #include "macro.h"
+#include "util.h"
 
 struct parse_state {
 	struct sn_config *config;
 	const char *path;
 	FILE *file;
-	unsigned line;	     /* of the line inih last read */
-	unsigned error_line; /* 0: none yet */
-	char *error;	     /* the first error, without "FILE:LINE: " */
+	unsigned line;		 /* of the line inih last read */
+	unsigned section_line;	 /* of the last "[section]" line read */
+	unsigned warned_section; /* the section_line of the last unknown one said */
+	char warned_name[64];	 /* and its name (inih: at most 50 bytes) */
+	unsigned error_line;	 /* 0: none yet */
+	char *error;		 /* the first error, without "FILE:LINE: " */
 };
 
 void sn_config_init(struct sn_config *c)
@@ -36,7 +42,15 @@ void sn_config_init(struct sn_config *c)
 		.kdump_interval_sec = SN_CONFIG_KDUMP_INTERVAL_SEC,
 		.kdump_panic_on = SN_KDUMP_PANIC_HARDLOCKUP,
 		.kdump_test_max_age_days = SN_CONFIG_KDUMP_TEST_MAX_AGE_DAYS,
+		.metrics_heartbeat_sec = SN_CONFIG_METRICS_HEARTBEAT_SEC,
 	};
+}
+
+static void headers_clear(struct sn_config *c)
+{
+	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
+	c->otlp_headers = NULL;
+	c->n_otlp_headers = 0;
 }
 
 void sn_config_done(struct sn_config *c)
@@ -47,13 +61,12 @@ void sn_config_done(struct sn_config *c)
 	free(c->root);
 	free(c->metrics_textfile);
 	free(c->otlp_url);
-	for (size_t i = 0; i < c->n_otlp_headers; i++)
-		free(c->otlp_headers[i]);
-	free(c->otlp_headers);
+	headers_clear(c);
+	sn_strv_free(c->warnings, c->n_warnings);
 	c->kmsg_path = c->kmsg_cursor = c->spool_dir = c->root = c->metrics_textfile =
 		c->otlp_url = NULL;
-	c->otlp_headers = NULL;
-	c->n_otlp_headers = 0;
+	c->warnings = NULL;
+	c->n_warnings = 0;
 }
 
 bool sn_config_otlp_url_valid(const char *s)
@@ -106,8 +119,9 @@ bool sn_config_otlp_header_valid(const char *s)
 }
 
 /*
- * inih's reader: fgets() that counts lines, so that the handler knows where it is. A
- * line longer than inih's buffer is an error: it would come in pieces.
+ * inih's reader: fgets() that counts lines, so that the handler knows where it is, and
+ * notes where each section starts. A line longer than inih's buffer is an error: it
+ * would come in pieces.
  */
 static void fail(struct parse_state *s, const char *fmt, ...) _printf_(2, 3);
 
@@ -125,7 +139,10 @@ static char *reader(char *str, int num, void *stream)
 		fail(s, "line longer than %d characters", num - 2);
 		return NULL;
 	}
-	return p;
+	p += strspn(p, " \t");
+	if (*p == '[')
+		s->section_line = s->line;
+	return str;
 }
 
 static void fail(struct parse_state *s, const char *fmt, ...)
@@ -139,6 +156,42 @@ static void fail(struct parse_state *s, const char *fmt, ...)
 		s->error = NULL;
 	va_end(ap);
 	s->error_line = s->line;
+}
+
+/* A warning at line: kept in the configuration for the caller to log. */
+static void warn(struct parse_state *s, unsigned line, const char *fmt, ...)
+	_printf_(3, 4);
+
+static void warn(struct parse_state *s, unsigned line, const char *fmt, ...)
+{
+	struct sn_config *c = s->config;
+	_cleanup_(freep) char *what = NULL;
+	char *w, **v;
+	va_list ap;
+	int k;
+
+	if (c->n_warnings >= SN_CONFIG_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	k = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (k < 0) {
+		what = NULL;
+		return; /* out of memory: a warning is what may go */
+	}
+	if (c->n_warnings + 1 == SN_CONFIG_MAX_WARNINGS)
+		k = asprintf(&w, "%s:%u: more warnings, not shown", s->path, line);
+	else
+		k = asprintf(&w, "%s:%u: %s", s->path, line, what);
+	if (k < 0)
+		return;
+	v = reallocarray(c->warnings, c->n_warnings + 1, sizeof(*v));
+	if (!v) {
+		free(w);
+		return;
+	}
+	c->warnings = v;
+	v[c->n_warnings++] = w;
 }
 
 static int parse_bool(const char *v, bool *ret)
@@ -198,6 +251,109 @@ static int parse_u64(const char *v, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
+enum key_type {
+	KEY_BOOL,
+	KEY_U32,
+	KEY_U64,
+	KEY_SIZE,
+	KEY_STRING,
+	KEY_URL,
+	KEY_HEADER, /* a list: each line appends */
+	KEY_BPF,
+	KEY_PANIC_ON,
+};
+
+struct key {
+	const char *section, *name;
+	enum key_type type;
+	size_t offset; /* in struct sn_config */
+	uint64_t min, max;
+};
+
+#define FIELD(f) offsetof(struct sn_config, f)
+
+/* Every key, by section. */
+static const struct key keys[] = {
+	{ "kmsg", "path", KEY_STRING, FIELD(kmsg_path), 0, 0 },
+	{ "kmsg", "from_start", KEY_BOOL, FIELD(from_start), 0, 0 },
+	{ "kmsg", "cursor", KEY_STRING, FIELD(kmsg_cursor), 0, 0 },
+	{ "spool", "directory", KEY_STRING, FIELD(spool_dir), 0, 0 },
+	{ "spool", "max_reports", KEY_SIZE, FIELD(spool_limits.max_count), 0,
+	  SN_CONFIG_MAX_REPORTS },
+	{ "spool", "max_bytes", KEY_U64, FIELD(spool_limits.max_bytes), 0,
+	  SN_CONFIG_MAX_BYTES },
+	{ "journal", "enabled", KEY_BOOL, FIELD(journal), 0, 0 },
+	{ "host", "root", KEY_STRING, FIELD(root), 0, 0 },
+	{ "metrics", "textfile", KEY_STRING, FIELD(metrics_textfile), 0, 0 },
+	{ "metrics", "heartbeat_sec", KEY_U32, FIELD(metrics_heartbeat_sec), 1,
+	  SN_CONFIG_MAX_METRICS_HEARTBEAT },
+	{ "otlp", "url", KEY_URL, FIELD(otlp_url), 0, 0 },
+	{ "otlp", "header", KEY_HEADER, FIELD(otlp_headers), 0, 0 },
+	{ "otlp", "timeout", KEY_U32, FIELD(otlp_timeout_sec), 1,
+	  SN_CONFIG_MAX_OTLP_TIMEOUT },
+	{ "netlink", "enabled", KEY_BOOL, FIELD(netlink), 0, 0 },
+	{ "netlink", "timeout_ms", KEY_U32, FIELD(netlink_timeout_ms), 1,
+	  SN_CONFIG_MAX_TIMEOUT },
+	{ "report", "fold_window_sec", KEY_U64, FIELD(fold_window_sec), 0,
+	  SN_CONFIG_MAX_FOLD },
+	{ "report", "rate_limit_per_minute", KEY_U32, FIELD(rate_per_minute), 0,
+	  SN_CONFIG_MAX_RATE },
+	{ "report", "rate_limit_burst", KEY_U32, FIELD(rate_burst), 0,
+	  SN_CONFIG_MAX_RATE },
+	{ "bpf", "enabled", KEY_BPF, FIELD(bpf), 0, 0 },
+	{ "kdump", "interval_sec", KEY_U32, FIELD(kdump_interval_sec), 0,
+	  SN_CONFIG_MAX_KDUMP_INTERVAL },
+	{ "kdump", "panic_on", KEY_PANIC_ON, FIELD(kdump_panic_on), 0, 0 },
+	{ "kdump", "test_max_age_days", KEY_U32, FIELD(kdump_test_max_age_days), 0,
+	  SN_CONFIG_MAX_KDUMP_TEST_AGE },
+};
+
+_Static_assert(sizeof(((struct sn_config *)0)->otlp_timeout_sec) == sizeof(uint32_t),
+	       "otlp_timeout_sec is a KEY_U32");
+_Static_assert(sizeof(((struct sn_config *)0)->kdump_panic_on) == sizeof(unsigned),
+	       "kdump_panic_on is an unsigned");
+
+static size_t key_size(enum key_type t)
+{
+	switch (t) {
+	case KEY_BOOL:
+		return sizeof(bool);
+	case KEY_U32:
+		return sizeof(uint32_t);
+	case KEY_U64:
+		return sizeof(uint64_t);
+	case KEY_SIZE:
+		return sizeof(size_t);
+	case KEY_BPF:
+		return sizeof(enum sn_config_bpf);
+	case KEY_PANIC_ON:
+		return sizeof(unsigned);
+	default:
+		return 0; /* strings and the list: freed, not copied */
+	}
+}
+
+/* An empty value: the key's default (sn_config_init()), a list emptied. */
+static void reset(struct sn_config *c, const struct key *k)
+{
+	char *field = (char *)c + k->offset;
+	struct sn_config defaults;
+
+	switch (k->type) {
+	case KEY_STRING:
+	case KEY_URL:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		return;
+	case KEY_HEADER:
+		headers_clear(c);
+		return;
+	default:
+		sn_config_init(&defaults);
+		memcpy(field, (const char *)&defaults + k->offset, key_size(k->type));
+	}
+}
+
 static int set_string(struct parse_state *s, char **field, const char *value)
 {
 	char *copy = strdup(value);
@@ -239,161 +395,125 @@ static int add_header(struct parse_state *s, const char *value)
 	return 1;
 }
 
+static int set_number(struct parse_state *s, const struct key *k, const char *value)
+{
+	char *field = (char *)s->config + k->offset;
+	uint64_t n;
+	int r;
+
+	r = parse_u64(value, k->max, &n);
+	if (r == -ERANGE || (r == 0 && n < k->min)) {
+		fail(s, "value '%s' for %s in [%s] out of range (%llu-%llu)", value,
+		     k->name, k->section, (unsigned long long)k->min,
+		     (unsigned long long)k->max);
+		return 0;
+	}
+	if (r < 0) {
+		fail(s, "bad value '%s' for %s in [%s]: not a number", value, k->name,
+		     k->section);
+		return 0;
+	}
+	if (k->type == KEY_U32)
+		*(uint32_t *)field = (uint32_t)n;
+	else if (k->type == KEY_SIZE)
+		*(size_t *)field = (size_t)n;
+	else
+		*(uint64_t *)field = n;
+	return 1;
+}
+
+static const struct key *find_key(const char *section, const char *name,
+				  bool *ret_section_known)
+{
+	*ret_section_known = false;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		*ret_section_known = true;
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
 /* inih's handler: 1 to go on, 0 for an error (already recorded). */
-static int handler(void *user, const char *section, const char *key, const char *value)
+static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *s = user;
 	struct sn_config *c = s->config;
-	bool *b = NULL;
-	uint64_t n, min = 0, max = 0;
-	uint64_t *u64 = NULL;
-	uint32_t *u32 = NULL;
-	int r;
+	const struct key *k;
+	char *field;
+	bool known;
 
+	/* Unknown: said and ignored, so that a newer file does not stop an older binary.
+	 */
 	if (!*section) {
-		fail(s, "key '%s' outside a section", key);
-		return 0;
-	}
-
-	if (strcmp(section, "kmsg") == 0) {
-		if (strcmp(key, "path") == 0 || strcmp(key, "cursor") == 0)
-			goto string;
-		if (strcmp(key, "from_start") == 0)
-			b = &c->from_start;
-	} else if (strcmp(section, "spool") == 0) {
-		if (strcmp(key, "directory") == 0)
-			goto string;
-		if (strcmp(key, "max_reports") == 0) {
-			max = SN_CONFIG_MAX_REPORTS;
-			u64 = &c->spool_limits.max_count;
-		} else if (strcmp(key, "max_bytes") == 0) {
-			max = SN_CONFIG_MAX_BYTES;
-			u64 = &c->spool_limits.max_bytes;
-		}
-	} else if (strcmp(section, "journal") == 0) {
-		if (strcmp(key, "enabled") == 0)
-			b = &c->journal;
-	} else if (strcmp(section, "host") == 0) {
-		if (strcmp(key, "root") == 0)
-			goto string;
-	} else if (strcmp(section, "metrics") == 0) {
-		if (strcmp(key, "textfile") == 0)
-			goto string;
-	} else if (strcmp(section, "otlp") == 0) {
-		if (strcmp(key, "url") == 0 || strcmp(key, "header") == 0)
-			goto string;
-		if (strcmp(key, "timeout") == 0) {
-			min = 1;
-			max = SN_CONFIG_MAX_OTLP_TIMEOUT;
-			u32 = &c->otlp_timeout_sec;
-		}
-	} else if (strcmp(section, "netlink") == 0) {
-		if (strcmp(key, "enabled") == 0)
-			b = &c->netlink;
-		else if (strcmp(key, "timeout_ms") == 0) {
-			min = 1;
-			max = SN_CONFIG_MAX_TIMEOUT;
-			u32 = &c->netlink_timeout_ms;
-		}
-	} else if (strcmp(section, "report") == 0) {
-		if (strcmp(key, "fold_window_sec") == 0) {
-			max = SN_CONFIG_MAX_FOLD;
-			u64 = &c->fold_window_sec;
-		} else if (strcmp(key, "rate_limit_per_minute") == 0) {
-			max = SN_CONFIG_MAX_RATE;
-			u32 = &c->rate_per_minute;
-		} else if (strcmp(key, "rate_limit_burst") == 0) {
-			max = SN_CONFIG_MAX_RATE;
-			u32 = &c->rate_burst;
-		}
-	} else if (strcmp(section, "kdump") == 0) {
-		if (strcmp(key, "interval_sec") == 0) {
-			max = SN_CONFIG_MAX_KDUMP_INTERVAL;
-			u32 = &c->kdump_interval_sec;
-		} else if (strcmp(key, "test_max_age_days") == 0) {
-			max = SN_CONFIG_MAX_KDUMP_TEST_AGE;
-			u32 = &c->kdump_test_max_age_days;
-		} else if (strcmp(key, "panic_on") == 0) {
-			if (sn_kdump_panic_on_from_string(value, &c->kdump_panic_on) <
-			    0) {
-				fail(s,
-				     "bad value '%s' for %s in [%s]: not \"none\" or a list of "
-				     "hardlockup, softlockup, rcu-stall, hung-task",
-				     value, key, section);
-				return 0;
-			}
-			return 1;
-		}
-	} else if (strcmp(section, "bpf") == 0) {
-		if (strcmp(key, "enabled") == 0) {
-			if (sn_config_bpf_from_string(value, &c->bpf) < 0) {
-				fail(s,
-				     "bad value '%s' for %s in [%s]: not auto or a boolean",
-				     value, key, section);
-				return 0;
-			}
-			return 1;
-		}
-	} else {
-		fail(s, "unknown section [%s]", section);
-		return 0;
-	}
-
-	if (b) {
-		if (parse_bool(value, b) < 0) {
-			fail(s, "bad value '%s' for %s in [%s]: not a boolean", value,
-			     key, section);
-			return 0;
-		}
+		warn(s, s->line, "key '%s' outside a section, ignoring", name);
 		return 1;
 	}
-	if (u64 || u32) {
-		r = parse_u64(value, max, &n);
-		if (r == -ERANGE || (r == 0 && n < min)) {
-			fail(s, "value '%s' for %s in [%s] out of range (%llu-%llu)",
-			     value, key, section, (unsigned long long)min,
-			     (unsigned long long)max);
-			return 0;
-		}
-		if (r < 0) {
-			fail(s, "bad value '%s' for %s in [%s]: not a number", value, key,
+	k = find_key(section, name, &known);
+	if (!k) {
+		if (known)
+			warn(s, s->line, "unknown key '%s' in [%s], ignoring", name,
 			     section);
-			return 0;
+		else if (s->warned_section != s->section_line ||
+			 strcmp(s->warned_name, section) != 0) {
+			warn(s, s->section_line, "unknown section [%s], ignoring",
+			     section);
+			s->warned_section = s->section_line;
+			snprintf(s->warned_name, sizeof(s->warned_name), "%s", section);
 		}
-		if (u64)
-			*u64 = n;
-		else
-			*u32 = (uint32_t)n;
 		return 1;
 	}
-	fail(s, "unknown key '%s' in [%s]", key, section);
-	return 0;
-
-string:
 	if (!*value) {
-		fail(s, "empty value for %s in [%s]", key, section);
-		return 0;
+		reset(c, k);
+		return 1;
 	}
-	if (strcmp(key, "path") == 0)
-		return set_string(s, &c->kmsg_path, value);
-	if (strcmp(key, "cursor") == 0)
-		return set_string(s, &c->kmsg_cursor, value);
-	if (strcmp(key, "directory") == 0)
-		return set_string(s, &c->spool_dir, value);
-	if (strcmp(key, "textfile") == 0)
-		return set_string(s, &c->metrics_textfile, value);
-	if (strcmp(key, "url") == 0) {
+
+	field = (char *)c + k->offset;
+	switch (k->type) {
+	case KEY_BOOL:
+		if (parse_bool(value, (bool *)field) < 0) {
+			fail(s, "bad value '%s' for %s in [%s]: not a boolean", value,
+			     name, section);
+			return 0;
+		}
+		return 1;
+	case KEY_U32:
+	case KEY_U64:
+	case KEY_SIZE:
+		return set_number(s, k, value);
+	case KEY_STRING:
+		return set_string(s, (char **)field, value);
+	case KEY_URL:
 		if (!sn_config_otlp_url_valid(value)) {
 			fail(s,
-			     "bad value '%s' for url in [otlp]: not an http:// or https:// URL",
-			     value);
+			     "bad value '%s' for %s in [%s]: not an http:// or https:// URL",
+			     value, name, section);
 			return 0;
 		}
-		return set_string(s, &c->otlp_url, value);
-	}
-	if (strcmp(key, "header") == 0)
+		return set_string(s, (char **)field, value);
+	case KEY_HEADER:
 		return add_header(s, value);
-	return set_string(s, &c->root, value);
+	case KEY_BPF:
+		if (sn_config_bpf_from_string(value, (enum sn_config_bpf *)field) < 0) {
+			fail(s, "bad value '%s' for %s in [%s]: not auto or a boolean",
+			     value, name, section);
+			return 0;
+		}
+		return 1;
+	case KEY_PANIC_ON:
+		if (sn_kdump_panic_on_from_string(value, (unsigned *)field) < 0) {
+			fail(s,
+			     "bad value '%s' for %s in [%s]: not \"none\" or a list of "
+			     "hardlockup, softlockup, rcu-stall, hung-task",
+			     value, name, section);
+			return 0;
+		}
+		return 1;
+	}
+	fail(s, "internal error: key '%s' in [%s]", name, section);
+	return 0;
 }
 
 int sn_config_parse_file(struct sn_config *c, const char *path, char **ret_error)
@@ -426,9 +546,17 @@ int sn_config_parse_file(struct sn_config *c, const char *path, char **ret_error
 	return r < 0 ? -ENOMEM : -EINVAL;
 }
 
-static int compare(const struct dirent **a, const struct dirent **b)
+/* The drop-ins found so far: each name once, from the directory that has it first. */
+struct dropins {
+	char **names, **paths;
+	size_t n;
+};
+
+static void dropins_done(struct dropins *d)
 {
-	return strcmp((*a)->d_name, (*b)->d_name);
+	sn_strv_free(d->names, d->n);
+	sn_strv_free(d->paths, d->n);
+	*d = (struct dropins){};
 }
 
 static int is_conf(const struct dirent *d)
@@ -445,47 +573,167 @@ static void free_namelist(struct dirent **list, int n)
 	free(list);
 }
 
-int sn_config_load(struct sn_config *c, const char *path, char **ret_error)
+static bool dropins_have(const struct dropins *d, const char *name)
 {
-	_cleanup_(freep) char *dir = NULL;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A drop-in is a regular file, or /dev/null (a mask: it adds nothing but hides the
+ * file of the same name in the directories after). Anything else named *.conf (a
+ * directory, a dangling link) is no drop-in and hides nothing.
+ */
+static bool is_dropin(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	return S_ISREG(st.st_mode) ||
+	       (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+}
+
+/* Adds dir's *.conf not there yet. A missing directory adds nothing. */
+static int dropins_add_dir(struct dropins *d, const char *dir, char **ret_error)
+{
 	struct dirent **list = NULL;
-	int n, r;
+	int n, r = 0;
 
-	r = sn_config_parse_file(c, path, ret_error);
-	if (r < 0 && r != -ENOENT)
-		return r;
-
-	if (asprintf(&dir, "%s.d", path) < 0) {
-		dir = NULL;
-		return -ENOMEM;
-	}
-	n = scandir(dir, &list, is_conf, compare);
+	n = scandir(dir, &list, is_conf, alphasort);
 	if (n < 0) {
 		r = -errno;
-		if (r == -ENOENT)
+		if (r == -ENOENT || r == -ENOTDIR)
 			return 0;
 		if (asprintf(ret_error, "%s: %s", dir, strerror(-r)) < 0)
 			return -ENOMEM;
 		return r;
 	}
-
-	r = 0;
 	for (int i = 0; i < n && r >= 0; i++) {
-		_cleanup_(freep) char *p = NULL;
-		struct stat st;
+		_cleanup_(freep) char *path = NULL, *name = NULL;
+		char **names, **paths;
 
-		if (asprintf(&p, "%s/%s", dir, list[i]->d_name) < 0) {
-			p = NULL;
+		if (dropins_have(d, list[i]->d_name))
+			continue; /* masked by a directory of higher precedence */
+		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) < 0) {
+			path = NULL;
 			r = -ENOMEM;
 			break;
 		}
-		/* Directories and the like named *.conf are not drop-ins. */
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		if (!is_dropin(path))
 			continue;
-		r = sn_config_parse_file(c, p, ret_error);
-		if (r == -ENOENT) /* removed since scandir() */
-			r = 0;
+		name = strdup(list[i]->d_name);
+		names = reallocarray(d->names, d->n + 1, sizeof(*names));
+		if (names)
+			d->names = names;
+		paths = reallocarray(d->paths, d->n + 1, sizeof(*paths));
+		if (paths)
+			d->paths = paths;
+		if (!name || !names || !paths) {
+			r = -ENOMEM;
+			break;
+		}
+		d->names[d->n] = TAKE_PTR(name);
+		d->paths[d->n] = TAKE_PTR(path);
+		d->n++;
 	}
 	free_namelist(list, n);
-	return r < 0 ? r : 0;
+	return r;
+}
+
+/* Applies the drop-ins in the order of their names, whatever their directory. */
+static int dropins_apply(struct sn_config *c, struct dropins *d, char **ret_error)
+{
+	/* Few files: an insertion sort of both arrays together. */
+	for (size_t i = 1; i < d->n; i++)
+		for (size_t j = i; j > 0 && strcmp(d->names[j - 1], d->names[j]) > 0;
+		     j--) {
+			SWAP_TWO(d->names[j - 1], d->names[j]);
+			SWAP_TWO(d->paths[j - 1], d->paths[j]);
+		}
+	for (size_t i = 0; i < d->n; i++) {
+		int r = sn_config_parse_file(c, d->paths[i], ret_error);
+
+		if (r < 0 && r != -ENOENT) /* -ENOENT: removed since it was listed */
+			return r;
+	}
+	return 0;
+}
+
+int sn_config_load(struct sn_config *c, const char *path, char **ret_error)
+{
+	_cleanup_(dropins_done) struct dropins d = {};
+	_cleanup_(freep) char *dir = NULL;
+	int r;
+
+	r = sn_config_parse_file(c, path, ret_error);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (asprintf(&dir, "%s.d", path) < 0) {
+		dir = NULL;
+		return -ENOMEM;
+	}
+	r = dropins_add_dir(&d, dir, ret_error);
+	if (r < 0)
+		return r;
+	return dropins_apply(c, &d, ret_error);
+}
+
+int sn_config_load_dirs(struct sn_config *c, const char *const *dirs, size_t n_dirs,
+			const char *name, char **ret_error)
+{
+	_cleanup_(dropins_done) struct dropins d = {};
+	int r;
+
+	/* The main file: the first found; one in /etc hides the vendor's in /usr/lib. */
+	for (size_t i = 0; i < n_dirs; i++) {
+		_cleanup_(freep) char *path = NULL;
+
+		if (asprintf(&path, "%s/%s", dirs[i], name) < 0) {
+			path = NULL;
+			return -ENOMEM;
+		}
+		r = sn_config_parse_file(c, path, ret_error);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		break;
+	}
+	for (size_t i = 0; i < n_dirs; i++) {
+		_cleanup_(freep) char *dir = NULL;
+
+		if (asprintf(&dir, "%s/%s.d", dirs[i], name) < 0) {
+			dir = NULL;
+			return -ENOMEM;
+		}
+		r = dropins_add_dir(&d, dir, ret_error);
+		if (r < 0)
+			return r;
+	}
+	return dropins_apply(c, &d, ret_error);
+}
+
+int sn_config_load_standard(struct sn_config *c, const char *root, char **ret_error)
+{
+	static const char *const standard[] = { SN_CONFIG_DIRS };
+	char *dirs[ELEMENTSOF(standard)] = {};
+	int r = 0;
+
+	if (!root || !*root || strcmp(root, "/") == 0)
+		return sn_config_load_dirs(c, standard, ELEMENTSOF(standard),
+					   SN_CONFIG_NAME, ret_error);
+	for (size_t i = 0; i < ELEMENTSOF(standard) && r >= 0; i++)
+		if (asprintf(&dirs[i], "%s%s", root, standard[i]) < 0) {
+			dirs[i] = NULL;
+			r = -ENOMEM;
+		}
+	if (r >= 0)
+		r = sn_config_load_dirs(c, (const char *const *)dirs, ELEMENTSOF(dirs),
+					SN_CONFIG_NAME, ret_error);
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		free(dirs[i]);
+	return r;
 }

@@ -2,16 +2,26 @@
 #pragma once
 
 /*
- * sdei-nmid's configuration files (INI, read with inih): a main file and the drop-ins
- * of its PATH.d/ directory (*.conf, in lexical order by strcmp), each applied over what
- * came before. A missing main file or drop-in directory is not an error.
+ * sdei-nmid's configuration files (INI, read with inih), the way systemd reads its own
+ * (systemd's "Configuration Directories and Precedence"):
+ *
+ *  - sn_config_load_standard(): the main file NAME is the first found in the search
+ *    directories (/etc/sdei-nmi, /run/sdei-nmi, /usr/local/lib/sdei-nmi,
+ *    /usr/lib/sdei-nmi; highest precedence first), then the drop-ins NAME.d/\*.conf of
+ *    all of them: a drop-in in a directory of higher precedence masks one of the same
+ *    file name in a lower one (an empty file or a symlink to /dev/null masks and adds
+ *    nothing), and all are applied in the order of their file names (strcmp), whatever
+ *    their directory, each over what came before;
+ *  - sn_config_load(PATH) (--config): PATH, then PATH.d/\*.conf, nothing else.
+ *
+ * A missing main file or drop-in directory is not an error.
  *
  *   [kmsg]    path=PATH  from_start=BOOL  cursor=PATH|none
  *   [spool]   directory=DIR  max_reports=N  max_bytes=N
  *   [journal] enabled=BOOL
  *   [host]    root=DIR
- *   [metrics] textfile=PATH
- *   [otlp]    url=URL  timeout=SECONDS  header=NAME: VALUE (repeated, accumulated)
+ *   [metrics] textfile=PATH  heartbeat_sec=N
+ *   [otlp]    url=URL  timeout=SECONDS  header=NAME: VALUE (a list)
  *   [netlink] enabled=BOOL  timeout_ms=N
  *   [report]  fold_window_sec=N  rate_limit_per_minute=N  rate_limit_burst=N
  *   [bpf]     enabled=auto|BOOL
@@ -20,14 +30,27 @@
  * LIST: hardlockup, softlockup, rcu-stall, hung-task, comma-separated, each once (the
  * stalls that must panic: lib/kdump.h's panic check). [kdump] interval_sec 0: no timer
  * (checked at start and with each report only); test_max_age_days 0: any age.
+ * [metrics] heartbeat_sec: the textfile is rewritten at least this often, 1 to
+ * SN_CONFIG_MAX_METRICS_HEARTBEAT.
  * BOOL: yes/no, true/false, on/off, 1/0. N: decimal; for the bounds, 0 for none.
  * SECONDS: decimal, 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable
  * ASCII without spaces. A header: a token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~),
  * ':', a value of printable ASCII, not empty; not one the sink sets itself
  * (Content-Type, Content-Length, Transfer-Encoding, Expect, Idempotency-Key); at most
  * SN_CONFIG_MAX_OTLP_HEADERS of them (inih's line length bounds a header to about 190
- * bytes). An unknown section or key, a bad or empty value, a line inih cannot parse:
- * -EINVAL, and the message "FILE:LINE: what" in *ret_error. Nothing here logs.
+ * bytes). header= lines add up across the files; each appends to the list.
+ *
+ * An empty value (key=) resets the key to its default, and a list to empty, so that a
+ * drop-in can undo what an earlier file set (systemd's "an empty assignment resets").
+ *
+ * Warnings, the line ignored and the files read on (so that a configuration rolled out
+ * ahead of the binary does not stop it): an unknown section (once per section line), an
+ * unknown key, a key outside a section. They are kept in c->warnings as
+ * "FILE:LINE: what, ignoring" for the caller to log (at most SN_CONFIG_MAX_WARNINGS,
+ * then one that says how many more).
+ * Errors, -EINVAL and the message "FILE:LINE: what" in *ret_error: a bad value of a
+ * known key (not a number, out of range, not a boolean, a bad URL or header), a line
+ * inih cannot parse, a line too long. Nothing here logs.
  */
 
 #include <stdbool.h>
@@ -36,15 +59,17 @@
 
 #include "spool.h"
 
-#define SN_CONFIG_MAX_REPORTS	     1000000u
-#define SN_CONFIG_MAX_BYTES	     (UINT64_C(1) << 40) /* 1 TiB */
-#define SN_CONFIG_MAX_OTLP_TIMEOUT   300		 /* seconds */
-#define SN_CONFIG_MAX_OTLP_HEADERS   16
-#define SN_CONFIG_MAX_TIMEOUT	     10000u	      /* ms: the kernel's bound */
-#define SN_CONFIG_MAX_FOLD	     (7u * 24 * 3600) /* s: a week */
-#define SN_CONFIG_MAX_RATE	     1000000u
-#define SN_CONFIG_MAX_KDUMP_INTERVAL 86400u /* s: a day */
-#define SN_CONFIG_MAX_KDUMP_TEST_AGE 36500u /* days */
+#define SN_CONFIG_MAX_REPORTS		1000000u
+#define SN_CONFIG_MAX_BYTES		(UINT64_C(1) << 40) /* 1 TiB */
+#define SN_CONFIG_MAX_OTLP_TIMEOUT	300		    /* seconds */
+#define SN_CONFIG_MAX_OTLP_HEADERS	16
+#define SN_CONFIG_MAX_TIMEOUT		10000u		 /* ms: the kernel's bound */
+#define SN_CONFIG_MAX_FOLD		(7u * 24 * 3600) /* s: a week */
+#define SN_CONFIG_MAX_RATE		1000000u
+#define SN_CONFIG_MAX_KDUMP_INTERVAL	86400u /* s: a day */
+#define SN_CONFIG_MAX_KDUMP_TEST_AGE	36500u /* days */
+#define SN_CONFIG_MAX_METRICS_HEARTBEAT 3600u  /* s */
+#define SN_CONFIG_MAX_WARNINGS		64
 
 /* The defaults of what sn_config_init() sets. */
 #define SN_CONFIG_TIMEOUT_MS		  500
@@ -53,6 +78,12 @@
 #define SN_CONFIG_RATE_BURST		  10
 #define SN_CONFIG_KDUMP_INTERVAL_SEC	  60
 #define SN_CONFIG_KDUMP_TEST_MAX_AGE_DAYS 90
+#define SN_CONFIG_METRICS_HEARTBEAT_SEC	  60
+
+/* The main file's name, and the search directories, highest precedence first. */
+#define SN_CONFIG_NAME "sdei-nmid.conf"
+#define SN_CONFIG_DIRS \
+	"/etc/sdei-nmi", "/run/sdei-nmi", "/usr/local/lib/sdei-nmi", "/usr/lib/sdei-nmi"
 
 /*
  * The BPF source: auto runs it unless the kernel log is a replay (a file or pipe), since
@@ -75,11 +106,12 @@ struct sn_config {
 	char *spool_dir; /* NULL: not set */
 	struct sn_spool_limits spool_limits;
 	bool journal;
-	char *root;		   /* NULL: not set */
-	char *metrics_textfile;	   /* NULL: not set */
-	char *otlp_url;		   /* NULL: not set */
-	unsigned otlp_timeout_sec; /* 0: not set */
-	char **otlp_headers;	   /* "Name: value" */
+	char *root;			/* NULL: not set */
+	char *metrics_textfile;		/* NULL: not set */
+	uint32_t metrics_heartbeat_sec; /* rewritten at least this often */
+	char *otlp_url;			/* NULL: not set */
+	unsigned otlp_timeout_sec;	/* 0: not set */
+	char **otlp_headers;		/* "Name: value" */
 	size_t n_otlp_headers;
 	bool netlink;		     /* [netlink] enabled */
 	uint32_t netlink_timeout_ms; /* the kernel's wait per request, 1-10000 */
@@ -90,6 +122,10 @@ struct sn_config {
 	uint32_t kdump_interval_sec;	  /* 0: no timer */
 	unsigned kdump_panic_on;	  /* SN_KDUMP_PANIC_* */
 	uint32_t kdump_test_max_age_days; /* 0: any age */
+
+	/* "FILE:LINE: what, ignoring", for the caller to log; sn_config_done() frees */
+	char **warnings;
+	size_t n_warnings;
 };
 
 /* Whether s is a URL and a header line that [otlp] takes (see above). */
@@ -99,7 +135,7 @@ bool sn_config_otlp_header_valid(const char *s);
 /* The defaults: netlink on, SN_CONFIG_* above, the rest zero or NULL. */
 void sn_config_init(struct sn_config *c);
 
-/* Frees the strings; the struct itself is the caller's. */
+/* Frees the strings and the warnings; the struct itself is the caller's. */
 void sn_config_done(struct sn_config *c);
 
 /*
@@ -110,3 +146,17 @@ int sn_config_parse_file(struct sn_config *c, const char *path, char **ret_error
 
 /* Applies path (when it exists), then path.d/\*.conf in lexical order. */
 int sn_config_load(struct sn_config *c, const char *path, char **ret_error);
+
+/*
+ * The search above: name (SN_CONFIG_NAME) in dirs[0..n_dirs), highest precedence
+ * first; the first main file found, then every dirs[i]/name.d/\*.conf, masked by name
+ * and sorted by name.
+ */
+int sn_config_load_dirs(struct sn_config *c, const char *const *dirs, size_t n_dirs,
+			const char *name, char **ret_error);
+
+/*
+ * sn_config_load_dirs() on SN_CONFIG_DIRS under root (NULL or "/": as they are; tests
+ * and image builders give another).
+ */
+int sn_config_load_standard(struct sn_config *c, const char *root, char **ret_error);

@@ -98,6 +98,12 @@ int sn_read_fd(int fd, char *buf, size_t size, size_t *ret_len)
 
 int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
+	return sn_write_file_atomic_flags(path, buf, len, mode, 0);
+}
+
+int sn_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+			       unsigned flags)
+{
 	_cleanup_(closep) int dfd = -EBADF, fd = -EBADF;
 	_cleanup_(freep) char *dir = NULL;
 	char tmp[NAME_MAX + 1];
@@ -125,7 +131,7 @@ int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t m
 	r = sn_write_all(fd, buf, len);
 	if (r >= 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r >= 0 && fsync(fd) < 0)
+	if (r >= 0 && !(flags & SN_WRITE_NO_SYNC) && fsync(fd) < 0)
 		r = -errno;
 	if (r >= 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
@@ -137,6 +143,7 @@ int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t m
 	}
 	/* In place; the directory's fsync() makes it durable, a failure changes nothing.
 	 */
-	(void)fsync(dfd);
+	if (!(flags & SN_WRITE_NO_SYNC))
+		(void)fsync(dfd);
 	return 0;
 }

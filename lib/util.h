@@ -60,3 +60,12 @@ int sn_write_all(int fd, const void *buf, size_t len);
 int sn_read_fd(int fd, char *buf, size_t size, size_t *ret_len);
 
 int sn_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+/*
+ * The same with flags. SN_WRITE_NO_SYNC: no fsync() of the file or the directory, for
+ * a file whose loss after a crash is harmless (the metrics textfile, rewritten within
+ * a heartbeat): the rename is still atomic for readers, and nothing waits for the disk.
+ */
+#define SN_WRITE_NO_SYNC (1u << 0)
+int sn_write_file_atomic_flags(const char *path, const void *buf, size_t len, mode_t mode,
+			       unsigned flags);

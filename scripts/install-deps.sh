@@ -17,7 +17,7 @@ fi
 host_pkgs=(build-essential cmake pkg-config git clang-format codespell
 	   libcmocka-dev libsystemd-dev libnl-genl-3-dev libcjson-dev libinih-dev
 	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev
-	   scdoc python3-jsonschema prometheus clang llvm bpftool)
+	   scdoc python3-jsonschema prometheus clang llvm bpftool strace)
 lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
 	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file python3-yaml

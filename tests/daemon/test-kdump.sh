@@ -2,7 +2,8 @@
 # sdei-nmid's kdump checks while it runs, on a copy of a fixture root: checked again on
 # its timer (a sysfs file changed), and at once when a file it reads changes (inotify:
 # the kdump-tools configuration, the capture test record written by sdei-nmictl); each
-# check's change logged once; the metrics (sdei_nmid_kdump_check, _status, _ready).
+# check's change logged once; the metrics (sdei_nmid_kdump_check{check,level},
+# _status{status}, _ready: one sample per state, 1 for the current one).
 #
 #   test-kdump.sh SDEI_NMID SDEI_NMICTL FIXTURES
 set -euo pipefail
@@ -44,7 +45,7 @@ start() {
 	"$nmid" --config "$2" --kmsg "$tmp/empty.kmsg" --spool "$tmp/spool-$1" \
 		--root "$tmp/root" --metrics-file "$tmp/$1.prom" >"$tmp/$1.log" 2>&1 &
 	dpid=$!
-	wait_for "metric '$tmp/$1.prom' 'sdei_nmid_kdump_check{check=\"loaded\"}' 0" 5 ||
+	wait_for "metric '$tmp/$1.prom' 'sdei_nmid_kdump_check{check=\"loaded\",level=\"ok\"}' 1" 5 ||
 		fail "$1: no kdump metrics: $(cat "$tmp/$1.prom" "$tmp/$1.log" 2>&1)"
 }
 
@@ -64,10 +65,13 @@ grep -q '^kdump: ' "$tmp/timer.log" || fail "timer: no first verdict: $(cat "$tm
 echo 0 >"$tmp/root/sys/kernel/kexec_crash_loaded"
 wait_for "grep -q 'kdump check loaded: ok -> fail: no capture kernel is loaded' '$tmp/timer.log'" 5 ||
 	fail "timer: the change was not logged: $(cat "$tmp/timer.log")"
-wait_for "metric '$tmp/timer.prom' 'sdei_nmid_kdump_check{check=\"loaded\"}' 2" 3 ||
+wait_for "metric '$tmp/timer.prom' 'sdei_nmid_kdump_check{check=\"loaded\",level=\"fail\"}' 1" 3 ||
 	fail "timer: metric: $(cat "$tmp/timer.prom")"
+metric "$tmp/timer.prom" 'sdei_nmid_kdump_check{check="loaded",level="ok"}' 0 ||
+	fail "timer: loaded is still ok"
 metric "$tmp/timer.prom" sdei_nmid_kdump_ready 0 || fail "timer: kdump_ready"
-metric "$tmp/timer.prom" sdei_nmid_kdump_status 2 || fail "timer: kdump_status"
+metric "$tmp/timer.prom" 'sdei_nmid_kdump_status{status="not-ready"}' 1 || fail "timer: kdump_status"
+metric "$tmp/timer.prom" 'sdei_nmid_kdump_status{status="ready"}' 0 || fail "timer: kdump_status ready"
 grep -q '^kdump: not-ready ' "$tmp/timer.log" || fail "timer: the status change was not logged"
 sleep 2.2 # two more checks: nothing new to say
 [ "$(grep -c 'kdump check loaded' "$tmp/timer.log")" = 1 ] ||
@@ -84,7 +88,7 @@ grep -q 'kdump: no timer' "$tmp/watch.log" || fail "watch: no timer not said"
 sed -i 's/^USE_KDUMP=1/USE_KDUMP=0/' "$tmp/root/etc/default/kdump-tools"
 wait_for "grep -q 'kdump check dump-config: ok -> fail: kdump-tools is off' '$tmp/watch.log'" 3 ||
 	fail "watch: kdump-tools change not seen: $(cat "$tmp/watch.log")"
-wait_for "metric '$tmp/watch.prom' 'sdei_nmid_kdump_check{check=\"dump-config\"}' 2" 3 ||
+wait_for "metric '$tmp/watch.prom' 'sdei_nmid_kdump_check{check=\"dump-config\",level=\"fail\"}' 1" 3 ||
 	fail "watch: metric: $(cat "$tmp/watch.prom")"
 "$ctl" kdump record-test fail --note "capture kernel hung" --root "$tmp/root" >/dev/null
 wait_for "grep -q 'kdump check last-test: ok -> fail: the last capture test failed' '$tmp/watch.log'" 3 ||

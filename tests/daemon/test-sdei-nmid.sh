@@ -121,14 +121,43 @@ run --config "$tmp/conf" --kmsg "$tmp/hardlockup.kmsg" --exit-on-eof --root "$fi
 check_spool config "$tmp/spool-conf"
 [ ! -e "$tmp/spool-main" ] || fail "config: the drop-in did not override the main file"
 
-# A bad configuration: exit 2, the file and line named.
-printf '[spool]\nmax_reports=10\n\n# the next one is wrong\n\n\nfoo=1\n' >"$tmp/bad.conf"
+# Unknown keys and sections (a file newer than the binary): warned, line-numbered, and
+# ignored; the daemon runs with the rest.
+printf '[spool]\nmax_reports=10\n\n# from a newer version\n\n\nfoo=1\n[future]\nx=1\n' >"$tmp/newer.conf"
+run --config "$tmp/newer.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
+	--spool "$tmp/spool-newer" --root "$fixtures/root"
+[ "$rc" -eq 0 ] || fail "newer config: exit $rc, expected 0: $out"
+grep -qF "$tmp/newer.conf:7: unknown key 'foo' in [spool], ignoring" <<<"$out" ||
+	fail "newer config: no line-numbered warning: $out"
+grep -qF "$tmp/newer.conf:8: unknown section [future], ignoring" <<<"$out" ||
+	fail "newer config: no warning for the section: $out"
+check_spool "newer config" "$tmp/spool-newer"
+
+# A bad value of a known key: exit 2, the file and line named.
+printf '[spool]\nmax_reports=10\n\n# the next one is wrong\n\n\nmax_bytes=12k\n' >"$tmp/bad.conf"
 run --config "$tmp/bad.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
 	--spool "$tmp/spool-bad"
 [ "$rc" -eq 2 ] || fail "bad config: exit $rc, expected 2: $out"
-grep -qF "$tmp/bad.conf:7: unknown key 'foo' in [spool]" <<<"$out" ||
+grep -qF "$tmp/bad.conf:7: bad value '12k' for max_bytes in [spool]: not a number" <<<"$out" ||
 	fail "bad config: no line-numbered message: $out"
 [ ! -e "$tmp/spool-bad" ] || fail "bad config: the daemon ran anyway"
+
+# Without --config, the standard search under $SDEI_NMI_CONFIG_ROOT: the main file of
+# /usr/lib, a drop-in of /run over it, one of /etc masking /usr/lib's of the same name.
+croot=$tmp/croot
+mkdir -p "$croot/usr/lib/sdei-nmi/sdei-nmid.conf.d" "$croot/run/sdei-nmi/sdei-nmid.conf.d" \
+	"$croot/etc/sdei-nmi/sdei-nmid.conf.d"
+printf '[spool]\ndirectory=%s\n' "$tmp/spool-vendor" >"$croot/usr/lib/sdei-nmi/sdei-nmid.conf"
+printf '[spool]\ndirectory=%s\n' "$tmp/spool-run" >"$croot/run/sdei-nmi/sdei-nmid.conf.d/50-spool.conf"
+# (unmasked, no report would fit in the spool)
+printf '[spool]\nmax_bytes=100\n' >"$croot/usr/lib/sdei-nmi/sdei-nmid.conf.d/60-bounds.conf"
+ln -s /dev/null "$croot/etc/sdei-nmi/sdei-nmid.conf.d/60-bounds.conf"
+rc=0
+out=$(SDEI_NMI_CONFIG_ROOT=$croot timeout 20 "$nmid" --kmsg "$tmp/hardlockup.kmsg" \
+	--from-start --exit-on-eof --root "$fixtures/root" 2>&1) || rc=$?
+[ "$rc" -eq 0 ] || fail "standard dirs: exit $rc: $out"
+check_spool "standard dirs" "$tmp/spool-run"
+[ ! -e "$tmp/spool-vendor" ] || fail "standard dirs: the drop-in did not override the main file"
 
 # The netlink source. This host's kernel has no sdei-nmi family (the patched kernel is
 # the lab's): the source says so and the reports' CPUs carry it as "unavailable".

@@ -10,8 +10,11 @@
 # (the request timeout), a prompt SIGTERM meanwhile, shipping after a restart, a
 # report the collector refuses for good.
 # metrics: `promtool check metrics` on the files the daemon writes, with the values
-# expected; written at start, not while idle, replaced whole, mode 0644; exits 77
-# (skipped) only when promtool is missing.
+# expected (every enum one sample per state; the build, the spool by state, the kernel
+# log records lost, the reloads); written at start, not on an idle change, rewritten
+# by the heartbeat while idle ([metrics] heartbeat_sec), sdei_nmid_up 1 while running
+# and 0 after a clean exit, replaced whole, mode 0644; exits 77 (skipped) only when
+# promtool is missing.
 set -euo pipefail
 
 mode=$1 nmid=$2 python=$3 fixtures=$4 promtool=${5:-}
@@ -154,7 +157,10 @@ PY
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_shipped_total 1
 	expect_metric "$tmp/m1.prom" sdei_nmid_otlp_requests_failed_total 3
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_failed_total 0
-	expect_metric "$tmp/m1.prom" sdei_nmid_reports_pending 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_otlp_queued_reports 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_spool_reports{state="shipped"}' 1
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_spool_oldest_unshipped_timestamp_seconds missing
 	grep -q "HTTP 503 after .*retrying in .*(attempt 4)" <<<"$out" ||
 		fail "503s: the retries are not logged: $out"
 
@@ -175,7 +181,9 @@ PY
 	# The metrics file follows within a second of the change.
 	wait_for 'metric_ge "$tmp/m2.prom" sdei_nmid_otlp_requests_failed_total 2' 3 ||
 		fail "absent: the metrics do not show the failed requests"
-	expect_metric "$tmp/m2.prom" sdei_nmid_reports_pending 11
+	expect_metric "$tmp/m2.prom" sdei_nmid_otlp_queued_reports 11
+	expect_metric "$tmp/m2.prom" 'sdei_nmid_spool_reports{state="pending"}' 11
+	expect_metric "$tmp/m2.prom" 'sdei_nmid_spool_reports{state="shipped"}' 0
 	expect_metric "$tmp/m2.prom" 'sdei_nmid_source_up{source="kmsg"}' 1
 	t0=$(date +%s%N)
 	kill -TERM "$dpid"
@@ -198,6 +206,10 @@ PY
 	wait_for '[ "$(wc -l <"$tmp/r3.log")" -ge 11 ]' 20 || fail "restart: not all delivered"
 	wait_for '[ "$(metric "$tmp/m3.prom" sdei_nmid_reports_shipped_total)" = 11 ]' 3 ||
 		fail "restart: the metrics do not show 11 shipped"
+	# The spool's figures follow the shipping.
+	wait_for '[ "$(metric "$tmp/m3.prom" '\''sdei_nmid_spool_reports{state="shipped"}'\'')" = 11 ]' 3 ||
+		fail "restart: the spool metrics do not show 11 shipped"
+	expect_metric "$tmp/m3.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
 	kill -TERM "$dpid"
 	wait "$dpid" || fail "restart: exit $?: $(cat "$tmp/d3.log")"
 	stop_receiver
@@ -304,13 +316,31 @@ if [ "$mode" = metrics ]; then
 		local out
 		out=$("$promtool" check metrics <"$1" 2>&1) || fail "promtool on $(basename "$1"): $out"
 	}
+	version=$("$nmid" --version)
+	version=${version#sdei-nmid }
+	# The spool's bytes, its oldest unshipped report's time (from its name), as the
+	# metrics should say them.
+	spool_bytes() {
+		find "$1" -name '*.json' -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'
+	}
+	oldest_unshipped() {
+		local first
+		first=$(find "$1" -maxdepth 1 -name '*.json' -printf '%f\n' | sort | awk 'NR == 1')
+		date -u -d "$(sed -E 's/^(....)(..)(..)T(..)(..)(..).*/\1-\2-\3 \4:\5:\6/' <<<"$first")" +%s
+	}
+	# A file's samples but the heartbeat's timestamp.
+	but_heartbeat() {
+		grep -v '^sdei_nmid_heartbeat_timestamp_seconds ' "$1"
+	}
 
 	# 1. Three RCU stalls (expedited), spooled: the file at exit, its values, and its mode (the
 	# daemon's umask 077 notwithstanding).
 	rc=0
+	t0=$(date +%s)
 	out=$(umask 077 && "$nmid" --kmsg "$fixtures/kmsg/rcu-stall-exp.kmsg" --from-start \
 		--exit-on-eof --spool "$tmp/s1" --root "$fixtures/root" \
 		--metrics-file "$tmp/m1.prom" 2>&1) || rc=$?
+	t1=$(date +%s)
 	[ "$rc" -eq 0 ] || fail "rcu: exit $rc: $out"
 	check "$tmp/m1.prom"
 	expect_metric "$tmp/m1.prom" 'sdei_nmid_incidents_total{kind="rcu-stall"}' 3
@@ -323,20 +353,59 @@ if [ "$mode" = metrics ]; then
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_failed_total 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_backtraces_requested_total 0
 	expect_metric "$tmp/m1.prom" sdei_nmid_reports_folded_total 0
-	# The fixture root's kdump state: memory reserved, no crash kernel loaded.
+	expect_metric "$tmp/m1.prom" sdei_nmid_otlp_queued_reports 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_kmsg_records_lost_total 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_config_reloads_total 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_config_reload_failures_total 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_config_last_reload_successful 1
+	# The build; the daemon has exited (cleanly): up 0, the last heartbeat its exit.
+	bpf=no
+	[ "$(metric "$tmp/m1.prom" "sdei_nmid_build_info{version=\"$version\",bpf=\"yes\"}")" = 1 ] && bpf=yes
+	expect_metric "$tmp/m1.prom" "sdei_nmid_build_info{version=\"$version\",bpf=\"$bpf\"}" 1
+	expect_metric "$tmp/m1.prom" sdei_nmid_up 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_heartbeat_interval_seconds 60
+	hb=$(metric "$tmp/m1.prom" sdei_nmid_heartbeat_timestamp_seconds)
+	[ "$hb" != missing ] && [ "$hb" -ge "$t0" ] && [ "$hb" -le "$t1" ] ||
+		fail "rcu: heartbeat $hb not within [$t0, $t1]"
+	# The spool, by state: all three pending (no OTLP sink), none shipped or held.
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_spool_reports{state="pending"}' 3
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_spool_reports{state="shipped"}' 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_spool_reports{state="held"}' 0
+	expect_metric "$tmp/m1.prom" sdei_nmid_spool_bytes "$(spool_bytes "$tmp/s1")"
+	expect_metric "$tmp/m1.prom" sdei_nmid_spool_oldest_unshipped_timestamp_seconds \
+		"$(oldest_unshipped "$tmp/s1")"
+	expect_metric "$tmp/m1.prom" sdei_nmid_spool_stalled 0
+	# The fixture root's kdump state: memory reserved, no crash kernel loaded. Each
+	# enum one sample per state, 1 for the current one.
 	expect_metric "$tmp/m1.prom" sdei_nmid_kdump_ready 0
-	expect_metric "$tmp/m1.prom" sdei_nmid_kdump_status 2
-	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="loaded"}' 2
-	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="reservation"}' 0
-	expect_metric "$tmp/m1.prom" sdei_nmid_reports_pending 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_status{status="not-ready"}' 1
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_status{status="degraded"}' 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_status{status="ready"}' 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="loaded",level="fail"}' 1
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="loaded",level="warn"}' 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="loaded",level="ok"}' 0
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="reservation",level="ok"}' 1
+	expect_metric "$tmp/m1.prom" 'sdei_nmid_kdump_check{check="reservation",level="fail"}' 0
+	# 8 checks x 3 levels, and each check at exactly one level.
+	awk '/^sdei_nmid_kdump_check\{/ { n++; if ($2 == 1) { split($1, a, "\""); one[a[2]]++ } }
+		END { for (c in one) if (one[c] != 1) bad = 1
+		      exit !(n == 24 && length(one) == 8 && !bad) }' "$tmp/m1.prom" ||
+		fail "rcu: sdei_nmid_kdump_check is not one sample per check and level"
+	# No enum exported as a number any more: every gauge of a state is 0 or 1.
+	awk '/^sdei_nmid_(kdump_status|kdump_check|source_up)/ && $2 != 0 && $2 != 1 { bad = 1 }
+		END { exit bad }' "$tmp/m1.prom" || fail "rcu: a state gauge is not 0 or 1"
 	# At exit no source runs any more.
 	for s in kmsg netlink bpf; do
 		expect_metric "$tmp/m1.prom" "sdei_nmid_source_up{source=\"$s\"}" 0
 	done
+	# Gone: the renamed and the enum-as-number samples.
+	for old in sdei_nmid_reports_pending sdei_nmid_kdump_status 'sdei_nmid_kdump_check{check="loaded"}'; do
+		expect_metric "$tmp/m1.prom" "$old" missing
+	done
 	[ "$(stat -c %a "$tmp/m1.prom")" = 644 ] || fail "mode $(stat -c %a "$tmp/m1.prom")"
 	[ -z "$(find "$tmp" -maxdepth 1 -name '.*.tmp')" ] || fail "a temp file is left"
 
-	# 2. Bounded spool: evictions counted.
+	# 2. Bounded spool: evictions counted, the spool's figures after them.
 	rc=0
 	printf '[spool]\nmax_reports=1\n[metrics]\ntextfile=%s\n[report]\nfold_window_sec=0\n' \
 		"$tmp/m2.prom" >"$tmp/bounded.conf"
@@ -347,20 +416,27 @@ if [ "$mode" = metrics ]; then
 	expect_metric "$tmp/m2.prom" 'sdei_nmid_incidents_total{kind="hung-task"}' 3
 	expect_metric "$tmp/m2.prom" sdei_nmid_reports_evicted_total 2
 	expect_metric "$tmp/m2.prom" sdei_nmid_reports_evicted_unshipped_total 2
+	expect_metric "$tmp/m2.prom" 'sdei_nmid_spool_reports{state="pending"}' 1
+	expect_metric "$tmp/m2.prom" sdei_nmid_spool_bytes "$(spool_bytes "$tmp/s2")"
 
-	# 3. Written at start, with the sources' states; not rewritten while idle;
-	# replaced whole (a new inode) when something changes.
+	# 3. Written at start, with the sources' states; not rewritten while idle (the
+	# heartbeat, 60 s by default, is not due); replaced whole (a new inode) at exit.
 	"$nmid" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s3" --root "$fixtures/root" \
 		--metrics-file "$tmp/m3.prom" >"$tmp/d3.log" 2>&1 &
 	dpid=$!
 	pids+=("$dpid")
 	wait_for '[ -s "$tmp/m3.prom" ]' 5 || fail "start: no metrics file"
 	check "$tmp/m3.prom"
+	expect_metric "$tmp/m3.prom" sdei_nmid_up 1
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="kmsg"}' 1
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="netlink"}' 0
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="bpf"}' 0
 	expect_metric "$tmp/m3.prom" sdei_nmid_bpf_events_total 0
 	expect_metric "$tmp/m3.prom" sdei_nmid_bpf_events_lost_total 0
+	# An empty spool: nothing unshipped, no oldest.
+	expect_metric "$tmp/m3.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
+	expect_metric "$tmp/m3.prom" sdei_nmid_spool_bytes 0
+	expect_metric "$tmp/m3.prom" sdei_nmid_spool_oldest_unshipped_timestamp_seconds missing
 	before=$(stat -c '%i %Y.%y' "$tmp/m3.prom")
 	sleep 2.5
 	[ "$(stat -c '%i %Y.%y' "$tmp/m3.prom")" = "$before" ] || fail "idle: the file was rewritten"
@@ -369,8 +445,58 @@ if [ "$mode" = metrics ]; then
 	[ "$(stat -c '%i' "$tmp/m3.prom")" != "${before%% *}" ] || fail "exit: not a new file"
 	check "$tmp/m3.prom"
 	expect_metric "$tmp/m3.prom" 'sdei_nmid_source_up{source="kmsg"}' 0
+	expect_metric "$tmp/m3.prom" sdei_nmid_up 0
 
-	# 4. With the OTLP sink: one 503, then delivered.
+	# 4. The heartbeat (1 s): while idle the file is rewritten, its timestamp the time
+	# of the write, everything else as it was; no fsync() of it.
+	printf '[metrics]\ntextfile=%s\nheartbeat_sec=1\n' "$tmp/m6.prom" >"$tmp/heartbeat.conf"
+	"$nmid" --config "$tmp/heartbeat.conf" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s6" \
+		--root "$fixtures/root" >"$tmp/d6.log" 2>&1 &
+	dpid=$!
+	pids+=("$dpid")
+	wait_for '[ -s "$tmp/m6.prom" ]' 5 || fail "heartbeat: no metrics file"
+	# The start's writes (the kdump check's follows within a second) are over.
+	sleep 1.5
+	expect_metric "$tmp/m6.prom" sdei_nmid_heartbeat_interval_seconds 1
+	first=$(metric "$tmp/m6.prom" sdei_nmid_heartbeat_timestamp_seconds)
+	but_heartbeat "$tmp/m6.prom" >"$tmp/m6.before"
+	inodes=()
+	for _ in $(seq 14); do
+		inodes+=("$(stat -c %i "$tmp/m6.prom")")
+		sleep 0.25
+	done
+	check "$tmp/m6.prom"
+	last=$(metric "$tmp/m6.prom" sdei_nmid_heartbeat_timestamp_seconds)
+	now=$(date +%s)
+	writes=$(printf '%s\n' "${inodes[@]}" | uniq | wc -l)
+	echo "heartbeat: $((writes - 1)) rewrites while idle in 3.25 s (1 s heartbeat), timestamp $first -> $last"
+	[ "$writes" -ge 3 ] || fail "heartbeat: $((writes - 1)) rewrites in 3.25 s, expected 2 or more"
+	[ "$last" -gt "$first" ] && [ "$last" -ge $((now - 2)) ] ||
+		fail "heartbeat: timestamp $first -> $last (now $now)"
+	but_heartbeat "$tmp/m6.prom" | diff -u "$tmp/m6.before" - >"$tmp/m6.diff" ||
+		fail "heartbeat: more than the timestamp changed: $(cat "$tmp/m6.diff")"
+	expect_metric "$tmp/m6.prom" sdei_nmid_up 1
+	kill -TERM "$dpid"
+	wait "$dpid" || fail "heartbeat: exit $?: $(cat "$tmp/d6.log")"
+	expect_metric "$tmp/m6.prom" sdei_nmid_up 0
+	# ... and nothing waits for the disk: no fsync() in the process's life but the
+	# spool's (none here: no report).
+	if command -v strace >/dev/null; then
+		timeout -s TERM 2.5 strace -f -qq \
+			-e trace=fsync,fdatasync,sync_file_range,rename,renameat,renameat2 \
+			-o "$tmp/strace.log" "$nmid" --config "$tmp/heartbeat.conf" \
+			--kmsg "$tmp/empty.kmsg" --spool "$tmp/s6" --root "$fixtures/root" \
+			>/dev/null 2>&1 || true
+		n=$(grep -c -E 'fsync|fdatasync|sync_file_range' "$tmp/strace.log" || true)
+		w=$(grep -c -E 'rename.*m6\.prom' "$tmp/strace.log" || true)
+		echo "heartbeat: $n fsync()s in 2.5 s of the daemon with a 1 s heartbeat ($w writes)"
+		[ "$w" -ge 2 ] || fail "heartbeat: strace saw $w writes: $(cat "$tmp/strace.log")"
+		[ "$n" -eq 0 ] || fail "heartbeat: the metrics file is synced: $(cat "$tmp/strace.log")"
+	else
+		echo "NOTE: no strace: the absence of fsync() is checked by unit.prom only"
+	fi
+
+	# 5. With the OTLP sink: one 503, then delivered; the spool shows it shipped.
 	start_receiver "$tmp/r4.log" --fail-first 1
 	rc=0
 	out=$("$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
@@ -382,9 +508,12 @@ if [ "$mode" = metrics ]; then
 	expect_metric "$tmp/m4.prom" 'sdei_nmid_incidents_total{kind="hard-lockup"}' 1
 	expect_metric "$tmp/m4.prom" sdei_nmid_reports_shipped_total 1
 	expect_metric "$tmp/m4.prom" sdei_nmid_otlp_requests_failed_total 1
-	expect_metric "$tmp/m4.prom" sdei_nmid_reports_pending 0
+	expect_metric "$tmp/m4.prom" sdei_nmid_otlp_queued_reports 0
+	expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="shipped"}' 1
+	expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
+	expect_metric "$tmp/m4.prom" sdei_nmid_spool_bytes "$(spool_bytes "$tmp/s4")"
 
-	# 5. A directory that is not there: said once, the reports still spooled.
+	# 6. A directory that is not there: said once, the reports still spooled.
 	rc=0
 	out=$("$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
 		--spool "$tmp/s5" --root "$fixtures/root" \
@@ -395,7 +524,69 @@ if [ "$mode" = metrics ]; then
 	[ "$(grep -c "Failed to write the metrics file" <<<"$out")" -eq 1 ] ||
 		fail "missing dir: said more than once: $out"
 	[ "$(find "$tmp/s5" -name '*.json' | wc -l)" -eq 1 ] || fail "missing dir: no report"
-	echo "metrics: $(grep -c '^# TYPE' "$tmp/m4.prom") families, promtool accepts all"
+
+	# 7. Kernel log records lost: a gap in the sequence numbers (records 11-13 were
+	# overwritten before they were read) is counted.
+	printf '6,10,1000000,-;before the gap\n6,14,2000000,-;after it\n6,15,2100000,-;next\n' \
+		>"$tmp/gap.kmsg"
+	rc=0
+	out=$("$nmid" --kmsg "$tmp/gap.kmsg" --from-start --exit-on-eof --spool "$tmp/s7" \
+		--root "$fixtures/root" --metrics-file "$tmp/m7.prom" 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "lost: exit $rc: $out"
+	check "$tmp/m7.prom"
+	expect_metric "$tmp/m7.prom" sdei_nmid_kmsg_records_lost_total 3
+
+	# 8. A spool that refuses a report (larger than max_bytes): stalled, and the
+	# failure counted.
+	printf '[spool]\nmax_bytes=100\n' >"$tmp/tiny.conf"
+	rc=0
+	out=$("$nmid" --config "$tmp/tiny.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start \
+		--exit-on-eof --spool "$tmp/s8" --root "$fixtures/root" \
+		--metrics-file "$tmp/m8.prom" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "stalled: exit $rc, expected 1: $out"
+	check "$tmp/m8.prom"
+	expect_metric "$tmp/m8.prom" sdei_nmid_spool_stalled 1
+	expect_metric "$tmp/m8.prom" sdei_nmid_reports_failed_total 1
+	expect_metric "$tmp/m8.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
+
+	# 9. Reloads: a bad file is refused (counted, last reload unsuccessful), a good one
+	# applied.
+	printf '[metrics]\ntextfile=%s\n' "$tmp/m9.prom" >"$tmp/reload.conf"
+	"$nmid" --config "$tmp/reload.conf" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s9" \
+		--root "$fixtures/root" >"$tmp/d9.log" 2>&1 &
+	dpid=$!
+	pids+=("$dpid")
+	wait_for '[ -s "$tmp/m9.prom" ]' 5 || fail "reload: no metrics file"
+	printf '[metrics]\ntextfile=%s\n[spool]\nmax_reports=many\n' "$tmp/m9.prom" >"$tmp/reload.conf"
+	kill -HUP "$dpid"
+	wait_for '[ "$(metric "$tmp/m9.prom" sdei_nmid_config_reload_failures_total)" = 1 ]' 5 ||
+		fail "reload: the failure is not counted: $(cat "$tmp/d9.log")"
+	expect_metric "$tmp/m9.prom" sdei_nmid_config_last_reload_successful 0
+	expect_metric "$tmp/m9.prom" sdei_nmid_config_reloads_total 0
+	printf '[metrics]\ntextfile=%s\n[spool]\nmax_reports=5\n' "$tmp/m9.prom" >"$tmp/reload.conf"
+	kill -HUP "$dpid"
+	wait_for '[ "$(metric "$tmp/m9.prom" sdei_nmid_config_reloads_total)" = 1 ]' 5 ||
+		fail "reload: the reload is not counted: $(cat "$tmp/d9.log")"
+	expect_metric "$tmp/m9.prom" sdei_nmid_config_last_reload_successful 1
+	expect_metric "$tmp/m9.prom" sdei_nmid_config_reload_failures_total 1
+	check "$tmp/m9.prom"
+	kill -TERM "$dpid"
+	wait "$dpid" || fail "reload: exit $?: $(cat "$tmp/d9.log")"
+	echo "metrics: $(grep -c '^# TYPE' "$tmp/m1.prom") families, promtool accepts all"
+
+	# 10. The alerting rules (configs/sdei-nmid-alerts.yml): valid, their unit tests
+	# pass, and every metric they name is one the daemon writes.
+	mkdir "$tmp/rules"
+	cp "$here/../../configs/sdei-nmid-alerts.yml" "$here/sdei-nmid-alerts.test.yml" "$tmp/rules/"
+	out=$("$promtool" check rules "$tmp/rules/sdei-nmid-alerts.yml" 2>&1) ||
+		fail "rules: promtool check rules: $out"
+	out=$(cd "$tmp/rules" && "$promtool" test rules sdei-nmid-alerts.test.yml 2>&1) ||
+		fail "rules: promtool test rules: $out"
+	mapfile -t names < <(grep -o 'sdei_nmid_[a-z_]*' "$tmp/rules/sdei-nmid-alerts.yml" | sort -u)
+	for n in "${names[@]}"; do
+		grep -q "^${n}[{ ]" "$tmp/m1.prom" || fail "rules: $n is not a metric the daemon writes"
+	done
+	echo "rules: ${#names[@]} metrics named, promtool check and test rules pass"
 fi
 
 [ "$failed" -eq 0 ] && echo "PASS: sdei-nmid sinks ($mode)"

@@ -312,10 +312,6 @@ static void check_error(const char *name, const char *text, const char *expected
 
 static void test_errors(void **state)
 {
-	check_error("key.conf", "[spool]\n\n# x\nmax_reports=1\n\n\nfoo=1\n",
-		    "key.conf:7: unknown key 'foo' in [spool]");
-	check_error("section.conf", "[kmsg]\npath=/x\n[nope]\nfoo=1\n",
-		    "section.conf:4: unknown section [nope]");
 	check_error("timeout.conf", "[netlink]\ntimeout_ms=0\n",
 		    "timeout.conf:2: value '0' for timeout_ms in [netlink] out of range "
 		    "(1-10000)");
@@ -323,10 +319,6 @@ static void test_errors(void **state)
 		"rate.conf", "[report]\nrate_limit_per_minute=many\n",
 		"rate.conf:2: bad value 'many' for rate_limit_per_minute in [report]: "
 		"not a number");
-	check_error("nlkey.conf", "[netlink]\nmonitor=yes\n",
-		    "nlkey.conf:2: unknown key 'monitor' in [netlink]");
-	check_error("nosection.conf", "\npath=/x\n",
-		    "nosection.conf:2: key 'path' outside a section");
 	check_error(
 		"bool.conf", "[journal]\nenabled=maybe\n",
 		"bool.conf:2: bad value 'maybe' for enabled in [journal]: not a boolean");
@@ -342,8 +334,6 @@ static void test_errors(void **state)
 		"kdump-interval.conf", "[kdump]\ninterval_sec=86401\n",
 		"kdump-interval.conf:2: value '86401' for interval_sec in [kdump] out "
 		"of range (0-86400)");
-	check_error("bpf-key.conf", "[bpf]\nobject=/x.o\n",
-		    "bpf-key.conf:2: unknown key 'object' in [bpf]");
 	check_error(
 		"number.conf", "[spool]\nmax_bytes=12k\n",
 		"number.conf:2: bad value '12k' for max_bytes in [spool]: not a number");
@@ -358,8 +348,6 @@ static void test_errors(void **state)
 		"overflow.conf", "[spool]\n\nmax_bytes=99999999999999999999999\n",
 		"overflow.conf:3: value '99999999999999999999999' for max_bytes in [spool] "
 		"out of range (0-1099511627776)");
-	check_error("empty.conf", "[kmsg]\nfrom_start=no\npath=\n",
-		    "empty.conf:3: empty value for path in [kmsg]");
 	check_error("syntax.conf", "[kmsg]\nfrom_start\n", "syntax.conf:2: syntax error");
 	check_error(
 		"url.conf", "[otlp]\nurl=localhost:4318\n",
@@ -375,13 +363,17 @@ static void test_errors(void **state)
 	check_error(
 		"timeout2.conf", "[otlp]\ntimeout=301\n",
 		"timeout2.conf:2: value '301' for timeout in [otlp] out of range (1-300)");
-	check_error("textfile.conf", "[metrics]\ntextfile=\n",
-		    "textfile.conf:2: empty value for textfile in [metrics]");
 	check_error("bracket.conf", "[kmsg\n", "bracket.conf:1: syntax error");
 	/* The first error is the one reported. */
 	check_error("first.conf", "[kmsg]\nnope\n[x]\n", "first.conf:2: syntax error");
+	/* An unknown section is no error: the syntax error after it is. */
 	check_error("first2.conf", "[x]\nfoo=1\n[kmsg]\nnope\n",
-		    "first2.conf:2: unknown section [x]");
+		    "first2.conf:4: syntax error");
+	/* A malformed value of a known key stays an error, in any section. */
+	check_error(
+		"heartbeat.conf", "[metrics]\nheartbeat_sec=0\n",
+		"heartbeat.conf:2: value '0' for heartbeat_sec in [metrics] out of range "
+		"(1-3600)");
 }
 
 static void test_long_line(void **state)
@@ -414,6 +406,289 @@ static void test_dropin_error(void **state)
 	sn_config_done(&c);
 }
 
+/* mkdir -p of a path under tmpdir. */
+static void mkdirs(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
+	for (char *p = path + strlen(tmpdir) + 1;; p++)
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) < 0)
+				assert_int_equal(errno, EEXIST);
+			if (!c)
+				break;
+			*p = c;
+		}
+}
+
+static void expect_warning(const struct sn_config *c, size_t i, const char *want)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "%s/%s", tmpdir, want);
+	assert_true(i < c->n_warnings);
+	assert_string_equal(c->warnings[i], full);
+}
+
+/*
+ * An unknown section or key, or a key outside a section: a warning with its file and
+ * line, the line ignored, the rest of the file and the drop-ins applied.
+ */
+static void test_unknown_warned(void **state)
+{
+	_cleanup_(freep) char *error = NULL;
+	struct sn_config c;
+
+	sn_config_init(&c);
+	write_file("unknown.conf", "stray=1\n"
+				   "[spool]\n"
+				   "max_reports=5\n"
+				   "compress=zstd\n"
+				   "\n"
+				   "[future]\n"
+				   "a=1\n"
+				   "b=2\n"
+				   "[future]\n"
+				   "c=3\n"
+				   "[metrics]\n"
+				   "textfile=/m.prom\n"
+				   "heartbeat_sec=5\n");
+	mkdirs("unknown.conf.d");
+	write_file("unknown.conf.d/1.conf", "[kmsg]\nfollow=yes\npath=/k\n");
+	assert_int_equal(sn_config_load(&c, path_of("unknown.conf"), &error), 0);
+	assert_null(error);
+	assert_int_equal(c.spool_limits.max_count, 5);
+	assert_string_equal(c.metrics_textfile, "/m.prom");
+	assert_int_equal(c.metrics_heartbeat_sec, 5);
+	assert_string_equal(c.kmsg_path, "/k");
+	assert_int_equal(c.n_warnings, 5);
+	expect_warning(&c, 0, "unknown.conf:1: key 'stray' outside a section, ignoring");
+	expect_warning(&c, 1,
+		       "unknown.conf:4: unknown key 'compress' in [spool], ignoring");
+	/* Once per section line, at that line. */
+	expect_warning(&c, 2, "unknown.conf:6: unknown section [future], ignoring");
+	expect_warning(&c, 3, "unknown.conf:9: unknown section [future], ignoring");
+	expect_warning(
+		&c, 4,
+		"unknown.conf.d/1.conf:2: unknown key 'follow' in [kmsg], ignoring");
+	sn_config_done(&c);
+	assert_null(c.warnings);
+	assert_int_equal(c.n_warnings, 0);
+}
+
+/* Warnings are bounded: the last one kept says that more were left out. */
+static void test_warnings_bounded(void **state)
+{
+	_cleanup_(freep) char *error = NULL;
+	char text[4096] = "[spool]\n";
+	struct sn_config c;
+
+	sn_config_init(&c);
+	for (unsigned i = 0; i < 2 * SN_CONFIG_MAX_WARNINGS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "k%u=1\n", i);
+	strcat(text, "max_reports=3\n");
+	write_file("many-warnings.conf", text);
+	assert_int_equal(sn_config_parse_file(&c, path_of("many-warnings.conf"), &error),
+			 0);
+	assert_int_equal(c.spool_limits.max_count, 3);
+	assert_int_equal(c.n_warnings, SN_CONFIG_MAX_WARNINGS);
+	expect_warning(&c, 0,
+		       "many-warnings.conf:2: unknown key 'k0' in [spool], ignoring");
+	expect_warning(&c, SN_CONFIG_MAX_WARNINGS - 1,
+		       "many-warnings.conf:65: more warnings, not shown");
+	sn_config_done(&c);
+}
+
+/*
+ * An empty value resets: a list to empty (then appended to again), any other key to
+ * its default, so that a drop-in undoes what came before.
+ */
+static void test_empty_resets(void **state)
+{
+	_cleanup_(freep) char *error = NULL;
+	struct sn_config c;
+
+	sn_config_init(&c);
+	write_file("reset.conf", "[otlp]\n"
+				 "url=http://a/\n"
+				 "header=A: 1\n"
+				 "header=B: 2\n"
+				 "timeout=5\n"
+				 "[metrics]\n"
+				 "textfile=/m.prom\n"
+				 "heartbeat_sec=5\n"
+				 "[netlink]\n"
+				 "timeout_ms=9\n"
+				 "enabled=no\n"
+				 "[kdump]\n"
+				 "panic_on=none\n"
+				 "[bpf]\n"
+				 "enabled=no\n"
+				 "[spool]\n"
+				 "max_reports=7\n"
+				 "max_bytes=8\n"
+				 "[kmsg]\n"
+				 "cursor=none\n");
+	mkdirs("reset.conf.d");
+	write_file("reset.conf.d/50-reset.conf", "[otlp]\n"
+						 "header=\n"
+						 "header=C: 3\n"
+						 "url=\n"
+						 "timeout=\n"
+						 "[metrics]\n"
+						 "textfile=\n"
+						 "heartbeat_sec=\n"
+						 "[netlink]\n"
+						 "timeout_ms=\n"
+						 "enabled=\n"
+						 "[kdump]\n"
+						 "panic_on=\n"
+						 "[bpf]\n"
+						 "enabled=\n"
+						 "[spool]\n"
+						 "max_reports=\n"
+						 "max_bytes=\n"
+						 "[kmsg]\n"
+						 "cursor=\n");
+	assert_int_equal(sn_config_load(&c, path_of("reset.conf"), &error), 0);
+	assert_null(error);
+	assert_int_equal(c.n_warnings, 0);
+	assert_int_equal(c.n_otlp_headers, 1);
+	assert_string_equal(c.otlp_headers[0], "C: 3");
+	assert_null(c.otlp_url);
+	assert_int_equal(c.otlp_timeout_sec, 0);
+	assert_null(c.metrics_textfile);
+	assert_int_equal(c.metrics_heartbeat_sec, SN_CONFIG_METRICS_HEARTBEAT_SEC);
+	assert_int_equal(c.netlink_timeout_ms, SN_CONFIG_TIMEOUT_MS);
+	assert_true(c.netlink);
+	assert_int_equal(c.kdump_panic_on, SN_KDUMP_PANIC_HARDLOCKUP);
+	assert_int_equal(c.bpf, SN_CONFIG_BPF_AUTO);
+	assert_int_equal(c.spool_limits.max_count, 0);
+	assert_int_equal(c.spool_limits.max_bytes, 0);
+	assert_null(c.kmsg_cursor);
+	sn_config_done(&c);
+
+	/* Within one file too; and a list emptied stays empty. */
+	sn_config_init(&c);
+	write_file("reset2.conf", "[otlp]\nheader=A: 1\nheader=\n");
+	assert_int_equal(sn_config_parse_file(&c, path_of("reset2.conf"), &error), 0);
+	assert_int_equal(c.n_otlp_headers, 0);
+	assert_null(c.otlp_headers);
+	sn_config_done(&c);
+}
+
+static void symlink_null(const char *rel)
+{
+	assert_int_equal(symlink("/dev/null", path_of(rel)), 0);
+}
+
+/*
+ * The standard search (systemd's precedence): the first main file found among /etc,
+ * /run, /usr/local/lib, /usr/lib; the drop-ins of all four, one in a directory of
+ * higher precedence masking the one of the same name below (a symlink to /dev/null
+ * masks and adds nothing; a directory named *.conf masks nothing), all applied by
+ * file name whatever their directory.
+ */
+static void test_standard_dirs(void **state)
+{
+	_cleanup_(freep) char *error = NULL;
+	char root[256];
+	struct sn_config c;
+
+	mkdirs("std/etc/sdei-nmi/sdei-nmid.conf.d");
+	mkdirs("std/run/sdei-nmi/sdei-nmid.conf.d");
+	mkdirs("std/usr/local/lib/sdei-nmi/sdei-nmid.conf.d");
+	mkdirs("std/usr/lib/sdei-nmi/sdei-nmid.conf.d");
+#define ETC  "std/etc/sdei-nmi/"
+#define RUN  "std/run/sdei-nmi/"
+#define LOC  "std/usr/local/lib/sdei-nmi/"
+#define USR  "std/usr/lib/sdei-nmi/"
+#define DROP "sdei-nmid.conf.d/"
+	/* The main file in /etc hides the vendor's: max_reports stays 0. */
+	write_file(USR "sdei-nmid.conf",
+		   "[spool]\nmax_reports=1\n[kmsg]\npath=/vendor\n");
+	write_file(ETC "sdei-nmid.conf", "[kmsg]\npath=/etc\n");
+	write_file(ETC DROP "05-early.conf", "[spool]\nmax_bytes=50\n");
+	write_file(USR DROP "10-vendor.conf",
+		   "[spool]\nmax_bytes=100\n[otlp]\nheader=V: 1\n");
+	write_file(RUN DROP "20-runtime.conf", "[spool]\nmax_bytes=200\n");
+	write_file(LOC DROP "30-local.conf", "[otlp]\nheader=\nheader=L: 2\n");
+	write_file(USR DROP "40-masked.conf", "[netlink]\nenabled=no\n");
+	symlink_null(RUN DROP "40-masked.conf");
+	write_file(USR DROP "50-override.conf", "[journal]\nenabled=yes\n");
+	write_file(ETC DROP "50-override.conf", "[host]\nroot=/etc-override\n");
+	mkdirs(RUN DROP "60-dir.conf");
+	write_file(USR DROP "60-dir.conf", "[report]\nfold_window_sec=1\n");
+	write_file(USR DROP "99-last.conf",
+		   "[kmsg]\nfrom_start=yes\n[spool]\nmax_bytes=300\n");
+	write_file(ETC DROP "70-not-a-dropin.conf.bak", "[nonsense\n");
+
+	snprintf(root, sizeof(root), "%s/std", tmpdir);
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
+	assert_null(error);
+	assert_string_equal(c.kmsg_path, "/etc");
+	assert_int_equal(c.spool_limits.max_count, 0);
+	assert_int_equal(c.spool_limits.max_bytes, 300);
+	assert_false(c.journal);
+	assert_string_equal(c.root, "/etc-override");
+	assert_int_equal(c.n_otlp_headers, 1);
+	assert_string_equal(c.otlp_headers[0], "L: 2");
+	assert_true(c.netlink);
+	assert_int_equal(c.fold_window_sec, 1);
+	assert_true(c.from_start);
+	sn_config_done(&c);
+
+	/* 99-last.conf masked from /etc: 20-runtime.conf's value is the last. */
+	symlink_null(ETC DROP "99-last.conf");
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
+	assert_int_equal(c.spool_limits.max_bytes, 200);
+	assert_false(c.from_start);
+	sn_config_done(&c);
+
+	/* Without the main file in /etc, the next one found: /usr/lib's. */
+	unlink(path_of(ETC "sdei-nmid.conf"));
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
+	assert_string_equal(c.kmsg_path, "/vendor");
+	assert_int_equal(c.spool_limits.max_count, 1);
+	sn_config_done(&c);
+
+	/* /dev/null in /run masks it: no main file read. */
+	symlink_null(RUN "sdei-nmid.conf");
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
+	assert_null(c.kmsg_path);
+	assert_int_equal(c.spool_limits.max_count, 0);
+	sn_config_done(&c);
+
+	/* A bad drop-in in any directory: the error names it. */
+	write_file(LOC DROP "45-bad.conf", "[spool]\nmax_bytes=lots\n");
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), -EINVAL);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "/std/usr/local/lib/sdei-nmi/sdei-nmid.conf.d/"
+				      "45-bad.conf:2: bad value 'lots' for max_bytes"));
+	sn_config_done(&c);
+
+	/* Nothing anywhere: the defaults, no error. */
+	snprintf(root, sizeof(root), "%s/nothing-here", tmpdir);
+	sn_config_init(&c);
+	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
+	assert_int_equal(c.netlink_timeout_ms, SN_CONFIG_TIMEOUT_MS);
+	sn_config_done(&c);
+#undef ETC
+#undef RUN
+#undef LOC
+#undef USR
+#undef DROP
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -441,6 +716,10 @@ int main(void)
 		cmocka_unit_test(test_otlp_values),
 		cmocka_unit_test(test_otlp_headers_accumulate),
 		cmocka_unit_test(test_netlink_report),
+		cmocka_unit_test(test_unknown_warned),
+		cmocka_unit_test(test_warnings_bounded),
+		cmocka_unit_test(test_empty_resets),
+		cmocka_unit_test(test_standard_dirs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,7 +4,8 @@
  * The Prometheus text rendering (lib/prom.c): HELP and TYPE lines, "_total" on
  * counters, label and HELP escaping, the checks (names, duplicates, order) and their
  * sticky errors; and sn_write_file_atomic() (lib/util.c): replaced whole, its mode,
- * no temp file left, the old file intact when a write fails.
+ * no temp file left, the old file intact when a write fails; with SN_WRITE_NO_SYNC (the
+ * metrics textfile) the same without a single fsync() (wrapped: counted).
  */
 
 #include <errno.h>
@@ -25,6 +26,17 @@
 
 #include "prom.h"
 #include "util.h"
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+static unsigned fsyncs; /* fsync() calls */
+
+int __wrap_fsync(int fd)
+{
+	fsyncs++;
+	return __real_fsync(fd);
+}
 
 static char *render_ok(struct sn_prom *p)
 {
@@ -317,6 +329,32 @@ static void test_write_atomic(void **state)
 	assert_int_equal(sn_write_file_atomic(path, "x", 1, 0644), -EINVAL);
 }
 
+/* The metrics textfile's write: as atomic for readers, and nothing waits for the disk. */
+static void test_write_atomic_no_sync(void **state)
+{
+	char path[256], tmp[256];
+	_cleanup_(freep) char *a = NULL;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/m.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.m.prom.tmp", dir);
+	fsyncs = 0;
+	assert_int_equal(sn_write_file_atomic(path, "synced\n", 7, 0644), 0);
+	assert_int_equal(fsyncs, 2); /* the file, then the directory */
+	fsyncs = 0;
+	assert_int_equal(
+		sn_write_file_atomic_flags(path, "fast\n", 5, 0644, SN_WRITE_NO_SYNC), 0);
+	assert_int_equal(fsyncs, 0);
+	a = slurp(path);
+	assert_string_equal(a, "fast\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_false(exists(tmp));
+	snprintf(path, sizeof(path), "%s/missing/m.prom", dir);
+	assert_int_equal(sn_write_file_atomic_flags(path, "x", 1, 0644, SN_WRITE_NO_SYNC),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +364,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_finish_once),
 		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic_no_sync, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
