@@ -123,6 +123,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 }
 
 static void schedule_save(struct kmsg_source *s);
+static void save_cursor(struct kmsg_source *s);
 
 /* One record: its lines to the incidents' excerpt ring, then the recognizer. */
 static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec)

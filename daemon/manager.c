@@ -551,7 +551,7 @@ int manager_start(struct manager *m)
 void manager_update_status(struct manager *m)
 {
 	size_t pending = m->otlp ? otlp_sink_pending(m->otlp) : 0;
-	char up[64] = "", ship[48] = "";
+	char up[64] = "", ship[96] = "";
 
 	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)
 		if (m->sources[i].up)
@@ -559,6 +559,9 @@ void manager_update_status(struct manager *m)
 				 up[0] ? "," : "", source_names[i]);
 	if (pending > 0)
 		snprintf(ship, sizeof(ship), ", %zu to ship", pending);
+	if (m->writer && spool_writer_stalled(m->writer))
+		snprintf(ship + strlen(ship), sizeof(ship) - strlen(ship),
+			 "; spool stalled, %zu waiting", spool_writer_queued(m->writer));
 	(void)sd_notifyf(false,
 			 "STATUS=Watching %u source(s) (%s); %" PRIu64
 			 " report(s) written, %" PRIu64 " failed%s",
