@@ -56,6 +56,18 @@ void sn_config_done(struct sn_config *c)
 	c->n_otlp_headers = 0;
 }
 
+int sn_config_otlp_compression_from_string(const char *s,
+					   enum sn_config_otlp_compression *ret)
+{
+	if (strcmp(s, "gzip") == 0)
+		*ret = SN_CONFIG_OTLP_COMPRESSION_GZIP;
+	else if (strcmp(s, "none") == 0)
+		*ret = SN_CONFIG_OTLP_COMPRESSION_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 bool sn_config_otlp_url_valid(const char *s)
 {
 	const char *rest;
@@ -83,9 +95,9 @@ static bool is_tchar(char c)
 bool sn_config_otlp_header_valid(const char *s)
 {
 	/* What the OTLP sink sets itself. */
-	static const char *const reserved[] = { "content-type", "content-length",
-						"transfer-encoding", "expect",
-						"idempotency-key" };
+	static const char *const reserved[] = { "content-type",	  "content-encoding",
+						"content-length", "transfer-encoding",
+						"expect",	  "idempotency-key" };
 	const char *p = s;
 	bool value = false;
 
@@ -286,6 +298,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 			min = 1;
 			max = SN_CONFIG_MAX_OTLP_TIMEOUT;
 			u32 = &c->otlp_timeout_sec;
+		} else if (strcmp(key, "compression") == 0) {
+			if (sn_config_otlp_compression_from_string(
+				    value, &c->otlp_compression) < 0) {
+				fail(s, "bad value '%s' for %s in [%s]: not gzip or none",
+				     value, key, section);
+				return 0;
+			}
+			return 1;
 		}
 	} else if (strcmp(section, "netlink") == 0) {
 		if (strcmp(key, "enabled") == 0)
