@@ -122,7 +122,7 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 				log_notice("Spool %s full: evicted %u older reports.",
 					   m->cfg.spool_dir, evicted);
 			/* Shipped from the spool: only what it accepted. */
-			if (m->otlp && (k = otlp_sink_add(m->otlp, r->id)) < 0)
+			if (m->otlp && (k = otlp_sink_add(m->otlp, r->id, json, len)) < 0)
 				log_error_errno(k,
 						"Failed to queue report %s for OTLP: %m, "
 						"it is shipped after a restart",
@@ -192,7 +192,7 @@ static bool str_changed(const char *a, const char *b)
 /* Every string of the configuration is listed here: copied and freed together. */
 #define MANAGER_CONFIG_STRINGS(c)                                        \
 	&(c)->kmsg_path, &(c)->kmsg_cursor, &(c)->spool_dir, &(c)->root, \
-		&(c)->metrics_path, &(c)->otlp_url
+		&(c)->metrics_path
 
 int manager_config_copy(const struct manager_config *src, struct manager_config *ret)
 {
@@ -201,8 +201,7 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		*strings[i] = NULL;
-	c.otlp_headers = NULL;
-	c.n_otlp_headers = 0;
+	c.otlp = (struct sn_otlp_settings){};
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
 		const char *const *from[] = { MANAGER_CONFIG_STRINGS(src) };
 
@@ -211,18 +210,9 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 			return -ENOMEM;
 		}
 	}
-	if (src->n_otlp_headers > 0) {
-		c.otlp_headers = calloc(src->n_otlp_headers, sizeof(char *));
-		if (!c.otlp_headers) {
-			manager_config_done(&c);
-			return -ENOMEM;
-		}
-		for (; c.n_otlp_headers < src->n_otlp_headers; c.n_otlp_headers++)
-			if (!(c.otlp_headers[c.n_otlp_headers] =
-				      strdup(src->otlp_headers[c.n_otlp_headers]))) {
-				manager_config_done(&c);
-				return -ENOMEM;
-			}
+	if (sn_otlp_settings_copy(&src->otlp, &c.otlp) < 0) {
+		manager_config_done(&c);
+		return -ENOMEM;
 	}
 	*ret = c;
 	return 0;
@@ -234,9 +224,7 @@ void manager_config_done(struct manager_config *c)
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		free((char *)TAKE_PTR(*strings[i]));
-	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
-	c->otlp_headers = NULL;
-	c->n_otlp_headers = 0;
+	sn_otlp_settings_done(&c->otlp);
 }
 
 /* The metrics sink as m->cfg says (none, when it cannot start: it says why). */
@@ -253,39 +241,117 @@ static void metrics_setup(struct manager *m)
 				  m->cfg.metrics_path);
 }
 
+/*
+ * The OTLP sink and the spool, for as long as the spool keeps only "shipped": the
+ * sink reports each report's end here, and is handed the spool's unshipped reports at
+ * start. A report set aside stays unshipped, to be sent again after a restart, until
+ * the spool can record it.
+ */
+static void on_otlp_done(void *userdata, const char *id, bool shipped, const char *reason)
+{
+	struct manager *m = userdata;
+	int r;
+
+	if (!shipped) {
+		log_notice("Report %s stays unshipped in the spool (%s).", id, reason);
+		return;
+	}
+	r = m->spool ? sn_spool_mark_shipped(m->spool, id) : 0;
+	if (r < 0)
+		log_warning_errno(
+			r,
+			"Failed to mark report %s shipped: %m; it is sent again "
+			"after a restart",
+			id);
+}
+
+/* The spool's unshipped reports, oldest first, read and queued for the OTLP sink. */
+static void manager_queue_unshipped(struct manager *m)
+{
+	_cleanup_(freep) struct sn_spool_entry *e = NULL;
+	size_t n, queued = 0, left = 0;
+	int r;
+
+	r = sn_spool_list(m->spool, &e, &n);
+	if (r < 0) {
+		log_error_errno(r, "Failed to list the spool: %m");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(freep) char *report = NULL;
+		size_t len;
+
+		if (e[i].shipped)
+			continue;
+		if (left > 0) {
+			left++;
+			continue;
+		}
+		r = sn_spool_read(m->spool, e[i].id, &report, &len);
+		if (r == -ENOENT)
+			continue; /* evicted meanwhile */
+		if (r == -EFBIG || r == -EINVAL)
+			len = 0; /* not a report: the sink sets it aside */
+		else if (r < 0) {
+			log_warning_errno(r,
+					  "Failed to read report %s from the spool: %m",
+					  e[i].id);
+			continue;
+		}
+		r = otlp_sink_add(m->otlp, e[i].id, report ?: "", len);
+		if (r == -ENOBUFS)
+			left++;
+		else if (r < 0)
+			log_error_errno(r, "Failed to queue report %s: %m", e[i].id);
+		else
+			queued++;
+	}
+	log_info("%zu spooled report(s) to ship.", queued);
+	if (left > 0)
+		log_warning("%zu more spooled report(s) do not fit in the OTLP queue (%u "
+			    "bytes): they are shipped after a restart.",
+			    left, OTLP_SINK_MAX_QUEUE_BYTES);
+}
+
 /* The OTLP sink as m->cfg says, not started (the same). */
 static void otlp_setup(struct manager *m)
 {
 	struct otlp_sink_config oc = {
-		.url = m->cfg.otlp_url,
-		.timeout_sec = m->cfg.otlp_timeout_sec,
-		.headers = m->cfg.otlp_headers,
-		.n_headers = m->cfg.n_otlp_headers,
+		.settings = &m->cfg.otlp,
+		.done = on_otlp_done,
+		.userdata = m,
 	};
 	int r;
 
 	m->otlp = otlp_sink_free(m->otlp);
-	if (!m->cfg.otlp_url)
+	if (!m->cfg.otlp.url)
 		return;
-	r = otlp_sink_new(m, &oc, &m->otlp);
-	if (r == -ENOENT)
+	if (!m->spool) {
 		log_warning("OTLP sink %s not running: it ships from the spool, which is "
 			    "not open.",
-			    m->cfg.otlp_url);
-	else if (r < 0)
-		log_warning_errno(r, "OTLP sink %s not running: %m", m->cfg.otlp_url);
+			    m->cfg.otlp.url);
+		return;
+	}
+	r = otlp_sink_new(m, &oc, &m->otlp);
+	if (r < 0)
+		log_warning_errno(r, "OTLP sink %s not running: %m", m->cfg.otlp.url);
+}
+
+/* Starts it, with the spool's unshipped reports. */
+static void otlp_start(struct manager *m)
+{
+	if (!m->otlp)
+		return;
+	if (otlp_sink_start(m->otlp) < 0) {
+		m->otlp = otlp_sink_free(m->otlp);
+		return;
+	}
+	manager_queue_unshipped(m);
 }
 
 static bool otlp_changed(const struct manager_config *a, const struct manager_config *b)
 {
-	if (str_changed(a->otlp_url, b->otlp_url) ||
-	    a->otlp_timeout_sec != b->otlp_timeout_sec ||
-	    a->n_otlp_headers != b->n_otlp_headers)
-		return true;
-	for (size_t i = 0; i < a->n_otlp_headers; i++)
-		if (strcmp(a->otlp_headers[i], b->otlp_headers[i]) != 0)
-			return true;
-	return false;
+	return !sn_otlp_settings_equal(&a->otlp, &b->otlp);
 }
 
 int manager_reload(struct manager *m, const struct manager_config *cfg)
@@ -336,10 +402,7 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	if (m->otlp && otlp_sink_draining(m->otlp) && otlp_changed(&m->cfg, &next)) {
 		log_warning("Exiting after shipping what is queued: the OTLP settings "
 			    "apply at the next start, ignoring.");
-		SWAP_TWO(next.otlp_url, m->cfg.otlp_url);
-		SWAP_TWO(next.otlp_headers, m->cfg.otlp_headers);
-		SWAP_TWO(next.n_otlp_headers, m->cfg.n_otlp_headers);
-		next.otlp_timeout_sec = m->cfg.otlp_timeout_sec;
+		SWAP_TWO(next.otlp, m->cfg.otlp);
 	}
 	SWAP_TWO(m->cfg, next);
 	report_policy_kdump_reload(m);
@@ -350,10 +413,9 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 			(void)metrics_sink_write(m->metrics, false);
 	}
 	if (otlp_changed(&m->cfg, &next)) {
-		log_info("OTLP sink: %s.", m->cfg.otlp_url ?: "off");
+		log_info("OTLP sink: %s.", m->cfg.otlp.url ?: "off");
 		otlp_setup(m); /* what was in flight goes again */
-		if (m->otlp && otlp_sink_start(m->otlp) < 0)
-			m->otlp = otlp_sink_free(m->otlp);
+		otlp_start(m);
 	}
 	manager_config_done(&next);
 	manager_counters_changed(m);
@@ -588,8 +650,7 @@ int manager_start(struct manager *m)
 		return log_error_errno(-ENODEV,
 				       "No source is running, nothing to watch.");
 
-	if (m->otlp && otlp_sink_start(m->otlp) < 0)
-		m->otlp = otlp_sink_free(m->otlp);
+	otlp_start(m);
 	if (m->metrics)
 		(void)metrics_sink_write(m->metrics, false);
 	return 0;
