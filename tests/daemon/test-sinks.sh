@@ -349,6 +349,43 @@ PY
 	expect_metric "$tmp/m5b.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="invalid-report"}' 1
 	[ "$(spool_ids "$tmp/s5b" shipped)" = "$good_id" ] || fail "invalid: the next report not shipped after it"
 
+	# 5c. The queue holds the reports' bytes, 8 MiB of them: of 150 spooled reports
+	# of about 69 kB (64 kernel log lines of 1000 bytes), those that fit are queued,
+	# the others said to wait for the next start. The collector is absent: nothing is
+	# sent.
+	make_spool "$tmp/s5c" "$tmp/hardlockup.kmsg"
+	read -r size fit left < <("$python" - "$tmp/s5c" 150 8388608 <<'PY'
+import glob, json, os, sys, uuid
+spool, n, cap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+(src,) = glob.glob(f"{spool}/*.json")
+report = json.load(open(src))
+os.unlink(src)
+report["kernel_log"]["lines"] = ["x" * 1000] * 64
+for i in range(n):
+    report["id"] = str(uuid.uuid4())
+    text = json.dumps(report, separators=(",", ":"))
+    with open(f"{spool}/20260101T000000.{i:06d}Z-{report['id']}.json", "w") as f:
+        f.write(text)
+print(len(text), cap // len(text), n - cap // len(text))
+PY
+	)
+	"$nmid" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s5c" --root "$fixtures/root" \
+		--otlp-url "http://127.0.0.1:$(free_port)/v1/logs" --metrics-file "$tmp/m5c.prom" \
+		>"$tmp/d5c.log" 2>&1 &
+	dpid=$!
+	pids+=("$dpid")
+	wait_for 'metric_ge "$tmp/m5c.prom" sdei_nmid_reports_pending 1' 10 ||
+		fail "bound: no metrics: $(cat "$tmp/d5c.log")"
+	kill -TERM "$dpid"
+	wait "$dpid" || fail "bound: exit $?: $(cat "$tmp/d5c.log")"
+	expect_metric "$tmp/m5c.prom" sdei_nmid_reports_pending "$fit"
+	grep -q "^$fit spooled report(s) to ship.$" "$tmp/d5c.log" ||
+		fail "bound: not $fit queued: $(cat "$tmp/d5c.log")"
+	grep -q "^$left more spooled report(s) do not fit in the OTLP queue (8388608 bytes): they are shipped after a restart.$" "$tmp/d5c.log" ||
+		fail "bound: the rest not said: $(cat "$tmp/d5c.log")"
+	! grep -q "set aside" "$tmp/d5c.log" || fail "bound: reports set aside: $(cat "$tmp/d5c.log")"
+	echo "bound: $fit of 150 reports of $size bytes queued (8 MiB), $left left for the next start"
+
 	# 6. SIGHUP: a configuration that turns the OTLP sink on ships what is spooled; one
 	# that changes its headers makes it again (what was queued is shipped once); the
 	# metrics file follows a new path.
@@ -414,7 +451,8 @@ for p in posts:
         assert p["resource"].get(k) == v, ("resource", k, p["resource"].get(k), v)
     (f,) = glob.glob(f"{spool}/**/*-{p['key']}.json", recursive=True)
     report = json.load(open(f))
-    assert p["report"] == report, "the body is not the spooled report"
+    # as JSON text: 2 is not 2.0, nor true 1
+    assert json.dumps(p["report"]) == json.dumps(report), "the body is not the spooled report"
     assert p["resource"]["host.name"] == report["host"]["hostname"]
 PY
 }
