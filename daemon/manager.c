@@ -131,7 +131,7 @@ static bool str_changed(const char *a, const char *b)
 /* Every string of the configuration is listed here: copied and freed together. */
 #define MANAGER_CONFIG_STRINGS(c)                                        \
 	&(c)->kmsg_path, &(c)->kmsg_cursor, &(c)->spool_dir, &(c)->root, \
-		&(c)->metrics_path, &(c)->otlp_url
+		&(c)->metrics_path
 
 int manager_config_copy(const struct manager_config *src, struct manager_config *ret)
 {
@@ -140,8 +140,7 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		*strings[i] = NULL;
-	c.otlp_headers = NULL;
-	c.n_otlp_headers = 0;
+	c.otlp = (struct sn_otlp_settings){};
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
 		const char *const *from[] = { MANAGER_CONFIG_STRINGS(src) };
 
@@ -150,18 +149,9 @@ int manager_config_copy(const struct manager_config *src, struct manager_config 
 			return -ENOMEM;
 		}
 	}
-	if (src->n_otlp_headers > 0) {
-		c.otlp_headers = calloc(src->n_otlp_headers, sizeof(char *));
-		if (!c.otlp_headers) {
-			manager_config_done(&c);
-			return -ENOMEM;
-		}
-		for (; c.n_otlp_headers < src->n_otlp_headers; c.n_otlp_headers++)
-			if (!(c.otlp_headers[c.n_otlp_headers] =
-				      strdup(src->otlp_headers[c.n_otlp_headers]))) {
-				manager_config_done(&c);
-				return -ENOMEM;
-			}
+	if (sn_otlp_settings_copy(&src->otlp, &c.otlp) < 0) {
+		manager_config_done(&c);
+		return -ENOMEM;
 	}
 	*ret = c;
 	return 0;
@@ -173,9 +163,7 @@ void manager_config_done(struct manager_config *c)
 
 	for (size_t i = 0; i < ELEMENTSOF(strings); i++)
 		free((char *)TAKE_PTR(*strings[i]));
-	sn_strv_free(c->otlp_headers, c->n_otlp_headers);
-	c->otlp_headers = NULL;
-	c->n_otlp_headers = 0;
+	sn_otlp_settings_done(&c->otlp);
 }
 
 /* m->spool_state from the spool writer's last answer (its index's totals). */
@@ -217,35 +205,41 @@ static void metrics_setup(struct manager *m)
 static void otlp_setup(struct manager *m)
 {
 	struct otlp_sink_config oc = {
-		.url = m->cfg.otlp_url,
-		.timeout_sec = m->cfg.otlp_timeout_sec,
-		.headers = m->cfg.otlp_headers,
-		.n_headers = m->cfg.n_otlp_headers,
+		.settings = &m->cfg.otlp,
+		.done = report_sinks_otlp_done,
+		.userdata = m,
 	};
 	int r;
 
 	m->otlp = otlp_sink_free(m->otlp);
-	if (!m->cfg.otlp_url)
+	if (!m->cfg.otlp.url)
 		return;
+	if (!m->cfg.spool_dir) {
+		log_warning("OTLP sink %s not running: it ships from the spool, and there "
+			    "is none.",
+			    m->cfg.otlp.url);
+		return;
+	}
 	r = otlp_sink_new(m, &oc, &m->otlp);
-	if (r == -ENOENT)
-		log_warning("OTLP sink %s not running: it ships from the spool, which is "
-			    "not open.",
-			    m->cfg.otlp_url);
-	else if (r < 0)
-		log_warning_errno(r, "OTLP sink %s not running: %m", m->cfg.otlp_url);
+	if (r < 0)
+		log_warning_errno(r, "OTLP sink %s not running: %m", m->cfg.otlp.url);
+}
+
+/* Starts it, with the spool's pending reports (report-sinks.h). */
+static void otlp_start(struct manager *m)
+{
+	if (!m->otlp)
+		return;
+	if (otlp_sink_start(m->otlp) < 0) {
+		m->otlp = otlp_sink_free(m->otlp);
+		return;
+	}
+	report_sinks_otlp_started(m);
 }
 
 static bool otlp_changed(const struct manager_config *a, const struct manager_config *b)
 {
-	if (str_changed(a->otlp_url, b->otlp_url) ||
-	    a->otlp_timeout_sec != b->otlp_timeout_sec ||
-	    a->n_otlp_headers != b->n_otlp_headers)
-		return true;
-	for (size_t i = 0; i < a->n_otlp_headers; i++)
-		if (strcmp(a->otlp_headers[i], b->otlp_headers[i]) != 0)
-			return true;
-	return false;
+	return !sn_otlp_settings_equal(&a->otlp, &b->otlp);
 }
 
 int manager_reload(struct manager *m, const struct manager_config *cfg)
@@ -297,10 +291,7 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	if (m->otlp && otlp_sink_draining(m->otlp) && otlp_changed(&m->cfg, &next)) {
 		log_warning("Exiting after shipping what is queued: the OTLP settings "
 			    "apply at the next start, ignoring.");
-		SWAP_TWO(next.otlp_url, m->cfg.otlp_url);
-		SWAP_TWO(next.otlp_headers, m->cfg.otlp_headers);
-		SWAP_TWO(next.n_otlp_headers, m->cfg.n_otlp_headers);
-		next.otlp_timeout_sec = m->cfg.otlp_timeout_sec;
+		SWAP_TWO(next.otlp, m->cfg.otlp);
 	}
 	SWAP_TWO(m->cfg, next);
 	report_policy_kdump_reload(m);
@@ -312,10 +303,9 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 			(void)metrics_sink_write(m->metrics, false);
 	}
 	if (otlp_changed(&m->cfg, &next)) {
-		log_info("OTLP sink: %s.", m->cfg.otlp_url ?: "off");
+		log_info("OTLP sink: %s.", m->cfg.otlp.url ?: "off");
 		otlp_setup(m); /* what was in flight goes again */
-		if (m->otlp && otlp_sink_start(m->otlp) < 0)
-			m->otlp = otlp_sink_free(m->otlp);
+		otlp_start(m);
 	}
 	manager_config_done(&next);
 	manager_counters_changed(m);
@@ -541,8 +531,7 @@ int manager_start(struct manager *m)
 		return log_error_errno(-ENODEV,
 				       "No source is running, nothing to watch.");
 
-	if (m->otlp && otlp_sink_start(m->otlp) < 0)
-		m->otlp = otlp_sink_free(m->otlp);
+	otlp_start(m);
 	if (m->metrics)
 		(void)metrics_sink_write(m->metrics, false);
 	return 0;

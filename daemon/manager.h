@@ -18,6 +18,7 @@
 #include "kdump.h"
 #include "kclock.h"
 #include "macro.h"
+#include "otlp-config.h"
 #include "report.h"
 #include "report-limit.h"
 #include "spool.h"
@@ -59,7 +60,9 @@ struct manager_counters {
 	uint64_t reports_shipped;	    /* delivered to a remote sink (OTLP) */
 	uint64_t reports_failed;	    /* not written to some sink */
 	uint64_t reports_evicted_unshipped; /* of reports_evicted: not shipped yet */
-	uint64_t otlp_requests_failed;	    /* OTLP requests retried (network, 5xx) */
+	uint64_t otlp_requests_failed;	    /* OTLP requests retried */
+	/* OTLP reports set aside, not retried, by reason (lib/otlp.h) */
+	uint64_t otlp_set_aside[_SN_OTLP_ASIDE_MAX];
 	uint64_t reports_folded; /* held back as repeats or by the rate limit */
 	uint64_t bpf_events;	 /* records of the BPF source taken */
 	uint64_t bpf_lost;	 /* records the BPF programs could not write */
@@ -94,10 +97,8 @@ struct manager_config {
 	bool journal;			     /* write reports to journald too */
 	const char *metrics_path;	     /* NULL: no Prometheus textfile */
 	uint32_t metrics_heartbeat_sec;	     /* rewritten at least this often */
-	const char *otlp_url;		     /* NULL: no OTLP sink */
-	unsigned otlp_timeout_sec;	     /* 0: the sink's default */
-	char **otlp_headers;		     /* "Name: value" */
-	size_t n_otlp_headers;
+	/* The OTLP sink's (daemon/otlp-sink.h); url NULL: none */
+	struct sn_otlp_settings otlp;
 	bool netlink;			 /* use the sdei-nmi netlink family */
 	uint32_t netlink_timeout_ms;	 /* the kernel's wait per request */
 	struct sn_limiter_config limits; /* repeats folded, reports a minute */

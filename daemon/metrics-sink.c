@@ -187,6 +187,11 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping,
 	counter(p, PREFIX "otlp_requests_failed",
 		"OTLP requests that failed and are retried with backoff.",
 		c->otlp_requests_failed);
+	sn_prom_family(p, PREFIX "otlp_reports_set_aside", SN_PROM_COUNTER,
+		       "Reports the OTLP sink set aside, not retried, by reason.");
+	for (int a = 0; a < _SN_OTLP_ASIDE_MAX; a++)
+		sn_prom_sample(p, c->otlp_set_aside[a], "reason",
+			       sn_otlp_aside_to_string(a), NULL);
 	gauge(p, PREFIX "otlp_queued_reports",
 	      "Spooled reports queued for the OTLP collector.",
 	      m->otlp ? otlp_sink_pending(m->otlp) : 0);

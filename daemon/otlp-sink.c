@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <fcntl.h>
 #include <sys/random.h>
+#include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -19,12 +22,29 @@
 
 typedef char report_id[SN_REPORT_ID_LEN + 1];
 
+struct entry {
+	report_id id;
+	char *report; /* its bytes, the sink's copy */
+	size_t len;
+};
+
+/* A PEM file read when the sink is made, for libcurl's *_BLOB options. */
+struct pem {
+	char *data;
+	size_t len;
+};
+
 struct otlp_sink {
 	struct manager *manager;
-	char *url;
+	struct sn_otlp_settings settings; /* the sink's own copy */
+	const char *url;		  /* settings.url */
 	long timeout_ms;
-	char **headers; /* "Name: value", the sink's own copy */
-	size_t n_headers;
+	bool gzip;
+	struct pem ca, cert, key;
+	char machine[sizeof(((struct utsname *)NULL)->machine)];
+	struct sn_otlp_resource resource; /* points into the above */
+	otlp_sink_done_t done;
+	void *userdata;
 
 	CURLM *multi;
 	sd_event_source *curl_timer; /* libcurl's timeout */
@@ -33,13 +53,14 @@ struct otlp_sink {
 	sd_event_source **ios;	     /* libcurl's sockets */
 	size_t n_ios;
 
-	report_id *queue; /* [head, n) to ship, oldest first */
+	struct entry *queue; /* [head, n) to ship, oldest first */
 	size_t head, n, allocated;
+	size_t queued_bytes; /* their reports' */
 
 	/* The request in flight, for queue[head]. */
 	CURL *easy;
 	struct curl_slist *request_headers;
-	char *body;
+	void *body;
 	char *response;
 	size_t response_len;
 	char error[CURL_ERROR_SIZE];
@@ -85,6 +106,14 @@ static void request_done(struct otlp_sink *s)
 	s->response_len = 0;
 }
 
+static void pem_done(struct pem *p)
+{
+	if (p->data)
+		explicit_bzero(p->data, p->len); /* a key */
+	free(p->data);
+	*p = (struct pem){};
+}
+
 static void io_forget(struct otlp_sink *s, sd_event_source *io)
 {
 	for (size_t i = 0; i < s->n_ios; i++)
@@ -99,7 +128,7 @@ struct otlp_sink *otlp_sink_free(struct otlp_sink *s)
 {
 	if (!s)
 		return NULL;
-	/* What is in flight stays unshipped in the spool: the next start sends it. */
+	/* What is queued gets no done(): it stays unshipped, the next start sends it. */
 	request_done(s);
 	if (s->multi)
 		(void)curl_multi_cleanup(s->multi); /* may still call on_socket() */
@@ -111,9 +140,13 @@ struct otlp_sink *otlp_sink_free(struct otlp_sink *s)
 	sd_event_source_disable_unref(s->drain);
 	if (s->curl_initialized)
 		curl_global_cleanup();
+	for (size_t i = s->head; i < s->n; i++)
+		free(s->queue[i].report);
 	free(s->queue);
-	sn_strv_free(s->headers, s->n_headers);
-	free(s->url);
+	pem_done(&s->ca);
+	pem_done(&s->cert);
+	pem_done(&s->key);
+	sn_otlp_settings_done(&s->settings);
 	free(s);
 	return NULL;
 }
@@ -235,8 +268,13 @@ static void kick(struct otlp_sink *s);
 
 static void dequeue(struct otlp_sink *s)
 {
-	if (s->head < s->n)
-		s->head++;
+	if (s->head < s->n) {
+		struct entry *e = &s->queue[s->head++];
+
+		s->queued_bytes -= e->len;
+		free(e->report);
+		e->report = NULL;
+	}
 	if (s->head == s->n)
 		s->head = s->n = 0;
 	else if (s->head > 64 && s->head > s->n / 2) {
@@ -247,20 +285,38 @@ static void dequeue(struct otlp_sink *s)
 	}
 }
 
-int otlp_sink_add(struct otlp_sink *s, const char *id)
+int otlp_sink_add(struct otlp_sink *s, const char *id, const char *report, size_t len)
 {
+	struct entry *e;
+
 	if (!sn_report_id_valid(id))
 		return -EINVAL;
+	for (size_t i = s->head; i < s->n; i++)
+		if (strcmp(s->queue[i].id, id) == 0)
+			return 0;
+	/* One report always fits, whatever its size: it could never go otherwise. */
+	if (s->head < s->n && (len > OTLP_SINK_MAX_QUEUE_BYTES ||
+			       s->queued_bytes > OTLP_SINK_MAX_QUEUE_BYTES - len))
+		return -ENOBUFS;
 	if (s->n == s->allocated) {
 		size_t m = s->allocated ? s->allocated * 2 : 16;
-		report_id *q = reallocarray(s->queue, m, sizeof(*q));
+		struct entry *q = reallocarray(s->queue, m, sizeof(*q));
 
 		if (!q)
 			return -ENOMEM;
 		s->queue = q;
 		s->allocated = m;
 	}
-	memcpy(s->queue[s->n++], id, SN_REPORT_ID_LEN + 1);
+	e = &s->queue[s->n];
+	e->report = malloc(len + 1);
+	if (!e->report)
+		return -ENOMEM;
+	memcpy(e->report, report, len);
+	e->report[len] = '\0';
+	e->len = len;
+	memcpy(e->id, id, SN_REPORT_ID_LEN + 1);
+	s->n++;
+	s->queued_bytes += len;
 	kick(s);
 	return 0;
 }
@@ -279,53 +335,93 @@ static void changed(struct otlp_sink *s)
 	manager_update_status(s->manager);
 }
 
-/* Starts the request for queue[head]; -ENOENT, -EBADMSG: skip it; else retry. */
-static int request_start(struct otlp_sink *s)
+/* queue[head] leaves the queue: the manager hears of it once dequeued. */
+static void finish(struct otlp_sink *s, bool shipped, const char *reason)
+{
+	report_id id;
+
+	memcpy(id, s->queue[s->head].id, sizeof(id));
+	s->failures = 0;
+	request_done(s);
+	dequeue(s);
+	if (s->done)
+		s->done(s->userdata, id, shipped, reason);
+}
+
+/* queue[head] set aside for good: counted, said, and the next one goes. */
+static void set_aside(struct otlp_sink *s, enum sn_otlp_aside reason, const char *why)
 {
 	struct manager *m = s->manager;
-	const char *id = s->queue[s->head];
-	_cleanup_(freep) char *report = NULL;
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s: %s", sn_otlp_aside_to_string(reason), why);
+	log_error("Report %s set aside, not shipped to %s (%s); not retried, the next "
+		  "report goes on.",
+		  s->queue[s->head].id, s->url, text);
+	m->counters.otlp_set_aside[reason]++;
+	m->counters.reports_failed++;
+	finish(s, false, text);
+}
+
+static int add_header(struct curl_slist **l, const char *h)
+{
+	struct curl_slist *n = curl_slist_append(*l, h);
+
+	if (!n)
+		return -ENOMEM;
+	*l = n;
+	return 0;
+}
+
+static int set_blob(CURL *easy, CURLoption option, const struct pem *p)
+{
+	struct curl_blob blob = { .data = p->data,
+				  .len = p->len,
+				  .flags = CURL_BLOB_NOCOPY };
+
+	return !p->data || curl_easy_setopt(easy, option, &blob) == CURLE_OK ? 0 :
+									       -EINVAL;
+}
+
+/* Starts the request for queue[head]; -EBADMSG: not a report, set aside; else retry. */
+static int request_start(struct otlp_sink *s)
+{
+	const struct entry *e = &s->queue[s->head];
+	_cleanup_(freep) char *json = NULL;
 	char key[64];
 	size_t len, body_len;
 	CURLMcode mc;
 	int r;
 
-	r = sn_spool_read(m->spool, id, &report, &len);
-	if (r == -ENOENT) {
-		log_info("Report %s left the spool before it was shipped (evicted or "
-			 "removed), skipping it.",
-			 id);
-		return -ENOENT;
-	}
-	if (r == -EFBIG || r == -EINVAL)
-		r = -EBADMSG;
-	if (r == 0)
-		r = sn_otlp_logs_request(report, len, id, SDEI_NMI_VERSION, &s->body,
-					 &body_len);
-	if (r == -EBADMSG || r == -E2BIG) {
-		log_error("Report %s in the spool is not a valid report, not shipped.",
-			  id);
-		request_done(s);
-		m->counters.reports_failed++;
-		changed(s);
+	r = sn_otlp_logs_request(e->report, e->len, e->id, &s->resource, &json, &len);
+	if (r == -EBADMSG || r == -E2BIG || r == -EINVAL)
 		return -EBADMSG;
-	}
 	if (r < 0)
-		return log_warning_errno(r, "Failed to read report %s from the spool: %m",
-					 id);
+		return log_warning_errno(
+			r, "Failed to build the request of report %s: %m", e->id);
+	if (s->gzip) {
+		r = sn_otlp_gzip(json, len, &s->body, &body_len);
+		if (r < 0)
+			return log_warning_errno(r, "Failed to compress report %s: %m",
+						 e->id);
+	} else {
+		body_len = len;
+		s->body = TAKE_PTR(json);
+	}
 
-	snprintf(key, sizeof(key), "Idempotency-Key: %s", id);
-	s->request_headers = curl_slist_append(NULL, "Content-Type: application/json");
-	struct curl_slist *l = s->request_headers;
-	if (l)
-		l = curl_slist_append(l, key);
-	if (l) /* no "Expect: 100-continue" round trip */
-		l = curl_slist_append(l, "Expect:");
-	for (size_t i = 0; l && i < s->n_headers; i++)
-		l = curl_slist_append(l, s->headers[i]);
-	if (l)
-		s->easy = curl_easy_init();
-	if (!l || !s->easy) {
+	snprintf(key, sizeof(key), "Idempotency-Key: %s", e->id);
+	r = add_header(&s->request_headers, "Content-Type: application/json");
+	if (r >= 0 && s->gzip)
+		r = add_header(&s->request_headers, "Content-Encoding: gzip");
+	if (r >= 0)
+		r = add_header(&s->request_headers, key);
+	if (r >= 0) /* no "Expect: 100-continue" round trip */
+		r = add_header(&s->request_headers, "Expect:");
+	for (size_t i = 0; r >= 0 && i < s->settings.n_headers; i++)
+		r = add_header(&s->request_headers, s->settings.headers[i]);
+	if (r >= 0 && !(s->easy = curl_easy_init()))
+		r = -ENOMEM;
+	if (r < 0) {
 		request_done(s);
 		return log_oom();
 	}
@@ -345,7 +441,10 @@ static int request_start(struct otlp_sink *s)
 	    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body) != CURLE_OK ||
 	    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
 	    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s) != CURLE_OK ||
-	    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->error) != CURLE_OK) {
+	    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->error) != CURLE_OK ||
+	    set_blob(s->easy, CURLOPT_CAINFO_BLOB, &s->ca) < 0 ||
+	    set_blob(s->easy, CURLOPT_SSLCERT_BLOB, &s->cert) < 0 ||
+	    set_blob(s->easy, CURLOPT_SSLKEY_BLOB, &s->key) < 0) {
 		request_done(s);
 		return log_error_errno(-EINVAL, "Failed to set up the OTLP request.");
 	}
@@ -356,7 +455,8 @@ static int request_start(struct otlp_sink *s)
 		return log_error_errno(-EIO, "Failed to start the OTLP request: %s",
 				       curl_multi_strerror(mc));
 	}
-	log_debug("Shipping report %s to %s (%zu bytes).", id, s->url, body_len);
+	log_debug("Shipping report %s to %s (%zu bytes%s).", e->id, s->url, body_len,
+		  s->gzip ? ", gzip" : "");
 	return 0;
 }
 
@@ -401,79 +501,83 @@ static void schedule_retry(struct otlp_sink *s, const char *id, const char *why,
 				   "stops until a new report comes");
 }
 
-static bool refused_for_good(long code)
+/* A 2xx: shipped, unless its partialSuccess rejects the record. */
+static void accepted(struct otlp_sink *s, long code, double ms)
 {
-	return code == 400 || code == 413 || code == 415 || code == 422;
+	struct manager *m = s->manager;
+	_cleanup_(freep) char *message = NULL;
+	uint64_t rejected = 0;
+	char why[384];
+	int r;
+
+	r = s->response_len > SN_OTLP_MAX_RESPONSE ?
+		    -EBADMSG :
+		    sn_otlp_parse_response(s->response ?: "", s->response_len, &rejected,
+					   &message);
+	if (r < 0)
+		log_debug(
+			"The collector's answer to report %s is not OTLP JSON, taken as "
+			"accepted.",
+			s->queue[s->head].id);
+	if (rejected > 0) {
+		snprintf(why, sizeof(why), "HTTP %ld, partialSuccess rejected it: %s",
+			 code, message ?: "no reason given");
+		set_aside(s, SN_OTLP_ASIDE_REJECTED, why);
+		return;
+	}
+	m->counters.reports_shipped++;
+	log_info("Report %s shipped to %s (HTTP %ld, %.0f ms).", s->queue[s->head].id,
+		 s->url, code, ms);
+	finish(s, true, NULL);
 }
 
 static void request_finished(struct otlp_sink *s, CURLcode result)
 {
-	struct manager *m = s->manager;
 	report_id id;
 	long code = 0;
 	curl_off_t retry_after = 0;
+	enum sn_otlp_aside reason;
 	char why[CURL_ERROR_SIZE + 64];
 	double ms = (double)(now_usec() - s->sent_usec) / 1e3;
 
-	memcpy(id, s->queue[s->head], sizeof(id));
+	memcpy(id, s->queue[s->head].id, sizeof(id));
 	if (result == CURLE_OK) {
 		(void)curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		/* seconds, or an HTTP-date made seconds from now by libcurl */
 		(void)curl_easy_getinfo(s->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	}
 
-	if (result == CURLE_OK && code >= 200 && code < 300) {
-		_cleanup_(freep) char *message = NULL;
-		uint64_t rejected = 0;
-		int r;
-
-		r = s->response_len > SN_OTLP_MAX_RESPONSE ?
-			    -EBADMSG :
-			    sn_otlp_parse_response(s->response ?: "", s->response_len,
-						   &rejected, &message);
-		if (r < 0)
-			log_debug("The collector's answer to report %s is not OTLP JSON, "
-				  "taken as accepted.",
-				  id);
-		s->failures = 0;
-		if (rejected > 0) {
-			log_error("Collector %s rejected report %s: %s; not retried.",
-				  s->url, id, message ?: "no reason given");
-			m->counters.reports_failed++;
-		} else {
-			r = sn_spool_mark_shipped(m->spool, id);
-			if (r < 0)
-				log_warning_errno(r,
-						  "Failed to mark report %s shipped: %m; "
-						  "it is sent again after a restart",
-						  id);
-			m->counters.reports_shipped++;
-			log_info("Report %s shipped to %s (HTTP %ld, %.0f ms).", id,
-				 s->url, code, ms);
-		}
-		request_done(s);
-		dequeue(s);
-	} else if (result == CURLE_OK && refused_for_good(code)) {
-		log_error(
-			"Collector %s refused report %s: HTTP %ld; not retried (it stays "
-			"in the spool).",
-			s->url, id, code);
-		m->counters.reports_failed++;
-		s->failures = 0;
-		request_done(s);
-		dequeue(s);
-	} else {
-		if (result == CURLE_OK)
-			snprintf(why, sizeof(why), "HTTP %ld after %.0f ms", code, ms);
-		else
-			snprintf(why, sizeof(why), "%s after %.0f ms",
-				 s->error[0] ? s->error : curl_easy_strerror(result), ms);
+	if (result != CURLE_OK) {
+		/* The network, TLS, a timeout: not the report's fault. */
+		snprintf(why, sizeof(why), "%s after %.0f ms",
+			 s->error[0] ? s->error : curl_easy_strerror(result), ms);
 		request_done(s);
 		s->failures++;
-		schedule_retry(s, id, why,
-			       (code == 429 || code == 503) && retry_after > 0 ?
-				       (uint64_t)retry_after :
-				       0);
-	}
+		schedule_retry(s, id, why, 0);
+	} else
+		switch (sn_otlp_status_verdict(code, &reason)) {
+		case SN_OTLP_ACCEPTED:
+			accepted(s, code, ms);
+			break;
+		case SN_OTLP_RETRY:
+			if (retry_after > 0)
+				snprintf(why, sizeof(why),
+					 "HTTP %ld after %.0f ms, Retry-After %" PRId64
+					 " s",
+					 code, ms, (int64_t)retry_after);
+			else
+				snprintf(why, sizeof(why), "HTTP %ld after %.0f ms", code,
+					 ms);
+			request_done(s);
+			s->failures++;
+			schedule_retry(s, id, why,
+				       retry_after > 0 ? (uint64_t)retry_after : 0);
+			break;
+		case SN_OTLP_SET_ASIDE:
+			snprintf(why, sizeof(why), "HTTP %ld", code);
+			set_aside(s, reason, why);
+			break;
+		}
 	changed(s);
 	kick(s);
 }
@@ -493,10 +597,9 @@ static void drain_end(struct otlp_sink *s, bool timeout)
 	struct manager *m = s->manager;
 
 	if (timeout)
-		log_notice(
-			"%zu report(s) not shipped to %s yet: left in the spool for the "
-			"next start.",
-			otlp_sink_pending(s), s->url);
+		log_notice("%zu report(s) not shipped to %s yet: left unshipped for the "
+			   "next start.",
+			   otlp_sink_pending(s), s->url);
 	s->draining = false;
 	(void)sd_event_source_set_enabled(s->drain, SD_EVENT_OFF);
 	(void)sd_event_exit(m->event, s->drain_status);
@@ -506,7 +609,7 @@ static void kick(struct otlp_sink *s)
 {
 	int state = sd_event_get_state(s->manager->event);
 
-	/* The loop is over (reports flushed at exit): they wait in the spool. */
+	/* The loop is over (reports flushed at exit): they stay unshipped. */
 	if (state == SD_EVENT_FINISHED || state == SD_EVENT_EXITING)
 		return;
 	while (!s->easy && !retry_armed(s) && s->head < s->n) {
@@ -514,13 +617,14 @@ static void kick(struct otlp_sink *s)
 
 		if (r >= 0)
 			return;
-		if (r == -ENOENT || r == -EBADMSG) {
-			dequeue(s);
+		if (r == -EBADMSG) {
+			set_aside(s, SN_OTLP_ASIDE_INVALID_REPORT,
+				  "not a valid report, or not the one of its id");
 			changed(s);
 			continue;
 		}
 		s->failures++;
-		schedule_retry(s, s->queue[s->head], strerror(-r), 0);
+		schedule_retry(s, s->queue[s->head].id, strerror(-r), 0);
 		return;
 	}
 	if (s->draining && s->head == s->n)
@@ -555,24 +659,43 @@ int otlp_sink_drain(struct otlp_sink *s, int status)
 
 int otlp_sink_start(struct otlp_sink *s)
 {
-	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	size_t n, queued = 0;
+	const struct sn_otlp_settings *c = &s->settings;
+
+	log_info(
+		"OTLP sink %s running (http/json%s, timeout %ld ms, %zu header(s)%s%s%s).",
+		s->url, s->gzip ? ", gzip" : "", s->timeout_ms, c->n_headers,
+		c->ca_file ? ", CA " : "", c->ca_file ?: "",
+		c->client_certificate ? ", client certificate" : "");
+	changed(s);
+	kick(s);
+	return 0;
+}
+
+/* A PEM file into memory, once: libcurl reads no file from the loop. */
+static int pem_read(const char *path, const char *what, struct pem *ret)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	_cleanup_(freep) char *data = NULL;
+	size_t len;
 	int r;
 
-	r = sn_spool_list(s->manager->spool, &e, &n);
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return log_error_errno(-errno, "Failed to open the OTLP %s %s: %m", what,
+				       path);
+	data = malloc(OTLP_SINK_MAX_PEM);
+	if (!data)
+		return log_oom();
+	r = sn_read_fd(fd, data, OTLP_SINK_MAX_PEM, &len);
+	if (r == -EFBIG)
+		return log_error_errno(r, "The OTLP %s %s is larger than %u bytes.", what,
+				       path, OTLP_SINK_MAX_PEM);
 	if (r < 0)
-		return log_error_errno(r, "Failed to list the spool: %m");
-	for (size_t i = 0; i < n; i++) {
-		if (e[i].shipped)
-			continue;
-		r = otlp_sink_add(s, e[i].id);
-		if (r < 0)
-			return log_error_errno(r, "Failed to queue report %s: %m",
-					       e[i].id);
-		queued++;
-	}
-	log_info("OTLP sink %s running; %zu spooled report(s) to ship.", s->url, queued);
-	changed(s);
+		return log_error_errno(r, "Failed to read the OTLP %s %s: %m", what,
+				       path);
+	*ret = (struct pem){ .data = TAKE_PTR(data), .len = len };
 	return 0;
 }
 
@@ -580,27 +703,40 @@ int otlp_sink_new(struct manager *m, const struct otlp_sink_config *cfg,
 		  struct otlp_sink **ret)
 {
 	_cleanup_(otlp_sink_freep) struct otlp_sink *s = NULL;
+	struct utsname u;
 	int r;
 
-	if (!m->spool)
-		return -ENOENT;
+	if (!cfg->settings->url)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->manager = m;
-	s->url = strdup(cfg->url);
-	if (!s->url)
-		return -ENOMEM;
-	s->timeout_ms = 1000L * (cfg->timeout_sec ?: OTLP_SINK_DEFAULT_TIMEOUT_SEC);
-	if (cfg->n_headers > 0) {
-		s->headers = calloc(cfg->n_headers, sizeof(char *));
-		if (!s->headers)
-			return -ENOMEM;
-		for (; s->n_headers < cfg->n_headers; s->n_headers++)
-			if (!(s->headers[s->n_headers] =
-				      strdup(cfg->headers[s->n_headers])))
-				return -ENOMEM;
-	}
+	s->done = cfg->done;
+	s->userdata = cfg->userdata;
+	r = sn_otlp_settings_copy(cfg->settings, &s->settings);
+	if (r < 0)
+		return r;
+	s->url = s->settings.url;
+	s->timeout_ms = (long)(s->settings.timeout_ms ?: SN_OTLP_DEFAULT_TIMEOUT_MS);
+	s->gzip = s->settings.compression == SN_CONFIG_OTLP_COMPRESSION_GZIP;
+	r = pem_read(s->settings.ca_file, "CA file", &s->ca);
+	if (r >= 0)
+		r = pem_read(s->settings.client_certificate, "client certificate",
+			     &s->cert);
+	if (r >= 0)
+		r = pem_read(s->settings.client_key, "client key", &s->key);
+	if (r < 0)
+		return r;
+	if (uname(&u) >= 0)
+		snprintf(s->machine, sizeof(s->machine), "%s", u.machine);
+	s->resource = (struct sn_otlp_resource){
+		.service_name = s->settings.service_name,
+		.service_version = SDEI_NMI_VERSION,
+		.host_arch = sn_otlp_host_arch(s->machine),
+		.attrs = s->settings.resource,
+		.n_attrs = s->settings.n_resource,
+	};
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -EIO;
@@ -631,5 +767,48 @@ int otlp_sink_new(struct manager *m, const struct otlp_sink_config *cfg,
 	(void)sd_event_source_set_description(s->curl_timer, "otlp-curl-timer");
 	(void)sd_event_source_set_description(s->retry, "otlp-retry");
 	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+/* ---- the settings ---- */
+
+static const char *env_get(const char *name, void *userdata)
+{
+	return getenv(name);
+}
+
+static void env_warn(const char *message, void *userdata)
+{
+	log_warning("%s.", message);
+}
+
+int otlp_sink_settings(const struct sn_config *files, const char *url,
+		       struct sn_otlp_settings *ret)
+{
+	_cleanup_(sn_otlp_settings_done) struct sn_otlp_settings cmdline = {}, file = {},
+								 cred = {}, env = {};
+	_cleanup_(freep) char *error = NULL;
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	int r;
+
+	if (url && !(cmdline.url = strdup(url)))
+		return log_oom();
+	r = sn_otlp_settings_from_config(files, &file);
+	if (r < 0)
+		return log_oom();
+	r = sn_otlp_settings_from_credentials(dir, &cred, &error);
+	if (r < 0 && error)
+		return log_error_errno(r, "Bad OTLP credential: %s", error);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the OTLP credentials in %s: %m",
+				       dir);
+	r = sn_otlp_settings_from_env(env_get, env_warn, NULL, &env);
+	if (r < 0)
+		return log_oom();
+	r = sn_otlp_settings_merge(
+		(const struct sn_otlp_settings *const[]){ &cmdline, &file, &cred, &env },
+		4, ret);
+	if (r < 0)
+		return log_oom();
 	return 0;
 }

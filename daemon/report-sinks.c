@@ -196,6 +196,7 @@ static void on_pending(void *userdata, const char *id, uint64_t realtime_usec)
 		return;
 	if (backlog_push(m, id, false) < 0)
 		log_oom();
+	backlog_feed(m);
 }
 
 static void on_written(void *userdata, const char *id, enum sn_spool_state state,
@@ -347,7 +348,16 @@ void report_sinks_save_cursor(struct manager *m, uint64_t seq)
 
 void report_sinks_otlp_started(struct manager *m)
 {
-	backlog_feed(m);
+	int r;
+
+	/* A sink made again (a reload) starts from what the spool holds pending. */
+	m->backlog.head = m->backlog.n = 0;
+	if (!m->writer)
+		return;
+	r = spool_writer_list_pending(m->writer);
+	if (r < 0)
+		log_error_errno(r, "Failed to ask the spool for the reports to push: %m; "
+				   "they are pushed after a restart");
 }
 
 size_t report_sinks_busy(const struct manager *m)

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "otlp-sink.h"
 
 #define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
 #define DEFAULT_CURSOR "/var/lib/sdei-nmi/kmsg.cursor"
@@ -60,7 +61,8 @@ static void help(void)
 	       "                     collector file (*.prom)\n"
 	       "     --otlp-url=URL  Ship the spool's reports to an OpenTelemetry\n"
 	       "                     collector (OTLP/HTTP JSON, e.g.\n"
-	       "                     http://localhost:4318/v1/logs)\n"
+	       "                     http://localhost:4318/v1/logs); the OTEL_EXPORTER_OTLP_*\n"
+	       "                     variables fill in what is not configured\n"
 	       "     --bpf=MODE      The BPF source: auto (when the kernel log is live),\n"
 	       "                     yes, no (default: auto)\n"
 	       "     --config=PATH   Read the configuration from PATH and PATH.d/*.conf\n"
@@ -206,8 +208,12 @@ static const char *cursor_path(const char *p)
 	return strcmp(p, "none") == 0 ? NULL : p;
 }
 
-/* The files, then the command line over them: what the manager runs with. */
-static void merge_config(const struct sn_config *files, struct manager_config *ret)
+/*
+ * The files, then the command line over them: what the manager runs with. otlp: the
+ * OTLP sink's (otlp_sink_settings()), borrowed as the files' strings are.
+ */
+static void merge_config(const struct sn_config *files,
+			 const struct sn_otlp_settings *otlp, struct manager_config *ret)
 {
 	*ret = (struct manager_config){
 		.kmsg_path = arg_kmsg ?: files->kmsg_path,
@@ -227,10 +233,7 @@ static void merge_config(const struct sn_config *files, struct manager_config *r
 		.journal = arg_journal || files->journal,
 		.metrics_path = arg_metrics ?: files->metrics_textfile,
 		.metrics_heartbeat_sec = files->metrics_heartbeat_sec,
-		.otlp_url = arg_otlp_url ?: files->otlp_url,
-		.otlp_timeout_sec = files->otlp_timeout_sec,
-		.otlp_headers = files->otlp_headers,
-		.n_otlp_headers = files->n_otlp_headers,
+		.otlp = *otlp,
 		.netlink = files->netlink,
 		.netlink_timeout_ms = files->netlink_timeout_ms,
 		.limits = {
@@ -282,13 +285,17 @@ static int load_config(struct sn_config *ret)
 static int reload(struct manager *m, void *userdata)
 {
 	_cleanup_(sn_config_done) struct sn_config files = {};
+	_cleanup_(sn_otlp_settings_done) struct sn_otlp_settings otlp = {};
 	struct manager_config cfg;
 	int r;
 
 	r = load_config(&files);
 	if (r < 0)
 		return r;
-	merge_config(&files, &cfg);
+	r = otlp_sink_settings(&files, arg_otlp_url, &otlp);
+	if (r < 0)
+		return r;
+	merge_config(&files, &otlp, &cfg);
 	return manager_reload(m, &cfg);
 }
 
@@ -296,6 +303,7 @@ int main(int argc, char *argv[])
 {
 	_cleanup_(manager_freep) struct manager *m = NULL;
 	_cleanup_(sn_config_done) struct sn_config files = {};
+	_cleanup_(sn_otlp_settings_done) struct sn_otlp_settings otlp = {};
 	struct manager_config cfg;
 	int r;
 
@@ -308,11 +316,15 @@ int main(int argc, char *argv[])
 	r = load_config(&files);
 	if (r < 0)
 		return 2;
-	merge_config(&files, &cfg);
+	r = otlp_sink_settings(&files, arg_otlp_url, &otlp);
+	if (r < 0)
+		return 2;
+	merge_config(&files, &otlp, &cfg);
 
 	/* The manager copies the configuration: the files' strings may go. */
 	r = manager_new(&cfg, &m);
 	sn_config_done(&files);
+	sn_otlp_settings_done(&otlp);
 	if (r < 0)
 		return EXIT_FAILURE;
 	manager_set_reload(m, reload, NULL);

@@ -23,7 +23,7 @@
 
 enum sw_op {
 	SW_HELLO = 1,	 /* child: the spool opened, or why not */
-	SW_PENDING_LIST, /* child: the pending reports, "<usec> <id>\n" in the memfd */
+	SW_PENDING_LIST, /* the pending reports: "<usec> <id>\n" lines in the memfd */
 	SW_WRITE,
 	SW_SHIPPED,
 	SW_SET_ASIDE,
@@ -195,6 +195,11 @@ static int child_pending_list(int fd, struct sn_spool *spool)
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(closep) int mfd = -EBADF;
 	struct sw_msg m = { .op = SW_PENDING_LIST };
+
+	if (spool) {
+		sn_spool_get_totals(spool, &m.totals);
+		sn_spool_get_stats(spool, &m.stats);
+	}
 	size_t n = 0;
 	long len;
 	int r;
@@ -272,6 +277,11 @@ static void child_handle(int fd, struct sw_msg *m, int in_fd, struct sn_spool *s
 			sn_spool_set_limits(spool, &m->limits);
 		r = 0;
 		break;
+	case SW_PENDING_LIST:
+		r = child_pending_list(fd, spool);
+		if (r >= 0)
+			return; /* answered by the list itself */
+		break;
 	default:
 		r = -EBADMSG;
 	}
@@ -304,8 +314,6 @@ _noreturn_ static void child_main(int fd, pid_t parent, const char *spool_dir,
 	}
 	child_answer(fd, &hello, spool, -EBADF);
 	if (hello.error == -EBUSY)
-		_exit(EXIT_FAILURE);
-	if (child_pending_list(fd, spool) < 0)
 		_exit(EXIT_FAILURE);
 
 	for (;;) {
@@ -446,10 +454,6 @@ static void handle_answer(struct spool_writer *w, struct sw_msg *m, int pfd)
 		changed(w);
 		return;
 	}
-	if (m->op == SW_PENDING_LIST) {
-		handle_pending_list(w, m, pfd);
-		return;
-	}
 	q = w->head;
 	if (!w->sent || !q || q->msg.op != m->op || strcmp(q->msg.id, m->id) != 0) {
 		log_warning("Spool writer: an answer to no request (op %" PRIu32
@@ -469,7 +473,9 @@ static void handle_answer(struct spool_writer *w, struct sw_msg *m, int pfd)
 	if (w->stall_timer)
 		(void)sd_event_source_set_enabled(w->stall_timer, SD_EVENT_OFF);
 
-	if (m->op == SW_WRITE && w->cb.written)
+	if (m->op == SW_PENDING_LIST)
+		handle_pending_list(w, m, pfd);
+	else if (m->op == SW_WRITE && w->cb.written)
 		w->cb.written(w->userdata, m->id, (enum sn_spool_state)m->state, m->error,
 			      m->evicted, q->payload, (size_t)q->msg.len);
 	else if (m->op == SW_READ && w->cb.read) {
@@ -748,6 +754,13 @@ int spool_writer_save_cursor(struct spool_writer *w, const char *boot_id, uint64
 	snprintf(q->msg.boot_id, sizeof(q->msg.boot_id), "%s", boot_id);
 	q->msg.seq = seq;
 	return enqueue(w, q);
+}
+
+int spool_writer_list_pending(struct spool_writer *w)
+{
+	struct sw_request *q = request_new(SW_PENDING_LIST, NULL);
+
+	return q ? enqueue(w, q) : -ENOMEM;
 }
 
 int spool_writer_set_limits(struct spool_writer *w, const struct sn_spool_limits *limits)

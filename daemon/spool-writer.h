@@ -46,7 +46,7 @@ struct spool_writer_callbacks {
 	 * holds its lock, holder its pid or 0). Once per child.
 	 */
 	void (*opened)(void *userdata, int error, pid_t holder);
-	/* At start: a report waiting to be pushed, oldest first. */
+	/* spool_writer_list_pending()'s answer: one pending report, oldest first. */
 	void (*pending)(void *userdata, const char *id, uint64_t realtime_usec);
 	/*
 	 * A write's outcome: 0, -EEXIST (spooled already: a restart's second reading),
@@ -82,6 +82,8 @@ int spool_writer_mark_shipped(struct spool_writer *w, const char *id);
 /* The collector refused it for good: held, never pushed again (lib/spool.h). */
 int spool_writer_set_aside(struct spool_writer *w, const char *id);
 int spool_writer_read(struct spool_writer *w, const char *id);
+/* Asks for the pending reports (the pending() callback, once each). */
+int spool_writer_list_pending(struct spool_writer *w);
 /* Queues a cursor save (merged with a save queued last). */
 int spool_writer_save_cursor(struct spool_writer *w, const char *boot_id, uint64_t seq);
 int spool_writer_set_limits(struct spool_writer *w, const struct sn_spool_limits *limits);

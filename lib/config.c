@@ -69,6 +69,18 @@ void sn_config_done(struct sn_config *c)
 	c->n_warnings = 0;
 }
 
+int sn_config_otlp_compression_from_string(const char *s,
+					   enum sn_config_otlp_compression *ret)
+{
+	if (strcmp(s, "gzip") == 0)
+		*ret = SN_CONFIG_OTLP_COMPRESSION_GZIP;
+	else if (strcmp(s, "none") == 0)
+		*ret = SN_CONFIG_OTLP_COMPRESSION_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 bool sn_config_otlp_url_valid(const char *s)
 {
 	const char *rest;
@@ -96,9 +108,9 @@ static bool is_tchar(char c)
 bool sn_config_otlp_header_valid(const char *s)
 {
 	/* What the OTLP sink sets itself. */
-	static const char *const reserved[] = { "content-type", "content-length",
-						"transfer-encoding", "expect",
-						"idempotency-key" };
+	static const char *const reserved[] = { "content-type",	  "content-encoding",
+						"content-length", "transfer-encoding",
+						"expect",	  "idempotency-key" };
 	const char *p = s;
 	bool value = false;
 
@@ -261,6 +273,7 @@ enum key_type {
 	KEY_HEADER, /* a list: each line appends */
 	KEY_BPF,
 	KEY_PANIC_ON,
+	KEY_COMPRESSION,
 };
 
 struct key {
@@ -289,6 +302,7 @@ static const struct key keys[] = {
 	  SN_CONFIG_MAX_METRICS_HEARTBEAT },
 	{ "otlp", "url", KEY_URL, FIELD(otlp_url), 0, 0 },
 	{ "otlp", "header", KEY_HEADER, FIELD(otlp_headers), 0, 0 },
+	{ "otlp", "compression", KEY_COMPRESSION, FIELD(otlp_compression), 0, 0 },
 	{ "otlp", "timeout", KEY_U32, FIELD(otlp_timeout_sec), 1,
 	  SN_CONFIG_MAX_OTLP_TIMEOUT },
 	{ "netlink", "enabled", KEY_BOOL, FIELD(netlink), 0, 0 },
@@ -328,6 +342,8 @@ static size_t key_size(enum key_type t)
 		return sizeof(enum sn_config_bpf);
 	case KEY_PANIC_ON:
 		return sizeof(unsigned);
+	case KEY_COMPRESSION:
+		return sizeof(enum sn_config_otlp_compression);
 	default:
 		return 0; /* strings and the list: freed, not copied */
 	}
@@ -499,6 +515,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (sn_config_bpf_from_string(value, (enum sn_config_bpf *)field) < 0) {
 			fail(s, "bad value '%s' for %s in [%s]: not auto or a boolean",
 			     value, name, section);
+			return 0;
+		}
+		return 1;
+	case KEY_COMPRESSION:
+		if (sn_config_otlp_compression_from_string(
+			    value, (enum sn_config_otlp_compression *)field) < 0) {
+			fail(s, "bad value '%s' for %s in [%s]: not gzip or none", value,
+			     name, section);
 			return 0;
 		}
 		return 1;

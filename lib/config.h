@@ -22,6 +22,7 @@
  *   [host]    root=DIR
  *   [metrics] textfile=PATH  heartbeat_sec=N
  *   [otlp]    url=URL  timeout=SECONDS  header=NAME: VALUE (a list)
+ *             compression=gzip|none
  *   [netlink] enabled=BOOL  timeout_ms=N
  *   [report]  fold_window_sec=N  rate_limit_per_minute=N  rate_limit_burst=N
  *   [bpf]     enabled=auto|BOOL
@@ -36,7 +37,8 @@
  * SECONDS: decimal, 1 to SN_CONFIG_MAX_OTLP_TIMEOUT. URL: http:// or https://, printable
  * ASCII without spaces. A header: a token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~),
  * ':', a value of printable ASCII, not empty; not one the sink sets itself
- * (Content-Type, Content-Length, Transfer-Encoding, Expect, Idempotency-Key); at most
+ * (Content-Type, Content-Encoding, Content-Length, Transfer-Encoding, Expect,
+ * Idempotency-Key); at most
  * SN_CONFIG_MAX_OTLP_HEADERS of them (inih's line length bounds a header to about 190
  * bytes). header= lines add up across the files; each appends to the list.
  *
@@ -95,6 +97,17 @@ enum sn_config_bpf {
 	SN_CONFIG_BPF_NO,
 };
 
+/* [otlp] compression: the request body gzip-compressed or not (lib/otlp-config.h). */
+enum sn_config_otlp_compression {
+	SN_CONFIG_OTLP_COMPRESSION_UNSET = 0,
+	SN_CONFIG_OTLP_COMPRESSION_NONE,
+	SN_CONFIG_OTLP_COMPRESSION_GZIP,
+};
+
+/* "gzip" or "none"; -EINVAL otherwise. */
+int sn_config_otlp_compression_from_string(const char *s,
+					   enum sn_config_otlp_compression *ret);
+
 const char *sn_config_bpf_to_string(enum sn_config_bpf b);
 /* "auto" or a BOOL; -EINVAL otherwise. */
 int sn_config_bpf_from_string(const char *s, enum sn_config_bpf *ret);
@@ -113,7 +126,8 @@ struct sn_config {
 	unsigned otlp_timeout_sec;	/* 0: not set */
 	char **otlp_headers;		/* "Name: value" */
 	size_t n_otlp_headers;
-	bool netlink;		     /* [netlink] enabled */
+	enum sn_config_otlp_compression otlp_compression; /* UNSET: not set */
+	bool netlink;					  /* [netlink] enabled */
 	uint32_t netlink_timeout_ms; /* the kernel's wait per request, 1-10000 */
 	uint64_t fold_window_sec;    /* [report]: 0 folds nothing */
 	uint32_t rate_per_minute;    /* 0: no rate limit */

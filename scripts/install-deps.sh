@@ -17,7 +17,7 @@ fi
 host_pkgs=(build-essential cmake pkg-config git clang-format codespell
 	   libcmocka-dev libsystemd-dev libnl-genl-3-dev libcjson-dev libinih-dev
 	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev
-	   scdoc python3-jsonschema prometheus clang llvm bpftool strace)
+	   scdoc python3-jsonschema prometheus clang llvm bpftool strace openssl)
 lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
 	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file python3-yaml
@@ -26,7 +26,7 @@ lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison fl
 # (multiarch; apt brings the host's copies to the same versions), for
 # cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake.
 cross_pkgs=(libnl-genl-3-dev:arm64 libcjson-dev:arm64 libsystemd-dev:arm64
-	    libinih-dev:arm64 libcurl4-openssl-dev:arm64 libbpf-dev:arm64)
+	    libinih-dev:arm64 libcurl4-openssl-dev:arm64 libbpf-dev:arm64 zlib1g-dev:arm64)
 
 pkgs=()
 case "$what" in
@@ -72,6 +72,50 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The OTLP tests' receiver (tests/daemon/otlp-receiver.py) parses requests with the
+# upstream OTLP definitions, Debian's python3-opentelemetry-proto: on Debian 12 in
+# bookworm-backports only. The suite is added and pinned at 100 (nothing comes from it
+# by itself, nor on upgrade), and the one package is asked for from it by name
+# (PKG/bookworm-backports: unlike -t, which would prefer the whole suite for that run,
+# its dependencies come from bookworm). Elsewhere (trixie on) from the release itself.
+if [ "$what" != lab ]; then
+	bpo_pkgs=(python3-opentelemetry-proto)
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	missing=()
+	for p in "${bpo_pkgs[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+	if [ "${#missing[@]}" -gt 0 ] && [ "$codename" = bookworm ]; then
+		list=/etc/apt/sources.list.d/sdei-nmi-backports.sources
+		pin=/etc/apt/preferences.d/sdei-nmi-backports
+		want_list=$'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+		want_pin=$'Package: *\nPin: release n=bookworm-backports\nPin-Priority: 100'
+		changed=0
+		if [ "$(cat "$list" 2>/dev/null)" != "$want_list" ]; then
+			printf '%s\n' "$want_list" | $SUDO tee "$list" >/dev/null
+			changed=1
+		fi
+		if [ "$(cat "$pin" 2>/dev/null)" != "$want_pin" ]; then
+			printf '%s\n' "$want_pin" | $SUDO tee "$pin" >/dev/null
+		fi
+		[ "$changed" = 0 ] || $SUDO apt-get update -qq
+		# It must be there before it is asked for.
+		for p in "${missing[@]}"; do
+			policy=$(apt-cache policy "$p")
+			if [[ $policy != *bookworm-backports* ]]; then
+				echo "install-deps: $p is not in bookworm-backports" >&2
+				exit 1
+			fi
+		done
+		echo "install-deps: installing ${missing[*]} (bookworm-backports)"
+		$SUDO apt-get install -y -qq --no-install-recommends \
+			"${missing[@]/%//bookworm-backports}" >/dev/null
+	elif [ "${#missing[@]}" -gt 0 ]; then
+		echo "install-deps: installing ${missing[*]}"
+		$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
 fi
 
 # The guest's kexec-tools and makedumpfile: tests/lab/lab.sh unpacks Debian's arm64

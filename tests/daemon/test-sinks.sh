@@ -2,13 +2,22 @@
 # sdei-nmid's remote sinks, the real binary against a local OTLP/HTTP receiver
 # (otlp-receiver.py, which checks every payload), and its Prometheus textfile.
 #
-#   test-sinks.sh otlp    SDEI_NMID PYTHON3 FIXTURES
+#   test-sinks.sh otlp|otlp-env|otlp-tls  SDEI_NMID PYTHON3 FIXTURES
 #   test-sinks.sh metrics SDEI_NMID PYTHON3 FIXTURES PROMTOOL
 #
 # otlp: retries with growing delays until a 2xx, every spooled report delivered once
 # with its idempotency key, a collector that is absent (connection refused) or hangs
-# (the request timeout), a prompt SIGTERM meanwhile, shipping after a restart, a
-# report the collector refuses for good.
+# (the request timeout), a prompt SIGTERM meanwhile, shipping after a restart; only
+# 429, 502, 503, 504 retried, Retry-After honoured, any other answer setting the report
+# aside and the queue going on. The receiver parses every request with the upstream
+# OTLP protobuf definitions (python3-opentelemetry-proto); without them these modes
+# exit 77 (skipped).
+# otlp-env: OpenTelemetry's environment variables (the endpoint, per-signal over
+# generic, headers, timeout, gzip, the service name and resource attributes, the
+# protocol), systemd credentials, and what wins over what.
+# otlp-tls: https with a CA file, mTLS with a client certificate (from the credentials
+# and from the environment), against a receiver that requires one (throwaway
+# certificates made by openssl).
 # metrics: `promtool check metrics` on the files the daemon writes, with the values
 # expected (every enum one sample per state; the build, the spool by state, the kernel
 # log records lost, the reloads); written at start, not on an idle change, rewritten
@@ -20,6 +29,24 @@ set -euo pipefail
 mode=$1 nmid=$2 python=$3 fixtures=$4 promtool=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 receiver=$here/otlp-receiver.py
+
+# The daemon reads OpenTelemetry's variables and systemd's credentials: none but the
+# test's own.
+for v in $(compgen -e); do
+	case $v in
+	OTEL_* | CREDENTIALS_DIRECTORY) unset "$v" ;;
+	esac
+done
+
+# The receiver needs the upstream OTLP definitions (Debian's python3-opentelemetry-proto,
+# bookworm-backports: scripts/install-deps.sh).
+have_proto=1
+"$python" -c 'import opentelemetry.proto.collector.logs.v1.logs_service_pb2' 2>/dev/null ||
+	have_proto=0
+if [ "$have_proto" = 0 ] && [ "$mode" != metrics ]; then
+	echo "SKIP: $python has no opentelemetry.proto (Debian package python3-opentelemetry-proto)"
+	exit 77
+fi
 
 if [ "$mode" = metrics ] && ! [ -x "$promtool" ]; then
 	promtool=$(command -v promtool || true)
@@ -260,20 +287,116 @@ PY
 	[ "$(spool_ids "$tmp/s4" unshipped | wc -l)" -eq 1 ] || fail "hang: the report is not spooled"
 	stop_receiver
 
-	# 5. A report refused for good (400): not retried, counted, kept unshipped; the
-	# end of input does not wait for it.
-	start_receiver "$tmp/r5.log" --status 400
+	# 5. Each answer as OTLP/HTTP says: 429, 502, 503, 504 retried (Retry-After
+	# honoured, in seconds or as an HTTP-date), anything else sets the report aside
+	# (500, 400, a partialSuccess rejection): counted by reason, said, and the next
+	# report goes at once. Six spooled reports, oldest first: A 429 (Retry-After 3 s)
+	# then 200; B 502, 503 (Retry-After a date 5 s ahead), 200; C 504, then 500; D
+	# 400; E rejected; F 200.
+	make_spool "$tmp/s5" "$fixtures/kmsg/hung-task.kmsg" "$fixtures/kmsg/rcu-stall-exp.kmsg"
+	start_receiver "$tmp/r5.log" --script "429:ra=3,200,502,503:date=5,200,504,500,400,partial"
 	rc=0
-	out=$("$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
-		--spool "$tmp/s5" --root "$fixtures/root" --otlp-url "$url" \
-		--metrics-file "$tmp/m5.prom" 2>&1) || rc=$?
+	out=$("$nmid" --kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$tmp/s5" \
+		--root "$fixtures/root" --otlp-url "$url" --metrics-file "$tmp/m5.prom" 2>&1) || rc=$?
 	stop_receiver
-	[ "$rc" -eq 0 ] || fail "400: exit $rc: $out"
-	[ "$(wc -l <"$tmp/r5.log")" -eq 1 ] || fail "400: $(wc -l <"$tmp/r5.log") posts, expected 1"
-	grep -q "refused report .*HTTP 400; not retried" <<<"$out" || fail "400: not said: $out"
-	expect_metric "$tmp/m5.prom" sdei_nmid_reports_failed_total 1
-	expect_metric "$tmp/m5.prom" sdei_nmid_reports_shipped_total 0
-	[ "$(spool_ids "$tmp/s5" unshipped | wc -l)" -eq 1 ] || fail "400: the report is not kept"
+	[ "$rc" -eq 0 ] || fail "statuses: exit $rc: $out"
+	"$python" - "$tmp/r5.log" "$(find "$tmp/s5" -name '*.json' -printf '%f\n' | sort)" <<'PY' ||
+import json, sys
+posts = [json.loads(l) for l in open(sys.argv[1])]
+order = [n.split("Z-", 1)[1][:-5] for n in sorted(sys.argv[2].split())]
+assert len(order) == 6, order
+assert all(not p["errors"] for p in posts), [p["errors"] for p in posts]
+a, b, c, d, e, f = order
+got = [(p["key"], p["status"]) for p in posts]
+want = [(a, 429), (a, 200), (b, 502), (b, 503), (b, 200), (c, 504), (c, 500),
+        (d, 400), (e, 200), (f, 200)]
+assert got == want, ("not the requests expected", got, want)
+t = [p["t"] for p in posts]
+# Retry-After 3 (seconds) and a date 5 s ahead (1 s granularity: 4 s at least) over
+# backoffs of at most 1.25 s and 2.5 s
+assert t[1] - t[0] >= 3.0, ("Retry-After 3 not honoured", t[1] - t[0])
+assert t[4] - t[3] >= 3.9, ("Retry-After date not honoured", t[4] - t[3])
+assert 0.7 <= t[3] - t[2] <= 2.0, ("502 not retried after 1 s", t[3] - t[2])
+assert 0.7 <= t[6] - t[5] <= 2.0, ("504 not retried after 1 s", t[6] - t[5])
+# set aside: the next one at once
+for i in (7, 8, 9):
+    assert t[i] - t[i - 1] < 0.5, ("the queue waited after a set-aside", i, t[i] - t[i - 1])
+print("statuses: Retry-After waits %.3f s (3 s) and %.3f s (a date 5 s ahead); "
+      "500, 400, rejected set aside, the next sent %.0f, %.0f, %.0f ms later" % (
+          t[1] - t[0], t[4] - t[3], *[(t[i] - t[i - 1]) * 1000 for i in (7, 8, 9)]))
+PY
+		fail "statuses: see above"
+	expect_metric "$tmp/m5.prom" sdei_nmid_reports_shipped_total 3
+	expect_metric "$tmp/m5.prom" sdei_nmid_otlp_requests_failed_total 4
+	expect_metric "$tmp/m5.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="server-error"}' 1
+	expect_metric "$tmp/m5.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="client-error"}' 1
+	expect_metric "$tmp/m5.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="rejected"}' 1
+	expect_metric "$tmp/m5.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="invalid-report"}' 0
+	expect_metric "$tmp/m5.prom" sdei_nmid_reports_failed_total 3
+	expect_metric "$tmp/m5.prom" sdei_nmid_reports_pending 0
+	for why in "server-error: HTTP 500" "client-error: HTTP 400" \
+		"rejected: HTTP 200, partialSuccess rejected it: too old"; do
+		grep -q "set aside, not shipped to $url ($why); not retried" <<<"$out" ||
+			fail "statuses: '$why' not said: $out"
+	done
+	grep -q "HTTP 429 after .*Retry-After 3 s; retrying in 3.000 s" <<<"$out" ||
+		fail "statuses: the Retry-After wait not said: $out"
+	# Shipped: A, B, F. Set aside: still unshipped in today's spool.
+	[ "$(spool_ids "$tmp/s5" shipped | wc -l)" -eq 3 ] || fail "statuses: not 3 shipped"
+	[ "$(spool_ids "$tmp/s5" unshipped | wc -l)" -eq 3 ] || fail "statuses: not 3 set aside"
+
+	# 5b. A spool file that is no report: set aside (invalid-report), the next one
+	# shipped.
+	make_spool "$tmp/s5b" "$fixtures/kmsg/soft-lockup.kmsg"
+	good_id=$(spool_ids "$tmp/s5b" unshipped)
+	printf '{"schema":"sdei-nmi.report/1"}' >"$tmp/s5b/20000101T000000.000000Z-0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60.json"
+	start_receiver "$tmp/r5b.log"
+	rc=0
+	out=$("$nmid" --kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$tmp/s5b" \
+		--root "$fixtures/root" --otlp-url "$url" --metrics-file "$tmp/m5b.prom" 2>&1) || rc=$?
+	stop_receiver
+	[ "$rc" -eq 0 ] || fail "invalid: exit $rc: $out"
+	grep -q "0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 set aside.*(invalid-report: " <<<"$out" ||
+		fail "invalid: not set aside: $out"
+	expect_metric "$tmp/m5b.prom" 'sdei_nmid_otlp_reports_set_aside_total{reason="invalid-report"}' 1
+	[ "$(spool_ids "$tmp/s5b" shipped)" = "$good_id" ] || fail "invalid: the next report not shipped after it"
+
+	# 5c. The queue holds the reports' bytes, 8 MiB of them: of 150 spooled reports
+	# of about 69 kB (64 kernel log lines of 1000 bytes), those that fit are queued,
+	# the others said to wait for the next start. The collector is absent: nothing is
+	# sent.
+	make_spool "$tmp/s5c" "$tmp/hardlockup.kmsg"
+	read -r size fit left < <("$python" - "$tmp/s5c" 150 8388608 <<'PY'
+import glob, json, os, sys, uuid
+spool, n, cap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+(src,) = glob.glob(f"{spool}/*.json")
+report = json.load(open(src))
+os.unlink(src)
+report["kernel_log"]["lines"] = ["x" * 1000] * 64
+for i in range(n):
+    report["id"] = str(uuid.uuid4())
+    text = json.dumps(report, separators=(",", ":"))
+    with open(f"{spool}/20260101T000000.{i:06d}Z-{report['id']}.json", "w") as f:
+        f.write(text)
+print(len(text), cap // len(text), n - cap // len(text))
+PY
+	)
+	"$nmid" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s5c" --root "$fixtures/root" \
+		--otlp-url "http://127.0.0.1:$(free_port)/v1/logs" --metrics-file "$tmp/m5c.prom" \
+		>"$tmp/d5c.log" 2>&1 &
+	dpid=$!
+	pids+=("$dpid")
+	wait_for 'metric_ge "$tmp/m5c.prom" sdei_nmid_reports_pending 1' 10 ||
+		fail "bound: no metrics: $(cat "$tmp/d5c.log")"
+	kill -TERM "$dpid"
+	wait "$dpid" || fail "bound: exit $?: $(cat "$tmp/d5c.log")"
+	expect_metric "$tmp/m5c.prom" sdei_nmid_reports_pending "$fit"
+	grep -q "^$fit spooled report(s) to ship.$" "$tmp/d5c.log" ||
+		fail "bound: not $fit queued: $(cat "$tmp/d5c.log")"
+	grep -q "^$left more spooled report(s) do not fit in the OTLP queue (8388608 bytes): they are shipped after a restart.$" "$tmp/d5c.log" ||
+		fail "bound: the rest not said: $(cat "$tmp/d5c.log")"
+	! grep -q "set aside" "$tmp/d5c.log" || fail "bound: reports set aside: $(cat "$tmp/d5c.log")"
+	echo "bound: $fit of 150 reports of $size bytes queued (8 MiB), $left left for the next start"
 
 	# 6. SIGHUP: a configuration that turns the OTLP sink on ships what is spooled; one
 	# that changes its headers makes it again (what was queued is shipped once); the
@@ -309,6 +432,263 @@ PY
 	rc=0
 	out=$("$nmid" --otlp-url "localhost:4318" --kmsg "$tmp/empty.kmsg" 2>&1) || rc=$?
 	[ "$rc" -eq 2 ] || fail "bad URL: exit $rc, expected 2: $out"
+fi
+
+# host.arch as the semantic conventions name this machine's (lib/otlp.c).
+host_arch() {
+	case $(uname -m) in
+	x86_64) echo amd64 ;;
+	aarch64) echo arm64 ;;
+	*) uname -m ;;
+	esac
+}
+
+# Checks a receiver's log against the spool and what is expected (JSON, for each post:
+# n posts, and optional path, authorization, x, encoding, resource {key: value or
+# null for absent}); each post's report must be its spool file's, value for value.
+check_posts() {
+	local log=$1 spool=$2 want=$3 what=$4
+	"$python" - "$log" "$spool" "$want" <<'PY' || fail "$what: see above"
+import glob, json, sys
+posts = [json.loads(l) for l in open(sys.argv[1])]
+spool, want = sys.argv[2], json.loads(sys.argv[3])
+assert len(posts) == want["n"], ("posts", len(posts), want["n"])
+for p in posts:
+    assert not p.get("tls_error") and not p["errors"], p
+    assert p["status"] == 200, p["status"]
+    for k in ("path", "authorization", "x", "encoding"):
+        if k in want:
+            assert p[k] == want[k], (k, p[k], want[k])
+    for k, v in want.get("resource", {}).items():
+        assert p["resource"].get(k) == v, ("resource", k, p["resource"].get(k), v)
+    (f,) = glob.glob(f"{spool}/**/*-{p['key']}.json", recursive=True)
+    report = json.load(open(f))
+    # as JSON text: 2 is not 2.0, nor true 1
+    assert json.dumps(p["report"]) == json.dumps(report), "the body is not the spooled report"
+    assert p["resource"]["host.name"] == report["host"]["hostname"]
+PY
+}
+
+if [ "$mode" = otlp-env ]; then
+	make_spool "$tmp/s1" "$tmp/hardlockup.kmsg"
+	arch=$(host_arch)
+	dead="http://127.0.0.1:$(free_port)"
+
+	# 1. The generic variables: the base endpoint gets /v1/logs, the headers are
+	# percent-decoded, gzip, the service name and resource attributes (the
+	# report's host.name wins over the user's), the protocol warned about; no
+	# secret in the log.
+	start_receiver "$tmp/r1.log"
+	rc=0
+	out=$(OTEL_EXPORTER_OTLP_ENDPOINT=${url%/v1/logs} \
+		OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20s3cret%2Ctoken, X-Env = a%3Db' \
+		OTEL_EXPORTER_OTLP_COMPRESSION=gzip OTEL_SERVICE_NAME=fleet-nmid \
+		OTEL_RESOURCE_ATTRIBUTES='deployment.environment=lab%20one,host.name=not-this,service.namespace=sdei' \
+		OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+		"$nmid" --kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$tmp/s1" \
+		--root "$fixtures/root" 2>&1) || rc=$?
+	stop_receiver
+	[ "$rc" -eq 0 ] || fail "env: exit $rc: $out"
+	check_posts "$tmp/r1.log" "$tmp/s1" "{\"n\": 1, \"path\": \"/v1/logs\",
+		\"authorization\": \"Bearer s3cret,token\", \"x\": {\"X-Env\": \"a=b\"},
+		\"encoding\": \"gzip\", \"resource\": {\"service.name\": \"fleet-nmid\",
+		\"deployment.environment\": \"lab one\", \"service.namespace\": \"sdei\",
+		\"host.arch\": \"$arch\", \"os.type\": \"linux\",
+		\"service.version\": \"$("$nmid" --version | awk '{ print $NF }')\"}}" "env"
+	grep -q "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf is not supported: sdei-nmid sends OTLP/HTTP with the JSON encoding (http/json) only" <<<"$out" ||
+		fail "env: the protocol not warned about: $out"
+	grep -q "running (http/json, gzip, timeout 10000 ms, 2 header(s))" <<<"$out" ||
+		fail "env: the sink's settings not said: $out"
+	! grep -q s3cret <<<"$out" || fail "env: a secret in the log: $out"
+	[ -z "$(spool_ids "$tmp/s1" unshipped)" ] || fail "env: not shipped"
+	echo "env: OTEL_EXPORTER_OTLP_ENDPOINT + /v1/logs, headers decoded, gzip, service name and resource attributes honoured"
+
+	# 2. The per-signal variables win: the logs endpoint as it is, its headers
+	# and compression, whatever the generic ones say.
+	make_spool "$tmp/s2" "$tmp/hardlockup.kmsg"
+	start_receiver "$tmp/r2.log" --path /custom/logs
+	rc=0
+	out=$(OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="${url%/v1/logs}/custom/logs" \
+		OTEL_EXPORTER_OTLP_ENDPOINT="$dead" OTEL_EXPORTER_OTLP_LOGS_HEADERS=X-Logs=1 \
+		OTEL_EXPORTER_OTLP_HEADERS=X-Generic=1 OTEL_EXPORTER_OTLP_LOGS_COMPRESSION=none \
+		OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
+		"$nmid" --kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$tmp/s2" \
+		--root "$fixtures/root" 2>&1) || rc=$?
+	stop_receiver
+	[ "$rc" -eq 0 ] || fail "per-signal: exit $rc: $out"
+	check_posts "$tmp/r2.log" "$tmp/s2" '{"n": 1, "path": "/custom/logs",
+		"x": {"X-Logs": "1"}, "encoding": null,
+		"resource": {"service.name": "sdei-nmid"}}' "per-signal"
+
+	# 3. OTEL_EXPORTER_OTLP_TIMEOUT, in milliseconds, bounds each request; the
+	# file's timeout, when set, wins over it.
+	make_spool "$tmp/s3" "$fixtures/kmsg/soft-lockup.kmsg"
+	start_receiver "$tmp/r3.log" --hang
+	for run in env file; do
+		conf=/dev/null
+		if [ "$run" = file ]; then
+			printf '[otlp]\ntimeout=2\n' >"$tmp/t.conf"
+			conf=$tmp/t.conf
+		fi
+		OTEL_EXPORTER_OTLP_ENDPOINT=${url%/v1/logs} OTEL_EXPORTER_OTLP_TIMEOUT=700 \
+			"$nmid" --config "$conf" --kmsg "$tmp/empty.kmsg" --spool "$tmp/s3" \
+			--root "$fixtures/root" >"$tmp/d3-$run.log" 2>&1 &
+		dpid=$!
+		pids+=("$dpid")
+		wait_for 'grep -q "timed out after [0-9]* milliseconds.*retrying in" "$tmp/d3-$run.log"' 6 ||
+			fail "timeout ($run): no timeout: $(cat "$tmp/d3-$run.log")"
+		kill -TERM "$dpid"
+		wait "$dpid" || fail "timeout ($run): exit $?"
+		ms=$(grep -o "timed out after [0-9]* milliseconds" "$tmp/d3-$run.log" |
+			awk 'NR == 1 { print $4 }')
+		echo "timeout ($run): the request timed out after $ms ms"
+		if [ "$run" = env ]; then
+			[ "${ms:-0}" -ge 700 ] && [ "$ms" -lt 1000 ] ||
+				fail "timeout (env): $ms ms, expected 700"
+		else
+			[ "${ms:-0}" -ge 2000 ] && [ "$ms" -lt 2300 ] ||
+				fail "timeout (file): $ms ms, expected 2000 (the file's)"
+		fi
+	done
+	stop_receiver
+
+	# 4. What sdei-nmid is told explicitly wins over the environment: the file's
+	# url, compression and headers, then the credentials' headers (systemd's
+	# $CREDENTIALS_DIRECTORY); the environment fills in the rest.
+	make_spool "$tmp/s4" "$tmp/hardlockup.kmsg"
+	mkdir -p "$tmp/cred"
+	printf '# the collector token\nAuthorization: Bearer cred\n' >"$tmp/cred/otlp-headers"
+	start_receiver "$tmp/r4.log"
+	printf '[otlp]\nurl=%s\ncompression=none\nheader=X-File: file\n' "$url" >"$tmp/p.conf"
+	rc=0
+	out=$(OTEL_EXPORTER_OTLP_ENDPOINT="$dead" OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
+		OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20env,x-file=env,X-Env=1' \
+		CREDENTIALS_DIRECTORY=$tmp/cred \
+		"$nmid" --config "$tmp/p.conf" --kmsg "$tmp/empty.kmsg" --exit-on-eof \
+		--spool "$tmp/s4" --root "$fixtures/root" 2>&1) || rc=$?
+	stop_receiver
+	[ "$rc" -eq 0 ] || fail "precedence: exit $rc: $out"
+	check_posts "$tmp/r4.log" "$tmp/s4" '{"n": 1, "authorization": "Bearer cred",
+		"x": {"X-File": "file", "X-Env": "1"}, "encoding": null}' "precedence"
+	echo "precedence: the file's url, compression and header, the credential's header over the environment's"
+
+	# 5. A bad credential is a configuration error: exit 2, its file and line said,
+	# not its secret.
+	printf 'Authorization Bearer s3cret\n' >"$tmp/cred/otlp-headers"
+	rc=0
+	out=$(CREDENTIALS_DIRECTORY=$tmp/cred "$nmid" --config "$tmp/p.conf" \
+		--kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$tmp/s4" \
+		--root "$fixtures/root" 2>&1) || rc=$?
+	[ "$rc" -eq 2 ] || fail "bad credential: exit $rc, expected 2: $out"
+	grep -q "Bad OTLP credential: $tmp/cred/otlp-headers:1: not 'Name: value'" <<<"$out" ||
+		fail "bad credential: not said: $out"
+	! grep -q s3cret <<<"$out" || fail "bad credential: the secret in the log: $out"
+fi
+
+if [ "$mode" = otlp-tls ]; then
+	command -v openssl >/dev/null || { echo "SKIP: no openssl to make certificates"; exit 77; }
+	# A throwaway CA, the receiver's certificate (127.0.0.1) and a client's.
+	pki=$tmp/pki
+	mkdir "$pki"
+	ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	openssl req -x509 "${ec[@]}" -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 2 \
+		-subj /CN=sdei-nmi-test-ca 2>/dev/null
+	openssl req "${ec[@]}" -keyout "$pki/server.key" -out "$pki/server.csr" \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+		-CAcreateserial -days 2 -copy_extensions copy -out "$pki/server.pem" 2>/dev/null
+	openssl req "${ec[@]}" -keyout "$pki/client.key" -out "$pki/client.csr" \
+		-subj /CN=sdei-nmid 2>/dev/null
+	openssl x509 -req -in "$pki/client.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+		-CAcreateserial -days 2 -out "$pki/client.pem" 2>/dev/null
+	tls=(--tls-cert "$pki/server.pem" --tls-key "$pki/server.key")
+
+	# Ships the spool $1 with the environment after it (VAR=value ...); 0 when it
+	# exits 0, its log in $tmp/out.
+	ship() {
+		local spool=$1
+		shift
+		env "$@" "$nmid" --kmsg "$tmp/empty.kmsg" --exit-on-eof --spool "$spool" \
+			--root "$fixtures/root" >"$tmp/out" 2>&1
+	}
+	# Runs the daemon on spool $1 (environment after it) until it retries twice;
+	# then SIGTERM. 0 when it retried, exited 0 and shipped nothing.
+	refused() {
+		local spool=$1 dpid
+		shift
+		env "$@" "$nmid" --kmsg "$tmp/empty.kmsg" --spool "$spool" \
+			--root "$fixtures/root" >"$tmp/out" 2>&1 &
+		dpid=$!
+		pids+=("$dpid")
+		wait_for '[ "$(grep -c "retrying in" "$tmp/out")" -ge 2 ]' 10 || return 1
+		kill -TERM "$dpid"
+		wait "$dpid" || return 1
+		! grep -q "set aside" "$tmp/out" && [ -z "$(spool_ids "$spool" shipped)" ]
+	}
+
+	# 1. https with the CA of OTEL_EXPORTER_OTLP_CERTIFICATE: shipped; without it
+	# (the system's CAs) the certificate is not trusted: retried, never set aside.
+	make_spool "$tmp/s1" "$tmp/hardlockup.kmsg"
+	start_receiver "$tmp/r1.log" "${tls[@]}"
+	url=${url/http:/https:}
+	refused "$tmp/s1" OTEL_EXPORTER_OTLP_ENDPOINT="${url%/v1/logs}" ||
+		fail "untrusted: not retried: $(cat "$tmp/out")"
+	grep -q "SSL certificate problem: unable to get local issuer certificate.*retrying in" "$tmp/out" ||
+		fail "untrusted: not said: $(cat "$tmp/out")"
+	! grep -q '"status"' "$tmp/r1.log" || fail "untrusted: a request went through"
+	: >"$tmp/r1.log"
+	ship "$tmp/s1" OTEL_EXPORTER_OTLP_ENDPOINT="${url%/v1/logs}" \
+		OTEL_EXPORTER_OTLP_CERTIFICATE="$pki/ca.pem" ||
+		fail "CA: exit: $(cat "$tmp/out")"
+	stop_receiver
+	check_posts "$tmp/r1.log" "$tmp/s1" '{"n": 1}' "CA"
+	echo "tls: a server certificate of an unknown CA retried; with OTEL_EXPORTER_OTLP_CERTIFICATE shipped"
+
+	# 2. mTLS (the receiver requires a client certificate of the CA): without one,
+	# the handshake is refused and the report retried; with the systemd credentials
+	# otlp-ca, otlp-client-certificate and otlp-client-key, shipped; and with the
+	# environment's _LOGS_CLIENT_CERTIFICATE and _LOGS_CLIENT_KEY.
+	make_spool "$tmp/s2" "$tmp/hardlockup.kmsg" "$fixtures/kmsg/soft-lockup.kmsg"
+	start_receiver "$tmp/r2.log" "${tls[@]}" --tls-client-ca "$pki/ca.pem"
+	url=${url/http:/https:}
+	refused "$tmp/s2" OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="$url" \
+		OTEL_EXPORTER_OTLP_CERTIFICATE="$pki/ca.pem" ||
+		fail "no client certificate: not retried: $(cat "$tmp/out")"
+	grep -q '"tls_error"' "$tmp/r2.log" || fail "no client certificate: the receiver took it"
+	mkdir "$tmp/cred"
+	cp "$pki/ca.pem" "$tmp/cred/otlp-ca"
+	cp "$pki/client.pem" "$tmp/cred/otlp-client-certificate"
+	cp "$pki/client.key" "$tmp/cred/otlp-client-key"
+	: >"$tmp/r2.log"
+	ship "$tmp/s2" OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="$url" CREDENTIALS_DIRECTORY="$tmp/cred" ||
+		fail "mTLS (credentials): exit: $(cat "$tmp/out")"
+	grep -q "running (http/json, timeout 10000 ms, 0 header(s), CA $tmp/cred/otlp-ca, client certificate)" "$tmp/out" ||
+		fail "mTLS (credentials): the settings not said: $(cat "$tmp/out")"
+	check_posts "$tmp/r2.log" "$tmp/s2" '{"n": 2}' "mTLS (credentials)"
+	make_spool "$tmp/s3" "$tmp/hardlockup.kmsg"
+	: >"$tmp/r2.log"
+	ship "$tmp/s3" OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="$url" \
+		OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE="$pki/ca.pem" \
+		OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE="$pki/client.pem" \
+		OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY="$pki/client.key" ||
+		fail "mTLS (environment): exit: $(cat "$tmp/out")"
+	stop_receiver
+	check_posts "$tmp/r2.log" "$tmp/s3" '{"n": 1}' "mTLS (environment)"
+	echo "mtls: no client certificate refused and retried; shipped with the credentials, and with the environment's"
+
+	# 3. A CA file that cannot be read: the sink does not run, and says why; the
+	# reports are still spooled.
+	rc=0
+	out=$(OTEL_EXPORTER_OTLP_ENDPOINT="https://127.0.0.1:1" \
+		OTEL_EXPORTER_OTLP_CERTIFICATE="$tmp/missing.pem" \
+		"$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
+		--spool "$tmp/s4" --root "$fixtures/root" 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "missing CA: exit $rc: $out"
+	grep -q "Failed to open the OTLP CA file $tmp/missing.pem: No such file or directory" <<<"$out" ||
+		fail "missing CA: not said: $out"
+	grep -q "OTLP sink https://127.0.0.1:1/v1/logs not running" <<<"$out" ||
+		fail "missing CA: the sink runs: $out"
+	[ "$(spool_ids "$tmp/s4" unshipped | wc -l)" -eq 1 ] || fail "missing CA: not spooled"
 fi
 
 if [ "$mode" = metrics ]; then
@@ -496,22 +876,25 @@ if [ "$mode" = metrics ]; then
 		echo "NOTE: no strace: the absence of fsync() is checked by unit.prom only"
 	fi
 
-	# 5. With the OTLP sink: one 503, then delivered; the spool shows it shipped.
-	start_receiver "$tmp/r4.log" --fail-first 1
-	rc=0
-	out=$("$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
-		--spool "$tmp/s4" --root "$fixtures/root" --otlp-url "$url" \
-		--metrics-file "$tmp/m4.prom" 2>&1) || rc=$?
-	stop_receiver
-	[ "$rc" -eq 0 ] || fail "otlp: exit $rc: $out"
-	check "$tmp/m4.prom"
-	expect_metric "$tmp/m4.prom" 'sdei_nmid_incidents_total{kind="hard-lockup"}' 1
-	expect_metric "$tmp/m4.prom" sdei_nmid_reports_shipped_total 1
-	expect_metric "$tmp/m4.prom" sdei_nmid_otlp_requests_failed_total 1
-	expect_metric "$tmp/m4.prom" sdei_nmid_otlp_queued_reports 0
-	expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="shipped"}' 1
-	expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
-	expect_metric "$tmp/m4.prom" sdei_nmid_spool_bytes "$(spool_bytes "$tmp/s4")"
+	# 5. With the OTLP sink: one 503, then delivered; the spool shows it shipped (the
+	# receiver needs the OTLP definitions: without them this part alone is skipped).
+	if [ "$have_proto" = 1 ]; then
+		start_receiver "$tmp/r4.log" --fail-first 1
+		rc=0
+		out=$("$nmid" --kmsg "$tmp/hardlockup.kmsg" --from-start --exit-on-eof \
+			--spool "$tmp/s4" --root "$fixtures/root" --otlp-url "$url" \
+			--metrics-file "$tmp/m4.prom" 2>&1) || rc=$?
+		stop_receiver
+		[ "$rc" -eq 0 ] || fail "otlp: exit $rc: $out"
+		check "$tmp/m4.prom"
+		expect_metric "$tmp/m4.prom" 'sdei_nmid_incidents_total{kind="hard-lockup"}' 1
+		expect_metric "$tmp/m4.prom" sdei_nmid_reports_shipped_total 1
+		expect_metric "$tmp/m4.prom" sdei_nmid_otlp_requests_failed_total 1
+		expect_metric "$tmp/m4.prom" sdei_nmid_otlp_queued_reports 0
+		expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="shipped"}' 1
+		expect_metric "$tmp/m4.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
+		expect_metric "$tmp/m4.prom" sdei_nmid_spool_bytes "$(spool_bytes "$tmp/s4")"
+	fi
 
 	# 6. A directory that is not there: said once, the reports still spooled.
 	rc=0
@@ -536,8 +919,8 @@ if [ "$mode" = metrics ]; then
 	check "$tmp/m7.prom"
 	expect_metric "$tmp/m7.prom" sdei_nmid_kmsg_records_lost_total 3
 
-	# 8. A spool that refuses a report (larger than max_bytes): stalled, and the
-	# failure counted.
+	# 8. A spool that refuses a report (larger than max_bytes): the failure counted;
+	# not stalled (the spool answered).
 	printf '[spool]\nmax_bytes=100\n' >"$tmp/tiny.conf"
 	rc=0
 	out=$("$nmid" --config "$tmp/tiny.conf" --kmsg "$tmp/hardlockup.kmsg" --from-start \
@@ -545,7 +928,7 @@ if [ "$mode" = metrics ]; then
 		--metrics-file "$tmp/m8.prom" 2>&1) || rc=$?
 	[ "$rc" -eq 1 ] || fail "stalled: exit $rc, expected 1: $out"
 	check "$tmp/m8.prom"
-	expect_metric "$tmp/m8.prom" sdei_nmid_spool_stalled 1
+	expect_metric "$tmp/m8.prom" sdei_nmid_spool_stalled 0
 	expect_metric "$tmp/m8.prom" sdei_nmid_reports_failed_total 1
 	expect_metric "$tmp/m8.prom" 'sdei_nmid_spool_reports{state="pending"}' 0
 
@@ -589,5 +972,9 @@ if [ "$mode" = metrics ]; then
 	echo "rules: ${#names[@]} metrics named, promtool check and test rules pass"
 fi
 
+if [ "$failed" -eq 0 ] && [ "$have_proto" = 0 ]; then
+	echo "SKIP: part 4 needs python3-opentelemetry-proto; the rest passed"
+	exit 77
+fi
 [ "$failed" -eq 0 ] && echo "PASS: sdei-nmid sinks ($mode)"
 exit "$failed"

@@ -72,6 +72,7 @@ static void test_valid(void **state)
 		   "timeout=30\n"
 		   "header=Authorization: Bearer abc.def\n"
 		   "header=X-Scope-OrgID:\tfleet-1\n"
+		   "compression=gzip\n"
 		   "[bpf]\n"
 		   "enabled=no\n");
 	assert_int_equal(sn_config_load(&c, path_of("valid.conf"), &error), 0);
@@ -90,6 +91,7 @@ static void test_valid(void **state)
 	assert_int_equal(c.n_otlp_headers, 2);
 	assert_string_equal(c.otlp_headers[0], "Authorization: Bearer abc.def");
 	assert_string_equal(c.otlp_headers[1], "X-Scope-OrgID:\tfleet-1");
+	assert_int_equal(c.otlp_compression, SN_CONFIG_OTLP_COMPRESSION_GZIP);
 	assert_int_equal(c.bpf, SN_CONFIG_BPF_NO);
 	sn_config_done(&c);
 	assert_null(c.otlp_headers);
@@ -123,6 +125,7 @@ static void test_otlp_values(void **state)
 		"A",
 		"A: b\x01",
 		"Content-Type: x",
+		"Content-Encoding: gzip",
 		"content-length: 1",
 		"EXPECT: x",
 		"Idempotency-Key: 1",
@@ -363,6 +366,10 @@ static void test_errors(void **state)
 	check_error(
 		"timeout2.conf", "[otlp]\ntimeout=301\n",
 		"timeout2.conf:2: value '301' for timeout in [otlp] out of range (1-300)");
+	check_error(
+		"compression.conf", "[otlp]\ncompression=zstd\n",
+		"compression.conf:2: bad value 'zstd' for compression in [otlp]: not gzip "
+		"or none");
 	check_error("bracket.conf", "[kmsg\n", "bracket.conf:1: syntax error");
 	/* The first error is the one reported. */
 	check_error("first.conf", "[kmsg]\nnope\n[x]\n", "first.conf:2: syntax error");
