@@ -539,7 +539,7 @@ int manager_start(struct manager *m)
 
 void manager_update_status(struct manager *m)
 {
-	size_t pending = m->otlp ? otlp_sink_pending(m->otlp) : 0;
+	size_t pending = report_sinks_otlp_queued(m);
 	char up[64] = "", ship[96] = "";
 
 	for (int i = 0; i < _MANAGER_SOURCE_MAX; i++)

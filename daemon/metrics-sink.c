@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "metrics-sink.h"
+#include "report-sinks.h"
 #include "otlp-sink.h"
 #include "prom.h"
 #include "util.h"
@@ -194,7 +195,7 @@ int metrics_sink_render(const struct metrics_sink *s, bool stopping,
 			       sn_otlp_aside_to_string(a), NULL);
 	gauge(p, PREFIX "otlp_queued_reports",
 	      "Spooled reports queued for the OTLP collector.",
-	      m->otlp ? otlp_sink_pending(m->otlp) : 0);
+	      report_sinks_otlp_queued(m));
 	render_spool(p, &m->spool_state);
 
 	counter(p, PREFIX "kmsg_records_lost",

@@ -360,6 +360,13 @@ void report_sinks_otlp_started(struct manager *m)
 				   "they are pushed after a restart");
 }
 
+size_t report_sinks_otlp_queued(const struct manager *m)
+{
+	if (!m->otlp)
+		return 0;
+	return otlp_sink_pending(m->otlp) + m->backlog.n + m->backlog.reading;
+}
+
 size_t report_sinks_busy(const struct manager *m)
 {
 	return m->writer ? spool_writer_queued(m->writer) : 0;

@@ -47,6 +47,8 @@ void report_sinks_otlp_started(struct manager *m);
 /* A report left the OTLP sink (its done()). */
 void report_sinks_otlp_done(void *userdata, const char *id, bool shipped,
 			    const char *reason);
+/* Reports waiting for OTLP: in its queue, being read, or in the backlog. */
+size_t report_sinks_otlp_queued(const struct manager *m);
 /* Requests to the spool writer not answered yet. */
 size_t report_sinks_busy(const struct manager *m);
 /* Outside the loop, at the end: what is queued for the spool, within a bound. */

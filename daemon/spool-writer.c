@@ -416,6 +416,7 @@ static void handle_pending_list(struct spool_writer *w, const struct sw_msg *m, 
 {
 	_cleanup_(freep) char *buf = NULL;
 	char *p, *nl;
+	size_t n = 0;
 	int r;
 
 	r = payload_read(pfd, m->len, &buf);
@@ -432,9 +433,12 @@ static void handle_pending_list(struct spool_writer *w, const struct sw_msg *m, 
 		if (!nl)
 			break;
 		*nl = '\0';
-		if (sscanf(p, "%" SCNu64 " %36s", &usec, id) == 2 && w->cb.pending)
+		if (sscanf(p, "%" SCNu64 " %36s", &usec, id) == 2 && w->cb.pending) {
 			w->cb.pending(w->userdata, id, usec);
+			n++;
+		}
 	}
+	log_info("%zu spooled report(s) to push.", n);
 }
 
 static void handle_answer(struct spool_writer *w, struct sw_msg *m, int pfd)

@@ -257,7 +257,7 @@ printf '[report]\nfold_window_sec=100\nrate_limit_per_minute=0\n' >"$tmp/fold.co
 run --kmsg "$tmp/repeat60.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-fold" \
 	--root "$fixtures/root" --config "$tmp/fold.conf"
 [ "$rc" -eq 0 ] || fail "fold: exit $rc: $out"
-grep -q "^Incident 2: hard-lockup on CPU 2 repeats a recent report, not reported" <<<"$out" ||
+grep -q "^Incident 2: hard-lockup on CPU 2 repeats a recent report: spooled as held, not pushed" <<<"$out" ||
 	fail "fold: the repeat is not said: $out"
 check_reports fold "$tmp/spool-fold" <<'PY'
 assert len(docs) == 2, len(docs)
@@ -265,6 +265,9 @@ assert [d["folded_count"] for d in docs] == [0, 4], [d["folded_count"] for d in 
 h = {c["stack_hash"] for d in docs for c in d["cpus"]}
 assert len(h) == 1, h
 PY
+# ... and the repeat itself is kept: in the spool as held (never pushed).
+held=("$tmp"/spool-fold/held/*.json)
+[ -e "${held[0]}" ] && [ "${#held[@]}" -eq 1 ] || fail "fold: held reports: ${held[*]}"
 
 # The rate limit: one report a minute, 40 s apart: the second is over it, the third
 # carries it.
@@ -286,12 +289,14 @@ printf '[report]\nfold_window_sec=0\nrate_limit_per_minute=1\nrate_limit_burst=1
 run --kmsg "$tmp/repeat40.kmsg" --from-start --exit-on-eof --spool "$tmp/spool-rate" \
 	--root "$fixtures/root" --config "$tmp/rate.conf"
 [ "$rc" -eq 0 ] || fail "rate: exit $rc: $out"
-grep -q "^Incident 2: hard-lockup on CPU 2 is over the rate limit, not reported" <<<"$out" ||
+grep -q "^Incident 2: hard-lockup on CPU 2 is over the rate limit: spooled as held, not pushed" <<<"$out" ||
 	fail "rate: the limit is not said: $out"
 check_reports rate "$tmp/spool-rate" <<'PY'
 assert len(docs) == 2, len(docs)
 assert [d["folded_count"] for d in docs] == [0, 4], [d["folded_count"] for d in docs]
 PY
+held=("$tmp"/spool-rate/held/*.json)
+[ -e "${held[0]}" ] && [ "${#held[@]}" -eq 1 ] || fail "rate: held reports: ${held[*]}"
 
 
 # The BPF source says why it does not run, and the kernel log goes on without it.

@@ -51,7 +51,11 @@ count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 
 "$python" "$here/kmsg-from-console.py" "$fixtures/lab/hardlockup-patched.log" >"$tmp/hardlockup.kmsg"
 mkfifo "$tmp/kmsg"
-mkdir "$tmp/spool"
+# An older report, in the spool before the start (the spool's index is made at start:
+# a file put there behind the daemon's back is not its).
+old=0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60
+mkdir -m 0750 "$tmp/spool"
+cp "$fixtures/reports/hard-lockup.json" "$tmp/spool/20200101T000000.000000Z-$old.json"
 printf '[spool]\ndirectory = %s\nmax_reports = 0\n' "$tmp/spool" >"$tmp/sdei-nmid.conf"
 
 # The kernel log is a FIFO held open read-write here: the daemon waits on it like on
@@ -94,9 +98,8 @@ kill -HUP "$daemon"
 wait_for "$tmp/daemon.log" 'Changing the spool directory needs a restart, ignoring' ||
 	fail "good reload: $(cat "$tmp/daemon.log")"
 
-# An older report in the spool: with max_reports = 1 the new one evicts it.
-old=0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60
-cp "$fixtures/reports/hard-lockup.json" "$tmp/spool/20200101T000000.000000Z-$old.json"
+# The older report in the spool since the start: with max_reports = 1 the new one
+# evicts it.
 cat "$tmp/hardlockup.kmsg" >&3
 exec 3>&-
 rc=0

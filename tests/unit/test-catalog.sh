@@ -1,7 +1,7 @@
 #!/bin/bash
 # The journal catalog (systemd/sdei-nmid.catalog) through journalctl itself: it builds a
 # catalog database from it under a scratch root, and lists exactly the MESSAGE_IDs that
-# the daemon sends (daemon/manager.c) and daemon/README.md documents, one per kind.
+# the daemon sends (daemon/report-sinks.c) and daemon/README.md documents, one per kind.
 #
 #   test-catalog.sh SOURCE_DIR
 set -euo pipefail
@@ -27,8 +27,8 @@ journalctl --root="$tmp" --list-catalog >"$tmp/list"
 cat "$tmp/list"
 
 catalog_ids=$(awk '{ print $1 }' "$tmp/list" | sort)
-# The ids of the message_ids[] table of daemon/manager.c.
-daemon_ids=$(sed -n '/message_ids\[\] = {/,/^};/p' "$src/daemon/manager.c" |
+# The ids of the message_ids[] table of daemon/report-sinks.c.
+daemon_ids=$(sed -n '/message_ids\[\] = {/,/^};/p' "$src/daemon/report-sinks.c" |
 	grep -o '"[0-9a-f]\{32\}"' | tr -d '"' | sort)
 readme_ids=$(grep -o '^| [a-z-]* | `[0-9a-f]\{32\}` |' "$src/daemon/README.md" |
 	grep -o '[0-9a-f]\{32\}' | sort)
