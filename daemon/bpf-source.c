@@ -340,6 +340,38 @@ static int load(const bool want[_PROG_MAX], struct stalls_bpf **ret)
 }
 
 /*
+ * /proc/kallsyms names nothing: the backtrace requests' callers (bt-caller.h) cannot be
+ * told apart, so their program is left out. Said at once, as a warning of its own: it
+ * costs a feature without failing anything, and the usual cause is the service's
+ * sandbox (ProtectKernelTunables= masks the file) or its capabilities (CAP_SYSLOG).
+ */
+static void kallsyms_lost(struct bpf_source *s, int error, const char *why)
+{
+	const char *hint = "";
+
+	if (error == -EACCES || error == -EPERM)
+		hint = " (masked for this process: a unit's ProtectKernelTunables= or "
+		       "InaccessiblePaths= does it)";
+	if (error < 0) {
+		set_why_not(s, PROG_BACKTRACE, error, "cannot read " KALLSYMS_PATH);
+		log_warning_errno(
+			error,
+			"BPF source: cannot read " KALLSYMS_PATH ": %m%s. The "
+			"callers of backtrace requests (SysRq-l, the lockup and "
+			"stall detectors) cannot be named: their program is left "
+			"out.",
+			hint);
+		return;
+	}
+	snprintf(s->why_not[PROG_BACKTRACE], sizeof(s->why_not[PROG_BACKTRACE]),
+		 KALLSYMS_PATH " %s, callers unknown", why);
+	log_warning("BPF source: " KALLSYMS_PATH " %s. The callers of backtrace requests "
+		    "(SysRq-l, the lockup and stall detectors) cannot be named: their "
+		    "program is left out.",
+		    why);
+}
+
+/*
  * Which programs the running kernel has a target for (its BTF), and whether the
  * backtrace requests' callers can be named (kallsyms): what is not is left out.
  */
@@ -347,6 +379,7 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 			 size_t reason_size)
 {
 	struct btf *vmlinux;
+	const char *why;
 	int r;
 
 	if (access(BTF_PATH, R_OK) < 0) {
@@ -377,17 +410,12 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 	const char *const *names = sn_bt_caller_symbols(&n);
 
 	r = sn_ksyms_read(KALLSYMS_PATH, names, n, &s->ksyms);
-	if (r < 0) {
-		set_why_not(s, PROG_BACKTRACE, r, "cannot read " KALLSYMS_PATH);
-		want[PROG_BACKTRACE] = false;
-	} else if (s->ksyms->hidden) {
-		/* unclassified requests would be incidents of their own: leave them out
-		 */
-		set_why_not(s, PROG_BACKTRACE, 0,
-			    KALLSYMS_PATH
-			    " hides addresses (CAP_SYSLOG), callers unknown");
-		want[PROG_BACKTRACE] = false;
-	}
+	if (r < 0)
+		kallsyms_lost(s, r, NULL);
+	else if ((why = sn_ksyms_unusable(s->ksyms)))
+		kallsyms_lost(s, 0, why);
+	/* unclassified requests would be incidents of their own: leave them out */
+	want[PROG_BACKTRACE] = !s->why_not[PROG_BACKTRACE][0];
 	return 0;
 }
 
