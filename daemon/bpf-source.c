@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf-event.h"
+#include "bpf-pins.h"
 #include "bt-caller.h"
 #include "kallsyms.h"
 #include "stalls.skel.h"
@@ -340,6 +342,38 @@ static int load(const bool want[_PROG_MAX], struct stalls_bpf **ret)
 }
 
 /*
+ * /proc/kallsyms names nothing: the backtrace requests' callers (bt-caller.h) cannot be
+ * told apart, so their program is left out. Said at once, as a warning of its own: it
+ * costs a feature without failing anything, and the usual cause is the service's
+ * sandbox (ProtectKernelTunables= masks the file) or its capabilities (CAP_SYSLOG).
+ */
+static void kallsyms_lost(struct bpf_source *s, int error, const char *why)
+{
+	const char *hint = "";
+
+	if (error == -EACCES || error == -EPERM)
+		hint = " (masked for this process: a unit's ProtectKernelTunables= or "
+		       "InaccessiblePaths= does it)";
+	if (error < 0) {
+		set_why_not(s, PROG_BACKTRACE, error, "cannot read " KALLSYMS_PATH);
+		log_warning_errno(
+			error,
+			"BPF source: cannot read " KALLSYMS_PATH ": %m%s. The "
+			"callers of backtrace requests (SysRq-l, the lockup and "
+			"stall detectors) cannot be named: their program is left "
+			"out.",
+			hint);
+		return;
+	}
+	snprintf(s->why_not[PROG_BACKTRACE], sizeof(s->why_not[PROG_BACKTRACE]),
+		 KALLSYMS_PATH " %s, callers unknown", why);
+	log_warning("BPF source: " KALLSYMS_PATH " %s. The callers of backtrace requests "
+		    "(SysRq-l, the lockup and stall detectors) cannot be named: their "
+		    "program is left out.",
+		    why);
+}
+
+/*
  * Which programs the running kernel has a target for (its BTF), and whether the
  * backtrace requests' callers can be named (kallsyms): what is not is left out.
  */
@@ -347,6 +381,7 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 			 size_t reason_size)
 {
 	struct btf *vmlinux;
+	const char *why;
 	int r;
 
 	if (access(BTF_PATH, R_OK) < 0) {
@@ -377,17 +412,12 @@ static int check_targets(struct bpf_source *s, bool want[_PROG_MAX], char *reaso
 	const char *const *names = sn_bt_caller_symbols(&n);
 
 	r = sn_ksyms_read(KALLSYMS_PATH, names, n, &s->ksyms);
-	if (r < 0) {
-		set_why_not(s, PROG_BACKTRACE, r, "cannot read " KALLSYMS_PATH);
-		want[PROG_BACKTRACE] = false;
-	} else if (s->ksyms->hidden) {
-		/* unclassified requests would be incidents of their own: leave them out
-		 */
-		set_why_not(s, PROG_BACKTRACE, 0,
-			    KALLSYMS_PATH
-			    " hides addresses (CAP_SYSLOG), callers unknown");
-		want[PROG_BACKTRACE] = false;
-	}
+	if (r < 0)
+		kallsyms_lost(s, r, NULL);
+	else if ((why = sn_ksyms_unusable(s->ksyms)))
+		kallsyms_lost(s, 0, why);
+	/* unclassified requests would be incidents of their own: leave them out */
+	want[PROG_BACKTRACE] = !s->why_not[PROG_BACKTRACE][0];
 	return 0;
 }
 
@@ -452,6 +482,43 @@ static void summarize(const struct bpf_source *s, const char *head, char *reason
 	}
 	if (at < reason_size && *sep == ';')
 		snprintf(reason + at, reason_size - at, ")");
+}
+
+/*
+ * The pins an earlier sdei-nmid of this boot left (bpf_source_pin()): those of the
+ * programs attached now go, which detaches them without turning their hooks off
+ * (bpf-pins.h: what waits for every CPU is turning a hook off); the others stay, for
+ * manager.c to mention.
+ */
+static void remove_earlier_pins(struct bpf_source *s, const char *dir)
+{
+	_cleanup_(closep) int fd = -EBADF;
+	const char *names[_PROG_MAX];
+	unsigned n = 0, removed = 0;
+	int r;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warning_errno(
+				-errno, "BPF source: cannot open %s: %m, ignoring", dir);
+		return;
+	}
+	for (unsigned i = 0; i < _PROG_MAX; i++)
+		if (s->links[i])
+			names[n++] = targets[i].name;
+	r = sn_bpf_pins_remove(fd, names, n, &removed, NULL);
+	if (removed > 0)
+		log_notice("BPF source: removed %u program(s) an earlier sdei-nmid left "
+			   "attached in %s: ours run on the same hooks now, so removing "
+			   "them turned none off.",
+			   removed, dir);
+	if (r < 0)
+		log_warning_errno(
+			r,
+			"BPF source: failed to remove the earlier pins in %s: %m, "
+			"ignoring",
+			dir);
 }
 
 int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
@@ -546,6 +613,7 @@ int bpf_source_new(struct manager *m, struct bpf_source **ret, char *reason,
 	}
 	if (at < sizeof(s->description))
 		snprintf(s->description + at, sizeof(s->description) - at, ")");
+	remove_earlier_pins(s, BPF_SOURCE_PIN_DIR);
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -559,20 +627,24 @@ int bpf_source_pin(struct bpf_source *s, const char *dir)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	for (unsigned i = 0; i < _PROG_MAX; i++) {
+		char name[SN_BPF_PIN_NAME_MAX];
+
 		if (!s->links[i])
 			continue;
-		snprintf(path, sizeof(path), "%s/%d-%s", dir, (int)getpid(),
-			 targets[i].name);
+		r = sn_bpf_pin_name(getpid(), targets[i].name, name, sizeof(name));
+		if (r < 0)
+			return r;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		r = bpf_link__pin(s->links[i], path);
 		if (r < 0)
 			return r;
 		pinned++;
 	}
-	log_notice(
-		"BPF source: %u program(s) left attached, pinned in %s: detaching "
-		"waits for every CPU, and a wedged one never answers. Remove them once "
-		"it is back (or at reboot).",
-		pinned, dir);
+	log_notice("BPF source: %u program(s) left attached, pinned in %s: detaching "
+		   "waits for every CPU, and a wedged one never answers. The next start "
+		   "removes them once its own programs run (or remove them once the CPU "
+		   "is back; they go at reboot).",
+		   pinned, dir);
 	return 0;
 }
 

@@ -48,11 +48,16 @@ const char *bpf_source_describe(const struct bpf_source *s);
 
 /*
  * Leaves the programs attached after the process ends, pinned in dir (a bpffs
- * directory, made if missing) as PID-PROGRAM. Detaching a program toggles a static
- * key or patches kernel text, which waits for every CPU to take an IPI; a CPU wedged
- * with interrupts masked never does, and the process's exit (which closes the links)
- * would spin in the kernel for good. The caller does it when a stall may have left such
- * a CPU; the pins go at reboot, or by hand once the CPU is back.
+ * directory, made if missing) as PID-PROGRAM (lib/bpf-pins.h). Detaching a program
+ * toggles a static key or patches kernel text, which waits for every CPU to take an
+ * IPI; a CPU wedged with interrupts masked never does, and the process's exit (which
+ * closes the links) would spin in the kernel for good. The caller does it when a stall
+ * may have left such a CPU.
+ *
+ * The pins do not pile up: bpffs goes at reboot, and within a boot the next
+ * bpf_source_new() removes, once its own programs are attached, the pins of the same
+ * programs (their hooks stay on, so nothing waits for a CPU: lib/bpf-pins.h). The pins
+ * of a program it could not attach stay, said at start, for the administrator.
  */
 #define BPF_SOURCE_PIN_DIR "/sys/fs/bpf/sdei-nmid"
 int bpf_source_pin(struct bpf_source *s, const char *dir);

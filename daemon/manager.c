@@ -641,15 +641,22 @@ int manager_flush(struct manager *m)
 
 int manager_run(struct manager *m)
 {
-	int r;
+	int r, k;
 
+	/*
+	 * The loop's status is the exit status: the end of input's (--exit-on-eof: 1 when
+	 * a report could not be written to every sink), 0 for SIGTERM and SIGINT. A stop
+	 * is no failure: a report that failed is logged and counted (reports_failed), and
+	 * exiting 1 would leave "systemctl stop" with a failed unit.
+	 */
 	r = sd_event_loop(m->event);
 	(void)sd_notify(false, "STOPPING=1");
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m"), EXIT_FAILURE;
 	/* Shutting down (a signal): what is open is reported now rather than lost. */
-	if (manager_flush(m) < 0)
-		r = EXIT_FAILURE;
+	k = manager_flush(m);
+	if (k < 0)
+		log_warning_errno(k, "Failed to report what was open at exit: %m");
 	/* Out of the loop now: a bounded wait for the spool writer. */
 	(void)report_sinks_finish(m);
 	/*
@@ -658,8 +665,7 @@ int manager_run(struct manager *m)
 	 * attached.
 	 */
 	if (m->bpf && m->deaf_cpu) {
-		int k = bpf_source_pin(m->bpf, BPF_SOURCE_PIN_DIR);
-
+		k = bpf_source_pin(m->bpf, BPF_SOURCE_PIN_DIR);
 		if (k < 0)
 			log_warning_errno(
 				k,
@@ -668,8 +674,6 @@ int manager_run(struct manager *m)
 				"wedged with interrupts masked",
 				BPF_SOURCE_PIN_DIR);
 	}
-	if (r == 0 && m->report_failures)
-		r = EXIT_FAILURE;
 	if (m->metrics)
 		(void)metrics_sink_write(m->metrics, true);
 	log_info("%" PRIu64 " report(s) written, %" PRIu64 " failed.", m->reports,

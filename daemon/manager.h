@@ -187,7 +187,8 @@ void manager_set_reload(struct manager *m, manager_reload_t cb, void *userdata);
 int manager_start(struct manager *m);
 /*
  * Runs the loop until SIGTERM, SIGINT or the end of input, then reports what is open;
- * returns the exit status.
+ * returns the exit status: 0 after a signal, whatever failed before (logged and
+ * counted); the end of input's (manager_exit()) otherwise.
  */
 int manager_run(struct manager *m);
 /* Closes what is open (end of input, shutting down): the reports are written. */

@@ -115,6 +115,19 @@ int sn_ksyms_read(const char *path, const char *const *wanted, size_t n_wanted,
 	return sn_ksyms_parse(f, wanted, n_wanted, ret);
 }
 
+const char *sn_ksyms_unusable(const struct sn_ksyms *k)
+{
+	if (k->lines == 0)
+		return "is empty (masked, e.g. by a unit's ProtectKernelTunables= or "
+		       "InaccessiblePaths=)";
+	if (k->hidden)
+		return "shows every address as zero (CAP_SYSLOG missing, or "
+		       "kernel.kptr_restrict=2)";
+	if (k->n == 0)
+		return "names none of the functions the classifier looks for";
+	return NULL;
+}
+
 const struct sn_ksym *sn_ksyms_lookup(const struct sn_ksyms *k, uint64_t addr)
 {
 	if (!k || k->hidden)

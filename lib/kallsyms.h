@@ -17,6 +17,8 @@
  *
  * Without CAP_SYSLOG (kptr_restrict, perf_event_paranoid) the kernel prints every
  * address as zeros: that table is "hidden" and matches nothing.
+ *
+ * A table can also be useless without an error: sn_ksyms_unusable() says why.
  */
 
 #include <stdbool.h>
@@ -49,6 +51,15 @@ int sn_ksyms_read(const char *path, const char *const *wanted, size_t n_wanted,
 		  struct sn_ksyms **ret);
 struct sn_ksyms *sn_ksyms_free(struct sn_ksyms *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_ksyms *, sn_ksyms_free);
+
+/*
+ * Why k cannot name anything, or NULL when it can: no line at all (the file is masked:
+ * systemd's ProtectKernelTunables= or InaccessiblePaths= put an empty inode of mode 0000
+ * over it, which a reader with CAP_DAC_OVERRIDE reads as empty), every address zero
+ * (hidden), or addresses but none of the wanted functions (another kernel's names, a
+ * truncated file). A static string, to follow "/proc/kallsyms ".
+ */
+const char *sn_ksyms_unusable(const struct sn_ksyms *k);
 
 /* The kept symbol whose [start, end) holds addr, or NULL. */
 const struct sn_ksym *sn_ksyms_lookup(const struct sn_ksyms *k, uint64_t addr);

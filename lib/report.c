@@ -485,6 +485,8 @@ void sn_host_done(struct sn_host *h)
 		free(*p);
 		*p = NULL;
 	}
+	free(h->root);
+	h->root = NULL;
 }
 
 int sn_host_read(const char *root, struct sn_host *ret,
@@ -500,6 +502,10 @@ int sn_host_read(const char *root, struct sn_host *ret,
 			return -ENOMEM;
 		}
 	}
+	if (root && !(h.root = strdup(root))) {
+		sn_host_done(&h);
+		return -ENOMEM;
+	}
 	*ret = h;
 	if (ret_errors)
 		memcpy(ret_errors, errs, sizeof(errs));
@@ -509,16 +515,27 @@ int sn_host_read(const char *root, struct sn_host *ret,
 int sn_host_copy(const struct sn_host *h, struct sn_host *ret)
 {
 	struct sn_host c = {};
+	char *hostname = NULL;
+	int r;
 
+	/* The name of now, when it can be read (see report.h). */
+	if (h->root) {
+		r = sn_host_read_field(h->root, SN_HOST_HOSTNAME, &hostname);
+		if (r == -ENOMEM)
+			return r;
+	}
 	for (unsigned f = 0; f < _SN_HOST_FIELD_MAX; f++) {
-		const char *v = host_get(h, f);
+		const char *v =
+			f == SN_HOST_HOSTNAME && hostname ? hostname : host_get(h, f);
 
 		if (v && text_set(sn_report_host_slot(&c, f), v,
 				  SN_REPORT_MAX_HOST_FIELD) < 0) {
+			free(hostname);
 			sn_host_done(&c);
 			return -ENOMEM;
 		}
 	}
+	free(hostname);
 	*ret = c;
 	return 0;
 }

@@ -7,8 +7,9 @@
  * model is a plain struct; the builders below fill it from the netlink family's and the
  * kernel log's structs, sn_report_to_json()/sn_report_serialize() write it and
  * sn_report_parse() reads it back with strict validation. Pure: no clock, no I/O (but
- * sn_host_read(), which reads the files it names under a root directory, and
- * sn_report_new(), which draws the id from getrandom()).
+ * sn_host_read(), which reads the files it names under a root directory, sn_host_copy()
+ * of what it read, which reads the hostname again, and sn_report_new(), which draws the
+ * id from getrandom()).
  *
  * The document's shape is daemon/sdei-nmid-report.schema.json; in words:
  *
@@ -133,6 +134,7 @@ struct sn_host {
 	char *boot_id;	  /* a UUID, lowercase */
 	char *kernel_release;
 	char *firmware_version; /* SDEI "<major>.<minor>" */
+	char *root; /* what sn_host_read() read under; NULL for a copy (sn_host_copy()) */
 };
 
 enum sn_host_field {
@@ -263,10 +265,18 @@ bool sn_report_id_valid(const char *id);
 int sn_host_read_field(const char *root, enum sn_host_field f, char **ret);
 /*
  * Reads every field; a field that cannot be read is left NULL and its error (as above)
- * is in ret_errors[f] (may be NULL), 0 for the ones read. Returns 0, or -ENOMEM.
+ * is in ret_errors[f] (may be NULL), 0 for the ones read. Returns 0, or -ENOMEM. The
+ * root is kept, for sn_host_copy().
  */
 int sn_host_read(const char *root, struct sn_host *ret,
 		 int ret_errors[_SN_HOST_FIELD_MAX]);
+/*
+ * A copy of h (what a report takes, sn_report_set_host()), without its root. When h was
+ * read under a root, the hostname is read again from it: it is the one field that
+ * changes while the system runs (hostnamectl, DHCP), and a report carries the name of
+ * its time; /proc/sys/kernel/hostname is procfs, no disk is read. When it cannot be
+ * read then, the copy has h's. The other fields are fixed for a boot.
+ */
 int sn_host_copy(const struct sn_host *h, struct sn_host *ret);
 void sn_host_done(struct sn_host *h);
 const char *sn_host_field_to_string(enum sn_host_field f);

@@ -132,5 +132,48 @@ echo "SIGTERM: exit $rc after $ms ms"
 [ "$rc" -eq 0 ] || fail "SIGTERM: exit $rc: $(cat "$tmp/daemon2.log")"
 [ "$ms" -lt 1000 ] || fail "SIGTERM: took $ms ms"
 
+# A report that no sink takes (the spool directory removed under the running daemon,
+# no journal): logged, counted in the metrics, and still exit 0 at SIGTERM ("systemctl
+# stop" must not leave the unit failed); with --exit-on-eof, the end of input's status
+# says it (1).
+failing_sink() {
+	local name=$1
+	shift
+	: >"$tmp/notify.log"
+	mkdir "$tmp/spool-$name"
+	exec 3<>"$tmp/kmsg"
+	NOTIFY_SOCKET=$tmp/notify.sock "$nmid" --kmsg "$tmp/kmsg" --spool "$tmp/spool-$name" \
+		--root "$fixtures/root" --config /dev/null --metrics-file "$tmp/$name.prom" "$@" \
+		>"$tmp/$name.log" 2>&1 3>&- &
+	daemon=$!
+	pids+=("$daemon")
+	wait_for "$tmp/notify.log" '^READY=1' || fail "$name: no READY=1: $(cat "$tmp/$name.log")"
+	rmdir "$tmp/spool-$name"
+	cat "$tmp/hardlockup.kmsg" >&3
+	wait_for "$tmp/$name.log" "Failed to spool report" ||
+		fail "$name: the report did not fail: $(cat "$tmp/$name.log")"
+	wait_for "$tmp/notify.log" '^STATUS=.* 0 report(s) written, 1 failed' ||
+		fail "$name: the failure is not in STATUS=: $(cat "$tmp/notify.log")"
+}
+
+failing_sink sigterm
+kill -TERM "$daemon"
+rc=0
+wait "$daemon" || rc=$?
+exec 3>&-
+echo "SIGTERM after a failed report: exit $rc"
+[ "$rc" -eq 0 ] || fail "SIGTERM after a failed report: exit $rc: $(cat "$tmp/sigterm.log")"
+grep -q '^0 report(s) written, 1 failed\.$' "$tmp/sigterm.log" ||
+	fail "SIGTERM after a failed report: not said at exit: $(cat "$tmp/sigterm.log")"
+grep -q '^sdei_nmid_reports_failed_total 1$' "$tmp/sigterm.prom" ||
+	fail "SIGTERM after a failed report: not counted: $(cat "$tmp/sigterm.prom")"
+
+failing_sink eof --exit-on-eof
+exec 3>&-
+rc=0
+wait "$daemon" || rc=$?
+echo "end of input after a failed report: exit $rc"
+[ "$rc" -eq 1 ] || fail "end of input after a failed report: exit $rc, expected 1: $(cat "$tmp/eof.log")"
+
 [ "$failed" -eq 0 ] && echo "PASS: sdei-nmid service behaviour"
 exit "$failed"

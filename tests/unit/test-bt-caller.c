@@ -104,6 +104,40 @@ static void test_kallsyms_edges(void **state)
 	assert_int_equal(parse_error(line), -EBADMSG);
 }
 
+/*
+ * A table that names nothing, without an error, says why: masked (an empty file, what
+ * systemd's InaccessiblePaths= reads as with CAP_DAC_OVERRIDE), addresses hidden,
+ * none of the functions.
+ */
+static void test_kallsyms_unusable(void **state)
+{
+	_cleanup_(sn_ksyms_freep) struct sn_ksyms *good = parse(kallsyms_text),
+						  *empty = NULL, *zeros = NULL,
+						  *other = NULL;
+	const char *const *names;
+	const char *why;
+	size_t n;
+
+	assert_null(sn_ksyms_unusable(good));
+	names = sn_bt_caller_symbols(&n);
+	assert_int_equal(sn_ksyms_read("/dev/null", names, n, &empty), 0);
+	assert_int_equal(empty->lines, 0);
+	why = sn_ksyms_unusable(empty);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "is empty (masked"));
+	zeros = parse("0000000000000000 T watchdog_hardlockup_check\n"
+		      "0000000000000000 T panic\n");
+	why = sn_ksyms_unusable(zeros);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "every address as zero"));
+	other = parse("ffff800080010000 T _text\n"
+		      "ffff800080100000 T some_other_function\n");
+	assert_false(other->hidden);
+	why = sn_ksyms_unusable(other);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "names none of the functions"));
+}
+
 struct stack_case {
 	const char *what;
 	uint64_t frames[8];
@@ -316,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_kallsyms_edges),
+		cmocka_unit_test(test_kallsyms_unusable),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_lab_kernel),
 	};

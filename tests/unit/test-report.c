@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -731,6 +733,80 @@ static void test_host_read(void **state)
 				  "\"kernel_release\":\"6.12.0\"}"));
 }
 
+static void write_hostname(const char *root, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel/hostname", root);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "%s\n", name);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A host renamed while the daemon runs: the identity read at start gives each report's
+ * copy the name of its time (the daemon reads it once, at start); unreadable then, the
+ * name read before. A copy has no root: a copy of it is a plain copy.
+ */
+static void test_host_rename(void **state)
+{
+	char root[] = "/tmp/test-report-root-XXXXXX", path[256];
+	struct sn_host h, a, b, c;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/proc", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/sys", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_hostname(root, "before");
+
+	assert_int_equal(sn_host_read(root, &h, NULL), 0);
+	assert_string_equal(h.hostname, "before");
+	assert_string_equal(h.root, root);
+	write_hostname(root, "after");
+	assert_int_equal(sn_host_copy(&h, &a), 0);
+	assert_string_equal(a.hostname, "after");
+	assert_null(a.root);
+	assert_null(a.machine_id); /* not in this root: still unknown */
+
+	/* unreadable now: the name known before */
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel/hostname", root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(sn_host_copy(&h, &b), 0);
+	assert_string_equal(b.hostname, "before");
+
+	/* a copy's copy reads nothing */
+	write_hostname(root, "later");
+	assert_int_equal(sn_host_copy(&a, &c), 0);
+	assert_string_equal(c.hostname, "after");
+
+	/* the fixture's host, as a report takes it */
+	sn_host_done(&h);
+	assert_int_equal(sn_host_read(ROOT, &h, NULL), 0);
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
+	assert_int_equal(sn_report_new(SN_INCIDENT_HARD_LOCKUP, &r), 0);
+	assert_int_equal(sn_report_set_host(r, &h), 0);
+	assert_string_equal(r->host.hostname, "arm64-lab");
+	assert_null(r->host.root);
+
+	sn_host_done(&h);
+	sn_host_done(&a);
+	sn_host_done(&b);
+	sn_host_done(&c);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel", root);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/proc/sys", root);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/proc", root);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
 static void test_realtime(void **state)
 {
 	char buf[32];
@@ -816,6 +892,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_parse_strict),  cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_host_read),     cmocka_unit_test(test_realtime),
 		cmocka_unit_test(test_evidence_copy), cmocka_unit_test(test_trigger),
+		cmocka_unit_test(test_host_rename),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)
