@@ -79,7 +79,6 @@ static int on_incident(const struct sn_incident *inc, void *userdata)
 	}
 	/* The journal, the spool, OTLP (report-sinks.h). */
 	(void)report_sinks_push(m, r, json, len, push);
-	m->reports++;
 	if (r->kind < _SN_INCIDENT_KIND_MAX)
 		m->counters.incidents[r->kind]++;
 	/* The kernel log source saves its cursor once the record is handled. */

@@ -163,7 +163,7 @@ struct manager {
 	bool deaf_cpu;
 	bool reported; /* a report since the kernel log cursor was last queued */
 
-	uint64_t reports;	  /* written to at least one sink */
+	uint64_t reports;	  /* spooled (with a spool), else written to the journal */
 	uint64_t report_failures; /* not written to every sink */
 };
 

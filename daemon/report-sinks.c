@@ -215,6 +215,7 @@ static void on_written(void *userdata, const char *id, enum sn_spool_state state
 		log_error_errno(error, "Failed to spool report %s in %s: %m", id,
 				m->cfg.spool_dir ? m->cfg.spool_dir : "(none)");
 	} else {
+		m->reports++;
 		m->counters.reports_spooled++;
 		m->counters.reports_evicted += evicted;
 		spool_writer_get_stats(m->writer, &st);
@@ -312,7 +313,8 @@ int report_sinks_push(struct manager *m, const struct sn_report *r, const char *
 		if (k < 0) {
 			failed = k;
 			log_error_errno(k, "Failed to write report %s to the journal: %m", r->id);
-		}
+		} else if (!m->cfg.spool_dir)
+			m->reports++; /* with a spool: counted when it has it */
 	}
 	if (m->writer && m->cfg.spool_dir) {
 		k = spool_writer_write(m->writer, r->id, r->first_seen.realtime_usec,

@@ -148,7 +148,7 @@ failing_sink() {
 	daemon=$!
 	pids+=("$daemon")
 	wait_for "$tmp/notify.log" '^READY=1' || fail "$name: no READY=1: $(cat "$tmp/$name.log")"
-	rmdir "$tmp/spool-$name"
+	rm -r "$tmp/spool-$name" # the report, the spool's lock file
 	cat "$tmp/hardlockup.kmsg" >&3
 	wait_for "$tmp/$name.log" "Failed to spool report" ||
 		fail "$name: the report did not fail: $(cat "$tmp/$name.log")"
