@@ -720,18 +720,40 @@ int spool_writer_write(struct spool_writer *w, const char *id, uint64_t realtime
 	return enqueue(w, q);
 }
 
+/*
+ * A state change goes before what waits (behind the request in flight): the sooner the
+ * spool knows a report was acknowledged, the smaller the window in which a killed
+ * daemon would push it again. It touches no other request's file.
+ */
+static int enqueue_urgent(struct spool_writer *w, struct sw_request *q)
+{
+	struct sw_request **at = &w->head;
+
+	if (w->sent && w->head)
+		at = &w->head->next;
+	while (*at && ((*at)->msg.op == SW_SHIPPED || (*at)->msg.op == SW_SET_ASIDE))
+		at = &(*at)->next;
+	q->next = *at;
+	*at = q;
+	if (!q->next)
+		w->tail = q;
+	w->queued++;
+	send_next(w);
+	return 0;
+}
+
 int spool_writer_mark_shipped(struct spool_writer *w, const char *id)
 {
 	struct sw_request *q = request_new(SW_SHIPPED, id);
 
-	return q ? enqueue(w, q) : -ENOMEM;
+	return q ? enqueue_urgent(w, q) : -ENOMEM;
 }
 
 int spool_writer_set_aside(struct spool_writer *w, const char *id)
 {
 	struct sw_request *q = request_new(SW_SET_ASIDE, id);
 
-	return q ? enqueue(w, q) : -ENOMEM;
+	return q ? enqueue_urgent(w, q) : -ENOMEM;
 }
 
 int spool_writer_read(struct spool_writer *w, const char *id)

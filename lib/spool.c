@@ -896,7 +896,7 @@ int sn_spool_remove(struct sn_spool *s, const char *id)
 	return fsync_fd(dfd);
 }
 
-/* Moves a pending report to state to's directory, durably (see spool.h). */
+/* Moves a pending report to state to's directory (see spool.h). */
 static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state to)
 {
 	struct sn_spool_entry *e;
@@ -917,9 +917,12 @@ static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state 
 	r = rename_noreplace(s->dfd, e->name, s->sub_dfd[to], e->name);
 	if (r < 0)
 		return r; /* -ENOENT: removed behind our back */
-	/* Durable in its new place first: a crash in between shows it moved, not lost. */
-	if ((r = fsync_fd(s->sub_dfd[to])) < 0 || (r = fsync_fd(s->dfd)) < 0)
-		return r;
+	/*
+	 * Not fsync()ed: the rename holds when the process dies, and a power cut that
+	 * loses it leaves the report pending, to be pushed again under its id (at least
+	 * once). Waiting for the disk here would widen the window in which a killed
+	 * daemon sends a report the collector has already acknowledged.
+	 */
 	index_move(s, e, to);
 	return 0;
 }

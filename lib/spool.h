@@ -45,8 +45,9 @@
  *    eviction cost the same with 10 or 100,000 reports spooled (tests/bench);
  *  - state changes are one rename(2) each, so a report is in one place or another,
  *    never in none and never listed twice; after the call returns 0 the move survives
- *    a crash; a crash before leaves it in its former state (a pending one is pushed
- *    again: at least once, under the same id);
+ *    the process's death (it is not fsync()ed: a power cut may undo it, leaving the
+ *    report pending, pushed again under the same id: at least once); a crash before
+ *    leaves it in its former state, the same way;
  *  - temp files a crash left behind are removed by sn_spool_open() (only names of the
  *    temp form, regular files only); a crash between the rename and the evictions
  *    leaves the spool over its bounds until the next write.
@@ -170,14 +171,14 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 int sn_spool_remove(struct sn_spool *s, const char *id);
 
 /*
- * Marks a pending report shipped (moves it into shipped/, durably); 0 too when it was
+ * Marks a pending report shipped (moves it into shipped/); 0 too when it was
  * already. -ENOENT when not spooled (evicted meanwhile), -EINVAL for an invalid id,
  * -ENOTDIR when something else (a file, a link) holds shipped/'s name.
  */
 int sn_spool_mark_shipped(struct sn_spool *s, const char *id);
 
 /*
- * Sets a pending report aside (moves it into held/, durably): the collector refused it
+ * Sets a pending report aside (moves it into held/): the collector refused it
  * for good, so it is kept but never pushed again. 0 too when it was held already;
  * -EINVAL when it was shipped; otherwise as sn_spool_mark_shipped().
  */

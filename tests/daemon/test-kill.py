@@ -111,12 +111,14 @@ def kill_group(p):
     except ProcessLookupError:
         pass
     p.wait()
-    # the spool writer is in the group: gone when its lock is free again
-    for _ in range(200):
-        if subprocess.run(["flock", "-n", os.path.join(p.work, "spool", ".lock"),
-                           "true"]).returncode == 0:
+    # the spool writer is in the group: wait until the group is gone (its lock too)
+    for _ in range(500):
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
             return
         time.sleep(0.01)
+    raise SystemExit(f"process group {p.pid} still there 5 s after SIGKILL")
 
 
 refs = {}
@@ -146,7 +148,6 @@ while kills < args.kills:
     since = log_size()
     while True:
         p = start(log, work)
-        p.work = work
         runs += 1
         try:
             rc = p.wait(timeout=rng.uniform(0, took * 1.2))
@@ -183,6 +184,10 @@ while kills < args.kills:
     for i in got:
         ok = [s for s in recv.get(i, []) if s == 200]
         resent += max(0, len(ok) - 1)
+        if len(ok) > 1 and os.environ.get("SN_KILL_DEBUG"):
+            print(f"DEBUG resent {i} in {work}:")
+            print(open(os.path.join(work, "daemon.log")).read()[-6000:])
+            sys.exit(3)
     shutil.rmtree(work)
 
 receiver.terminate()
