@@ -32,6 +32,7 @@ static const char *const message_ids[] = {
 	[SN_INCIDENT_RCU_STALL] = "01a421453bab47e28050db0bbf888b69",
 	[SN_INCIDENT_HUNG_TASK] = "3715f5abf5a64285bb90fa87409deb3e",
 	[SN_INCIDENT_OTHER] = "a8f1bd7a0c0e4bd6b0d3b7c1d3f9e6a2",
+	[SN_INCIDENT_SYNTHETIC] = "39e5d528476141c5a908cbb45645e938",
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -52,7 +53,9 @@ static int journal_write(const struct sn_report *r, const char *json)
 		snprintf(cpus, sizeof(cpus), "(too many to list)");
 	k = sd_journal_send("MESSAGE=sdei-nmid: %s on CPU %s (report %s)", kind, cpus,
 			    r->id, "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
-			    LOG_CRIT, "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_CPUS=%s", cpus,
+			    /* a test of the sinks is no emergency */
+			    r->kind == SN_INCIDENT_SYNTHETIC ? LOG_NOTICE : LOG_CRIT,
+			    "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_CPUS=%s", cpus,
 			    "SDEI_NMI_REPORT_ID=%s", r->id, "SDEI_NMI_REPORT=%s", json,
 			    NULL);
 	return k;

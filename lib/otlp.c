@@ -86,6 +86,7 @@ static int log_record(cJSON *records, const struct sn_report *r, const char *rep
 {
 	char cpus[SN_CPU_SET_MAX * 6];
 	cJSON *rec, *body, *attrs;
+	bool test = r->kind == SN_INCIDENT_SYNTHETIC; /* of the sinks: no emergency */
 	int k;
 
 	rec = cJSON_CreateObject();
@@ -99,8 +100,10 @@ static int log_record(cJSON *records, const struct sn_report *r, const char *rep
 				   r->last_seen.realtime_usec * 1000);
 	if (k < 0)
 		return k;
-	if (!cJSON_AddNumberToObject(rec, "severityNumber", SN_OTLP_SEVERITY_FATAL) ||
-	    !cJSON_AddStringToObject(rec, "severityText", "CRITICAL"))
+	if (!cJSON_AddNumberToObject(rec, "severityNumber",
+				     test ? SN_OTLP_SEVERITY_INFO :
+					    SN_OTLP_SEVERITY_FATAL) ||
+	    !cJSON_AddStringToObject(rec, "severityText", test ? "INFO" : "CRITICAL"))
 		return -ENOMEM;
 	body = cJSON_AddObjectToObject(rec, "body");
 	if (!body || !cJSON_AddStringToObject(body, "stringValue", report))

@@ -41,6 +41,8 @@
 
 #define SN_OTLP_SERVICE_NAME   "sdei-nmid"
 #define SN_OTLP_SEVERITY_FATAL 21
+/* A synthetic incident's: a test of the sinks is no emergency. */
+#define SN_OTLP_SEVERITY_INFO 9
 /* What a collector's answer is read up to; the rest is ignored. */
 #define SN_OTLP_MAX_RESPONSE (64 * 1024)
 

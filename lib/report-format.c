@@ -26,6 +26,8 @@ static const char *kind_text(enum sn_incident_kind k)
 		return "RCU stall";
 	case SN_INCIDENT_HUNG_TASK:
 		return "hung task";
+	case SN_INCIDENT_SYNTHETIC:
+		return "synthetic incident (a test of the sinks)";
 	default:
 		return "other";
 	}

@@ -27,6 +27,7 @@ static const char *const kind_names[] = {
 	[SN_INCIDENT_RCU_STALL] = "rcu-stall",
 	[SN_INCIDENT_HUNG_TASK] = "hung-task",
 	[SN_INCIDENT_OTHER] = "other",
+	[SN_INCIDENT_SYNTHETIC] = "synthetic",
 };
 
 static const char *const delivery_names[] = {

@@ -109,14 +109,18 @@ def check(headers, path, raw):
                 errors.append(f"{k} {rec.get(k)!r} not a decimal string")
         if int(rec["observedTimeUnixNano"]) < int(rec["timeUnixNano"]):
             errors.append("observed before the incident")
-        if rec.get("severityNumber") != 21 or not isinstance(rec["severityNumber"], int):
-            errors.append(f"severityNumber {rec.get('severityNumber')!r}")
         for k in ("traceId", "spanId"):
             if k in rec and not re.match(r"^[0-9a-f]+$", rec[k]):
                 errors.append(f"{k} not hex")
         report = json.loads(rec["body"]["stringValue"])
         rid = report["id"]
         kind = report["incident"]["kind"]
+        # FATAL, CRITICAL; a synthetic incident (a test of the sinks) INFO
+        severity = (9, "INFO") if kind == "synthetic" else (21, "CRITICAL")
+        if (rec.get("severityNumber"), rec.get("severityText")) != severity or \
+                not isinstance(rec["severityNumber"], int):
+            errors.append(f"severity {rec.get('severityNumber')!r} "
+                          f"{rec.get('severityText')!r}, expected {severity}")
         if report.get("schema") != "sdei-nmi.report/1":
             errors.append(f"schema {report.get('schema')!r}")
         a = attrs(errors, "logRecord", rec["attributes"])

@@ -220,6 +220,34 @@ static void test_partial_host(void **state)
 	assert_int_equal(cJSON_GetArraySize(attrs), 7);
 }
 
+/* A synthetic incident (sdei-nmictl test-incident) is a test of the sinks: INFO. */
+static void test_synthetic(void **state)
+{
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL;
+	_cleanup_(freep) char *report = NULL, *req = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+	struct sn_report_time t = { .realtime_usec = 1793613845123456,
+				    .monotonic_ns = 5000000000 };
+	const cJSON *rec;
+	size_t len, req_len;
+
+	assert_int_equal(sn_report_new(SN_INCIDENT_SYNTHETIC, &r), 0);
+	assert_int_equal(sn_report_set_detector(r, "sdei-nmictl"), 0);
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_serialize(r, &report, &len), 0);
+	assert_int_equal(sn_otlp_logs_request(report, len, NULL, "0.1.0", &req, &req_len),
+			 0);
+	j = cJSON_Parse(req);
+	assert_non_null(j);
+	rec = only(
+		get(only(get(only(get(j, "resourceLogs")), "scopeLogs")), "logRecords"));
+	assert_int_equal(get(rec, "severityNumber")->valueint, 9);
+	assert_string_equal(get(rec, "severityText")->valuestring, "INFO");
+	assert_string_attr(get(rec, "attributes"), "sdei_nmi.kind", "synthetic");
+	assert_string_attr(get(rec, "attributes"), "sdei_nmi.detector", "sdei-nmictl");
+	assert_int_attr(get(rec, "attributes"), "sdei_nmi.cpu_count", "0");
+}
+
 static void test_refused(void **state)
 {
 	_cleanup_(freep) char *report = NULL, *copy = NULL;
@@ -314,9 +342,8 @@ static void test_response(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hard_lockup),
-		cmocka_unit_test(test_partial_host),
-		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_hard_lockup), cmocka_unit_test(test_partial_host),
+		cmocka_unit_test(test_synthetic),   cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_response),
 	};
 
