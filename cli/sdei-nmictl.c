@@ -706,29 +706,42 @@ static int verb_monitor(int argc, char *argv[], int *ret_exit)
 	return record_close(c);
 }
 
-/* [kdump] of the configuration: --config, else the default file when it exists. */
-static int kdump_options(struct sn_kdump_options *o)
-{
 #ifdef SDEI_NMI_HAVE_CONFIG
+int config_load(struct sn_config *c)
+{
 	_cleanup_(freep) char *error = NULL;
-	struct sn_config c;
 	const char *path = arg_config ?: DEFAULT_CONFIG;
 	int r;
 
-	sn_config_init(&c);
-	r = arg_config ? sn_config_parse_file(&c, path, &error) :
-			 sn_config_load(&c, path, &error);
+	sn_config_init(c);
+	r = arg_config ? sn_config_parse_file(c, path, &error) :
+			 sn_config_load(c, path, &error);
 	if (r == -ENOENT && arg_config)
 		r = log_error_errno(r, "cannot read the configuration %s: %m", path);
 	else if (r < 0 && r != -ENOENT)
 		r = log_error_errno(r, "bad configuration: %s", error ?: path);
-	else {
-		o->panic_on = c.kdump_panic_on;
-		o->test_max_age_sec = (uint64_t)c.kdump_test_max_age_days * 86400;
+	else
 		r = 0;
-	}
-	sn_config_done(&c);
+	if (r < 0)
+		sn_config_done(c);
 	return r;
+}
+#endif
+
+/* [kdump] of the configuration: --config, else the default file when it exists. */
+static int kdump_options(struct sn_kdump_options *o)
+{
+#ifdef SDEI_NMI_HAVE_CONFIG
+	struct sn_config c;
+	int r;
+
+	r = config_load(&c);
+	if (r < 0)
+		return r;
+	o->panic_on = c.kdump_panic_on;
+	o->test_max_age_sec = (uint64_t)c.kdump_test_max_age_days * 86400;
+	sn_config_done(&c);
+	return 0;
 #else
 	if (arg_config)
 		return log_error("--config: built without configuration files (inih)");
@@ -838,6 +851,8 @@ static const struct verb verbs[] = {
 	  2, verb_reports },
 	{ "kdump", OPT_JSON | OPT_ROOT | OPT_CONFIG | OPT_NOTE | OPT_ARCH, 2,
 	  verb_kdump },
+	{ "test-incident", OPT_JSON | OPT_SPOOL | OPT_CONFIG | OPT_WAIT, 0,
+	  verb_test_incident },
 };
 
 static const char *option_name(unsigned opt)

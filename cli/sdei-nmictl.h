@@ -79,5 +79,14 @@ int print_json(const cJSON *j, bool default_pretty);
 const char *report_state_to_string(enum report_state s);
 int report_states_from_string(const char *s, unsigned *ret);
 
+#ifdef SDEI_NMI_HAVE_CONFIG
+struct sn_config;
+/*
+ * sdei-nmid's configuration: --config, else the default file and its drop-ins when they
+ * exist (defaults otherwise); sn_config_done() it. Errors said.
+ */
+int config_load(struct sn_config *c);
+#endif
+
 int verb_reports(int argc, char *argv[], int *ret_exit);
 int verb_test_incident(int argc, char *argv[], int *ret_exit);
