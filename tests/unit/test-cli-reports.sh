@@ -95,12 +95,15 @@ sysrq=3b241101-e2bb-4255-8caf-4136c566a962
 
 # --since, --until: by the time the file's name starts with, both ends included; in UTC
 # with the suffix, in the local zone (TZ) without.
+export TZ=CET-1 # UTC+1: UTC is said, or local
 list_ids --since "2026-11-02 10:05 UTC" && expect_ids "--since" "$rcu" "$sysrq"
 list_ids --since "2026-11-02 10:05:00.000001 UTC" && expect_ids "--since, after" "$sysrq"
 list_ids --until "2026-11-02T10:05:00Z" && expect_ids "--until" "$soft" "$hard" "$rcu"
 list_ids --since "2026-11-02 10:04 UTC" --until "2026-11-02 10:05 UTC" &&
 	expect_ids "--since --until" "$hard" "$rcu"
-TZ=CET-1 list_ids --since "2026-11-02 11:05" && expect_ids "--since, local time" "$rcu" "$sysrq"
+list_ids --since "2026-11-02 11:05" && expect_ids "--since, local time" "$rcu" "$sysrq"
+list_ids --until "2026-11-02 11:04:05" && expect_ids "--until, local time" "$soft"
+unset TZ
 list_ids --since @1793613900 && expect_ids "--since @epoch" "$rcu" "$sysrq"
 # Relative times: a report of 30 minutes ago (its name's time; a copy of the hard
 # lockup's under another id). The fixtures are of November 2026, more than an hour ago
