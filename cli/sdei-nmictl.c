@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sdei-nmictl: the SDEI NMI service's state, backtraces of chosen CPUs taken through
- * SDEI, and the kernel's own backtraces as they happen. Glue only: the netlink client,
- * the parsers and the formatters live in lib/.
+ * SDEI, and the kernel's own backtraces as they happen; the options, the verbs that talk
+ * to the kernel, kdump. Glue only: the netlink client, the parsers and the formatters
+ * live in lib/; reports in reports.c, test-incident in test-incident.c.
  *
  * Exit status: 0 when it worked (for backtrace: every CPU asked was captured), 1 when
  * some CPU was not captured, 2 on any error (a recording that could not be written
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 
 #ifdef SDEI_NMI_HAVE_CONFIG
 #include "config.h"
@@ -29,27 +31,16 @@
 #include "nmi-client.h"
 #include "nmi-format.h"
 #include "report-format.h"
-#include "spool.h"
+#include "sdei-nmictl.h"
+#include "time-spec.h"
 #include "util.h"
 
-#define PROGRAM	       "sdei-nmictl"
-#define DEFAULT_SPOOL  "/var/lib/sdei-nmi/spool"
-#define DEFAULT_CONFIG "/etc/sdei-nmi/sdei-nmid.conf"
 /* Tests only: the dump target's free space in bytes, instead of statvfs(). */
 #define ENV_FREE_SPACE "SDEI_NMICTL_KDUMP_FREE_SPACE"
 
 #ifndef SDEI_NMI_VERSION
 #define SDEI_NMI_VERSION "unknown"
 #endif
-
-enum {
-	EXIT_INCOMPLETE = 1, /* some CPU asked was not captured */
-	EXIT_ERROR = 2,
-	/* kdump */
-	EXIT_KDUMP_DEGRADED = 1,
-	EXIT_KDUMP_NOT_READY = 2,
-	EXIT_KDUMP_ERROR = 3,
-};
 
 enum {
 	OPT_JSON = 1 << 0,
@@ -62,19 +53,31 @@ enum {
 	OPT_CONFIG = 1 << 7,
 	OPT_NOTE = 1 << 8,
 	OPT_ARCH = 1 << 9,
+	OPT_SINCE = 1 << 10,
+	OPT_UNTIL = 1 << 11,
+	OPT_KIND = 1 << 12,
+	OPT_STATE = 1 << 13,
+	OPT_WAIT = 1 << 14,
 };
 
+/* Shared with the verbs of the other files (sdei-nmictl.h). */
+enum json_mode arg_json = JSON_OFF;
+const char *arg_spool = DEFAULT_SPOOL;
+bool arg_spool_given;
+const char *arg_config;
+bool arg_has_since, arg_has_until;
+uint64_t arg_since, arg_until;
+unsigned arg_kinds, arg_states;
+uint64_t arg_wait_usec = 30 * UINT64_C(1000000);
+
 static unsigned arg_given; /* OPT_* seen on the command line */
-static bool arg_json;
 static bool arg_all;
 static uint32_t *arg_cpus;
 static size_t arg_n_cpus;
 static uint32_t arg_timeout_ms;	    /* 0: the kernel's default */
 static const char *arg_record_path; /* --record */
 static FILE *arg_record;	    /* open while a verb runs */
-static const char *arg_spool = DEFAULT_SPOOL;
 static const char *arg_root = "/";
-static const char *arg_config; /* NULL: DEFAULT_CONFIG when it exists */
 static const char *arg_note;
 static enum sn_kdump_arch arg_arch = SN_KDUMP_ARCH_HOST;
 
@@ -85,9 +88,7 @@ static void arg_free(void)
 		fclose(arg_record);
 }
 
-_printf_(2, 3) static int log_error_errno(int r, const char *fmt, ...);
-
-static int log_error_errno(int r, const char *fmt, ...)
+int log_error_errno(int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -100,8 +101,6 @@ static int log_error_errno(int r, const char *fmt, ...)
 	fputc('\n', stderr);
 	return -r;
 }
-
-#define log_error(...) log_error_errno(EINVAL, __VA_ARGS__)
 
 static int help(void)
 {
@@ -117,6 +116,8 @@ static int help(void)
 	       "                      (needs CAP_NET_ADMIN)\n"
 	       "  reports [list]      List sdei-nmid's incident reports in the spool\n"
 	       "  reports show ID     Show one report (ID or a unique prefix of it)\n"
+	       "  test-incident       Send a synthetic incident through sdei-nmid's\n"
+	       "                      sinks and wait for its report (needs root)\n"
 	       "  kdump               Check whether a crash dump would be taken, and\n"
 	       "                      how well (exit 0 ready, 1 degraded, 2 not ready)\n"
 	       "  kdump record-test pass|fail\n"
@@ -125,7 +126,9 @@ static int help(void)
 	       "Options:\n"
 	       "  -h --help           Show this help\n"
 	       "     --version        Show the version\n"
-	       "  -j --json           Print JSON (one object per line for monitor)\n"
+	       "  -j --json[=MODE]    Print JSON: pretty (indented), short (one line) or\n"
+	       "                      off; without MODE as before: pretty, but short for\n"
+	       "                      monitor and as spooled for reports show\n"
 	       "  -c --cpu=N          Backtrace CPU N (may be repeated)\n"
 	       "     --cpus=LIST      Backtrace the CPUs of LIST, e.g. 0,2-3\n"
 	       "  -a --all            Backtrace every online CPU\n"
@@ -133,8 +136,16 @@ static int help(void)
 	       "     --record=FILE    Append the kernel's netlink messages to FILE,\n"
 	       "                      as hex (status, backtrace, monitor)\n"
 	       "     --spool=DIR      Read reports from DIR [" DEFAULT_SPOOL "]\n"
+	       "     --since=TIME     reports list: first seen at TIME or later (as\n"
+	       "                      journalctl: 2026-11-02 10:04, @EPOCH, -1h, today)\n"
+	       "     --until=TIME     reports list: first seen at TIME or earlier\n"
+	       "     --kind=KIND,...  reports list: of these kinds only\n"
+	       "     --state=STATE,...\n"
+	       "                      reports list: pending, shipped or held only\n"
+	       "     --wait=SECONDS   test-incident: wait at most SECONDS for the\n"
+	       "                      report [30]\n"
 	       "     --root=DIR       kdump: check the system under DIR [/]\n"
-	       "     --config=FILE    kdump: sdei-nmid's configuration, for [kdump]\n"
+	       "     --config=FILE    kdump, test-incident: sdei-nmid's configuration\n"
 	       "                      [" DEFAULT_CONFIG "]\n"
 	       "     --note=TEXT      kdump record-test: a note kept with the result\n"
 	       "     --arch=ARCH      kdump: check for arm64, x86_64 or other [this\n"
@@ -162,6 +173,87 @@ static int parse_timeout(const char *s, uint32_t *ret)
 	return 0;
 }
 
+static int parse_json_mode(const char *s, enum json_mode *ret)
+{
+	if (!s)
+		*ret = JSON_DEFAULT;
+	else if (strcmp(s, "pretty") == 0)
+		*ret = JSON_PRETTY;
+	else if (strcmp(s, "short") == 0)
+		*ret = JSON_SHORT;
+	else if (strcmp(s, "off") == 0)
+		*ret = JSON_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static uint64_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int parse_time_arg(const char *option, const char *s, uint64_t *ret)
+{
+	int r = time_spec_parse(s, now_realtime_usec(), ret);
+
+	if (r == -ERANGE)
+		return log_error_errno(r, "%s: '%s' is out of range (1970 to 9999)",
+				       option, s);
+	if (r < 0)
+		return log_error_errno(
+			r,
+			"%s: invalid time '%s' (e.g. \"2026-11-02 10:04\", "
+			"\"@1793613845\", \"-1h\", \"today\"; see "
+			"systemd.time(7))",
+			option, s);
+	return 0;
+}
+
+static int parse_kinds(const char *s, unsigned *ret)
+{
+	_cleanup_(freep) char *copy = strdup(s);
+	unsigned kinds = 0;
+	char *p = copy, *t;
+
+	if (!copy)
+		return log_error_errno(ENOMEM, "out of memory");
+	while ((t = strsep(&p, ","))) {
+		enum sn_incident_kind k;
+
+		if (sn_incident_kind_from_string(t, &k) < 0) {
+			fprintf(stderr, PROGRAM ": --kind: unknown kind '%s' (", t);
+			for (int i = 1; i < _SN_INCIDENT_KIND_MAX; i++)
+				fprintf(stderr, "%s%s", i > 1 ? ", " : "",
+					sn_incident_kind_to_string(i));
+			fputs(")\n", stderr);
+			return -EINVAL;
+		}
+		kinds |= 1u << k;
+	}
+	*ret = kinds;
+	return 0;
+}
+
+/* --wait: whole seconds, 1 to 3600. */
+static int parse_wait(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!sn_is_digit(*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 3600)
+		return -ERANGE;
+	*ret = (uint64_t)v * 1000000;
+	return 0;
+}
+
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), < 0 on error. */
 static int parse_argv(int argc, char *argv[])
 {
@@ -174,11 +266,17 @@ static int parse_argv(int argc, char *argv[])
 		ARG_CONFIG,
 		ARG_NOTE,
 		ARG_ARCH,
+		ARG_JSON,
+		ARG_SINCE,
+		ARG_UNTIL,
+		ARG_KIND,
+		ARG_STATE,
+		ARG_WAIT,
 	};
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", optional_argument, NULL, ARG_JSON },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "cpus", required_argument, NULL, ARG_CPUS },
 		{ "all", no_argument, NULL, 'a' },
@@ -189,6 +287,11 @@ static int parse_argv(int argc, char *argv[])
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "note", required_argument, NULL, ARG_NOTE },
 		{ "arch", required_argument, NULL, ARG_ARCH },
+		{ "since", required_argument, NULL, ARG_SINCE },
+		{ "until", required_argument, NULL, ARG_UNTIL },
+		{ "kind", required_argument, NULL, ARG_KIND },
+		{ "state", required_argument, NULL, ARG_STATE },
+		{ "wait", required_argument, NULL, ARG_WAIT },
 		{}
 	};
 	int c, r;
@@ -201,7 +304,15 @@ static int parse_argv(int argc, char *argv[])
 			printf(PROGRAM " " SDEI_NMI_VERSION "\n");
 			return 0;
 		case 'j':
-			arg_json = true;
+			arg_json = JSON_DEFAULT;
+			arg_given |= OPT_JSON;
+			break;
+		case ARG_JSON:
+			if (parse_json_mode(optarg, &arg_json) < 0)
+				return log_error(
+					"invalid --json mode '%s' (pretty, short, "
+					"off)",
+					optarg);
 			arg_given |= OPT_JSON;
 			break;
 		case 'c':
@@ -238,6 +349,7 @@ static int parse_argv(int argc, char *argv[])
 			if (!*optarg)
 				return log_error("--spool needs a directory");
 			arg_spool = optarg;
+			arg_spool_given = true;
 			arg_given |= OPT_SPOOL;
 			break;
 		case ARG_ROOT:
@@ -264,12 +376,49 @@ static int parse_argv(int argc, char *argv[])
 					optarg);
 			arg_given |= OPT_ARCH;
 			break;
+		case ARG_SINCE:
+			r = parse_time_arg("--since", optarg, &arg_since);
+			if (r < 0)
+				return r;
+			arg_has_since = true;
+			arg_given |= OPT_SINCE;
+			break;
+		case ARG_UNTIL:
+			r = parse_time_arg("--until", optarg, &arg_until);
+			if (r < 0)
+				return r;
+			arg_has_until = true;
+			arg_given |= OPT_UNTIL;
+			break;
+		case ARG_KIND:
+			r = parse_kinds(optarg, &arg_kinds);
+			if (r < 0)
+				return r;
+			arg_given |= OPT_KIND;
+			break;
+		case ARG_STATE:
+			if (report_states_from_string(optarg, &arg_states) < 0)
+				return log_error(
+					"--state: invalid state list '%s' (pending, "
+					"shipped, held)",
+					optarg);
+			arg_given |= OPT_STATE;
+			break;
+		case ARG_WAIT:
+			if (parse_wait(optarg, &arg_wait_usec) < 0)
+				return log_error(
+					"invalid --wait '%s' (1 to 3600 seconds)",
+					optarg);
+			arg_given |= OPT_WAIT;
+			break;
 		case '?':
 			return -EINVAL;
 		default:
 			return log_error("unhandled option %d", c);
 		}
 	}
+	if (arg_has_since && arg_has_until && arg_since > arg_until)
+		return log_error("--since must not be after --until");
 	return 1;
 }
 
@@ -360,9 +509,9 @@ static int client_open(struct sn_client **ret)
 	return 0;
 }
 
-static int print_json(cJSON *j, bool pretty)
+int print_json(const cJSON *j, bool default_pretty)
 {
-	int r = sn_json_print(stdout, j, pretty);
+	int r = sn_json_print(stdout, j, json_pretty(default_pretty));
 
 	return r < 0 ? log_error_errno(r, "cannot write the output: %m") : 0;
 }
@@ -381,7 +530,7 @@ static int verb_status(int argc, char *argv[], int *ret_exit)
 	if (r < 0)
 		return log_request_error(c, r, "status");
 
-	if (!arg_json) {
+	if (!json_on()) {
 		r = sn_format_status(stdout, s);
 		if (r < 0)
 			return log_error_errno(r, "cannot write the output: %m");
@@ -451,7 +600,7 @@ static int verb_backtrace(int argc, char *argv[], int *ret_exit)
 	if (r < 0)
 		return log_request_error(c, r, "backtrace");
 
-	if (arg_json) {
+	if (json_on()) {
 		r = sn_backtrace_to_json(b, &j);
 		if (r < 0)
 			return log_error_errno(r, "cannot build the JSON output: %m");
@@ -500,10 +649,11 @@ static int monitor_handler(struct sn_client *c, int error, const struct sn_backt
 		return 0;
 	}
 
-	if (arg_json) {
+	if (json_on()) {
 		r = sn_backtrace_to_json(b, &j);
 		if (r < 0)
 			return log_error_errno(r, "cannot build the JSON output: %m");
+		/* --json alone: one object per line, a stream as before */
 		r = print_json(j, false);
 	} else {
 		r = sn_format_backtrace(stdout, b, NULL);
@@ -556,207 +706,42 @@ static int verb_monitor(int argc, char *argv[], int *ret_exit)
 	return record_close(c);
 }
 
-/* The spool, for reading; what is wrong with it said in one line. */
-static int spool_open(struct sn_spool **ret)
+#ifdef SDEI_NMI_HAVE_CONFIG
+int config_load(struct sn_config *c)
 {
-	int r = sn_spool_open_existing(arg_spool, ret);
-
-	if (r == -ENOENT)
-		return log_error_errno(r,
-				       "no spool at %s (sdei-nmid has not written a "
-				       "report there yet, or see --spool)",
-				       arg_spool);
-	if (r == -EACCES || r == -EPERM)
-		return log_error_errno(r, "cannot read the spool %s: %m (run as root)",
-				       arg_spool);
-	if (r < 0)
-		return log_error_errno(r, "cannot open the spool %s: %m", arg_spool);
-	return 0;
-}
-
-/* A spooled report, parsed; the error said, with the file's name. */
-static int report_load(struct sn_spool *sp, const struct sn_spool_entry *e, bool quiet,
-		       struct sn_report **ret, char **ret_json)
-{
-	_cleanup_(freep) char *buf = NULL;
-	size_t len;
+	_cleanup_(freep) char *error = NULL;
+	const char *path = arg_config ?: DEFAULT_CONFIG;
 	int r;
 
-	r = sn_spool_read(sp, e->id, &buf, &len);
-	if (r < 0)
-		return quiet ? r :
-			       log_error_errno(r, "cannot read %s/%s: %m", arg_spool,
-					       e->name);
-	r = sn_report_parse(buf, len, ret);
-	if (r < 0)
-		return quiet ? r :
-			       log_error_errno(r, "%s/%s is not a valid report: %m",
-					       arg_spool, e->name);
-	if (ret_json)
-		*ret_json = TAKE_PTR(buf);
-	return 0;
-}
-
-static int reports_list(struct sn_spool *sp, int *ret_exit)
-{
-	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
-	unsigned unreadable = 0;
-	size_t n;
-	int r;
-
-	r = sn_spool_list(sp, &e, &n);
-	if (r < 0)
-		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
-	if (arg_json) {
-		arr = cJSON_CreateArray();
-		if (!arr)
-			return log_error_errno(ENOMEM, "out of memory");
-	} else if (n > 0 && sn_report_format_list_header(stdout) < 0)
-		return log_error_errno(EIO, "cannot write the output: %m");
-
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_(sn_report_freep) struct sn_report *rep = NULL;
-		cJSON *o = NULL;
-
-		/* One bad file does not hide the others: said, counted, skipped. */
-		if (report_load(sp, &e[i], false, &rep, NULL) < 0) {
-			unreadable++;
-			continue;
-		}
-		if (!arg_json) {
-			if (sn_report_format_list_line(stdout, rep) < 0)
-				return log_error_errno(EIO,
-						       "cannot write the output: %m");
-			continue;
-		}
-		r = sn_report_summary_to_json(rep, &o);
-		if (r < 0 || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(o);
-			return log_error_errno(ENOMEM, "out of memory");
-		}
-	}
-	if (arg_json)
-		r = print_json(arr, true);
-	else if (n == 0)
-		r = printf("No reports in %s.\n", arg_spool) < 0 ? -EIO : 0;
+	sn_config_init(c);
+	r = arg_config ? sn_config_parse_file(c, path, &error) :
+			 sn_config_load(c, path, &error);
+	if (r == -ENOENT && arg_config)
+		r = log_error_errno(r, "cannot read the configuration %s: %m", path);
+	else if (r < 0 && r != -ENOENT)
+		r = log_error_errno(r, "bad configuration: %s", error ?: path);
 	else
-		r = printf("\n%zu report(s) in %s.\n", n - unreadable, arg_spool) < 0 ?
-			    -EIO :
-			    0;
+		r = 0;
 	if (r < 0)
-		return log_error_errno(r, "cannot write the output: %m");
-	if (unreadable)
-		*ret_exit = EXIT_INCOMPLETE;
-	return 0;
+		sn_config_done(c);
+	return r;
 }
-
-/* The entry whose id is prefix or begins with it; ambiguous prefixes are errors. */
-static int reports_find(struct sn_spool *sp, const char *prefix,
-			struct sn_spool_entry *ret)
-{
-	_cleanup_(freep) struct sn_spool_entry *e = NULL;
-	size_t n, len = strlen(prefix), found = SIZE_MAX, matches = 0;
-	int r;
-
-	if (len == 0 || len > SN_REPORT_ID_LEN ||
-	    strspn(prefix, "0123456789abcdef-") != len)
-		return log_error("invalid report id '%s' (an id as 'reports' lists "
-				 "it, or a prefix of one)",
-				 prefix);
-	r = sn_spool_list(sp, &e, &n);
-	if (r < 0)
-		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(e[i].id, prefix, len) == 0) {
-			matches++;
-			found = i;
-			if (e[i].id[len] == '\0') {
-				matches = 1;
-				break;
-			}
-		}
-	if (matches == 0)
-		return log_error_errno(ENOENT, "no report %s in %s", prefix, arg_spool);
-	if (matches > 1)
-		return log_error_errno(ENOTUNIQ,
-				       "%zu reports in %s begin with %s; give more of "
-				       "the id",
-				       matches, arg_spool, prefix);
-	*ret = e[found];
-	return 0;
-}
-
-static int reports_show(struct sn_spool *sp, const char *id)
-{
-	_cleanup_(sn_report_freep) struct sn_report *rep = NULL;
-	_cleanup_(freep) char *json = NULL;
-	struct sn_spool_entry e;
-	int r;
-
-	r = reports_find(sp, id, &e);
-	if (r < 0)
-		return r;
-	r = report_load(sp, &e, false, &rep, &json);
-	if (r < 0)
-		return r;
-	/* --json: the document as sdei-nmid wrote it (and the schema describes it). */
-	if (arg_json)
-		r = fputs(json, stdout) < 0 || putchar('\n') == EOF ? -EIO : 0;
-	else
-		r = sn_report_format(stdout, rep);
-	if (r < 0)
-		return log_error_errno(r, "cannot write the output: %m");
-	return 0;
-}
-
-static int verb_reports(int argc, char *argv[], int *ret_exit)
-{
-	_cleanup_(sn_spool_freep) struct sn_spool *sp = NULL;
-	const char *sub = argc > 1 ? argv[1] : "list";
-	int r;
-
-	if (strcmp(sub, "list") == 0) {
-		if (argc > 2)
-			return log_error("reports list takes no arguments, got '%s'",
-					 argv[2]);
-	} else if (strcmp(sub, "show") == 0) {
-		if (argc != 3)
-			return log_error("reports show takes one report id");
-	} else
-		return log_error("unknown reports command '%s' (list, show ID)", sub);
-
-	r = spool_open(&sp);
-	if (r < 0)
-		return r;
-	if (strcmp(sub, "list") == 0)
-		return reports_list(sp, ret_exit);
-	return reports_show(sp, argv[2]);
-}
+#endif
 
 /* [kdump] of the configuration: --config, else the default file when it exists. */
 static int kdump_options(struct sn_kdump_options *o)
 {
 #ifdef SDEI_NMI_HAVE_CONFIG
-	_cleanup_(freep) char *error = NULL;
 	struct sn_config c;
-	const char *path = arg_config ?: DEFAULT_CONFIG;
 	int r;
 
-	sn_config_init(&c);
-	r = arg_config ? sn_config_parse_file(&c, path, &error) :
-			 sn_config_load(&c, path, &error);
-	if (r == -ENOENT && arg_config)
-		r = log_error_errno(r, "cannot read the configuration %s: %m", path);
-	else if (r < 0 && r != -ENOENT)
-		r = log_error_errno(r, "bad configuration: %s", error ?: path);
-	else {
-		o->panic_on = c.kdump_panic_on;
-		o->test_max_age_sec = (uint64_t)c.kdump_test_max_age_days * 86400;
-		r = 0;
-	}
+	r = config_load(&c);
+	if (r < 0)
+		return r;
+	o->panic_on = c.kdump_panic_on;
+	o->test_max_age_sec = (uint64_t)c.kdump_test_max_age_days * 86400;
 	sn_config_done(&c);
-	return r;
+	return 0;
 #else
 	if (arg_config)
 		return log_error("--config: built without configuration files (inih)");
@@ -830,7 +815,7 @@ static int verb_kdump(int argc, char *argv[], int *ret_exit)
 	r = sn_kdump_to_json(&k, &j);
 	if (r < 0)
 		return log_error_errno(r, "cannot build the result: %m");
-	if (arg_json)
+	if (json_on())
 		r = print_json(j, true);
 	else {
 		fputs("kdump: ", stdout);
@@ -862,9 +847,12 @@ static const struct verb verbs[] = {
 	{ "backtrace", OPT_JSON | OPT_CPUS | OPT_ALL | OPT_TIMEOUT | OPT_RECORD, 0,
 	  verb_backtrace },
 	{ "monitor", OPT_JSON | OPT_RECORD, 0, verb_monitor },
-	{ "reports", OPT_JSON | OPT_SPOOL, 2, verb_reports },
+	{ "reports", OPT_JSON | OPT_SPOOL | OPT_SINCE | OPT_UNTIL | OPT_KIND | OPT_STATE,
+	  2, verb_reports },
 	{ "kdump", OPT_JSON | OPT_ROOT | OPT_CONFIG | OPT_NOTE | OPT_ARCH, 2,
 	  verb_kdump },
+	{ "test-incident", OPT_JSON | OPT_SPOOL | OPT_CONFIG | OPT_WAIT, 0,
+	  verb_test_incident },
 };
 
 static const char *option_name(unsigned opt)
@@ -888,6 +876,16 @@ static const char *option_name(unsigned opt)
 		return "--note";
 	case OPT_ARCH:
 		return "--arch";
+	case OPT_SINCE:
+		return "--since";
+	case OPT_UNTIL:
+		return "--until";
+	case OPT_KIND:
+		return "--kind";
+	case OPT_STATE:
+		return "--state";
+	case OPT_WAIT:
+		return "--wait";
 	default:
 		return "--record";
 	}
@@ -930,10 +928,11 @@ static int dispatch_verb(int argc, char *argv[], int *ret_exit)
  */
 static bool verb_is_kdump(int argc, char *argv[])
 {
-	static const char *const with_value[] = { "-c",	     "--cpu",	  "--cpus",
-						  "-t",	     "--timeout", "--record",
-						  "--spool", "--root",	  "--config",
-						  "--note",  "--arch" };
+	static const char *const with_value[] = {
+		"-c",	   "--cpu",  "--cpus",	 "-t",	   "--timeout", "--record",
+		"--spool", "--root", "--config", "--note", "--arch",	"--since",
+		"--until", "--kind", "--state",	 "--wait"
+	};
 
 	for (int i = 1; i < argc; i++) {
 		bool takes = false;

@@ -25,17 +25,18 @@ static const char *const message_ids[] = {
 	[SN_INCIDENT_RCU_STALL] = "01a421453bab47e28050db0bbf888b69",
 	[SN_INCIDENT_HUNG_TASK] = "3715f5abf5a64285bb90fa87409deb3e",
 	[SN_INCIDENT_OTHER] = "a8f1bd7a0c0e4bd6b0d3b7c1d3f9e6a2",
+	[SN_INCIDENT_SYNTHETIC] = "39e5d528476141c5a908cbb45645e938",
 };
 
 /*
  * PRIORITY by kind: a CPU wedged with interrupts masked is critical; a stall or a
  * soft lockup an error; a hung task a warning (it is often storage, and recovers);
- * the rest (SysRq-l) a notice.
+ * the rest (SysRq-l) and an operator's test of the sinks (synthetic) a notice.
  */
 static const int priorities[] = {
 	[SN_INCIDENT_HARD_LOCKUP] = LOG_CRIT,	 [SN_INCIDENT_SOFT_LOCKUP] = LOG_ERR,
 	[SN_INCIDENT_RCU_STALL] = LOG_ERR,	 [SN_INCIDENT_HUNG_TASK] = LOG_WARNING,
-	[SN_INCIDENT_OTHER] = LOG_NOTICE,
+	[SN_INCIDENT_OTHER] = LOG_NOTICE,	 [SN_INCIDENT_SYNTHETIC] = LOG_NOTICE,
 };
 
 int report_sinks_priority(enum sn_incident_kind k)

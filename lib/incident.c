@@ -796,6 +796,57 @@ static int feed_backtrace(struct sn_incidents *s, const struct sn_kmsg_event *ev
 	return 0;
 }
 
+/* Y1: the newest line of the ring, which feed_synthetic() added, removed. */
+static void ring_drop_last(struct sn_incidents *s, uint64_t seq)
+{
+	struct line *l;
+
+	if (!s->ring_n)
+		return;
+	l = &s->ring[(s->ring_head + s->ring_n - 1) % s->cfg.log_max_lines];
+	if (l->seq != seq)
+		return;
+	free(l->text);
+	*l = (struct line){};
+	s->ring_n--;
+}
+
+/*
+ * Y1: a synthetic incident, reported at once, alone. Its line is in the ring while it
+ * closes only: a writer's line belongs to no other incident's excerpt.
+ */
+static int feed_synthetic(struct sn_incidents *s, const struct sn_kmsg_event *ev)
+{
+	static const struct sn_cpu_set none;
+	struct sn_incident *inc;
+	bool added = false;
+	int r, k;
+
+	if (!s->ring_n || ring_last_seq(s, 0) != ev->seq) {
+		char line[160];
+
+		snprintf(line, sizeof(line), SN_KMSG_SYNTHETIC_FORMAT, ev->synthetic.id,
+			 ev->synthetic.uid);
+		r = sn_incidents_add_line(s, ev->seq, ev->ts_usec, line);
+		if (r < 0)
+			return r;
+		added = true;
+	}
+	k = incident_open(s, SN_INCIDENT_SYNTHETIC, "sdei-nmictl", &none, ev->ts_usec,
+			  &inc);
+	if (inc) {
+		inc->first_seq = inc->last_seq = ev->seq;
+		inc->detections = 1;
+		incident_add_seq(inc, ev->seq);
+		r = close_at(s, s->n_open - 1);
+		if (k == 0)
+			k = r;
+	}
+	if (added)
+		ring_drop_last(s, ev->seq);
+	return k;
+}
+
 int sn_incidents_feed(struct sn_incidents *s, const struct sn_kmsg_event *ev)
 {
 	enum sn_incident_kind kind;
@@ -808,6 +859,8 @@ int sn_incidents_feed(struct sn_incidents *s, const struct sn_kmsg_event *ev)
 		k = feed_backtrace(s, ev);
 	else if (detection(ev, &kind, &detector, &cpus))
 		k = feed_detection(s, ev, kind, detector, &cpus);
+	else if (ev->type == SN_KMSG_EVENT_SYNTHETIC)
+		k = feed_synthetic(s, ev);
 	else {
 		s->stats.ignored++;
 		k = 0;

@@ -91,6 +91,15 @@
  * the kernel emits each signal before the lines it causes, so a signal that matters to
  * an incident is seen before the log completes it.
  *
+ * A synthetic event (sdei-nmictl test-incident, kmsg-events.h), an operator's test of
+ * the sinks:
+ *  Y1 opens an incident of kind synthetic, detector "sdei-nmictl", without CPUs, that
+ *     closes at once: it joins nothing, nothing joins it, it is no repeat (I6). Its
+ *     excerpt is its record's line (the UUID the test waits for), in the ring (I5)
+ *     while it closes, unless the caller added that record's line already (the daemon
+ *     adds the kernel's lines only): a writer's line is in no other incident's
+ *     excerpt.
+ *
  * The default quiet period (5 s) is longer than the interval at which the kernel
  * repeats a hard-lockup report at watchdog_thresh=3 (3.6 s, the lab's), so the repeats
  * of one lockup fold into one incident; a complete one (I6) is reported as soon as its

@@ -1242,6 +1242,70 @@ static int end_all(struct sn_kmsg_events *e, enum sn_kmsg_end end)
 	return r < 0 ? r : k;
 }
 
+/* A lowercase UUID of version 4 (what sdei-nmictl draws). */
+static int eat_uuid(struct cur *c, char *ret)
+{
+	static const char form[] = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+
+	if (left(c) < SN_KMSG_SYNTHETIC_ID_LEN)
+		return -EBADMSG;
+	for (size_t i = 0; i < SN_KMSG_SYNTHETIC_ID_LEN; i++) {
+		char ch = c->p[i];
+		bool hex = sn_is_digit(ch) || (ch >= 'a' && ch <= 'f');
+
+		bool variant = ch == '8' || ch == '9' || ch == 'a' || ch == 'b';
+
+		if (form[i] == 'x' ? !hex : form[i] == 'y' ? !variant : ch != form[i])
+			return -EBADMSG;
+	}
+	memcpy(ret, c->p, SN_KMSG_SYNTHETIC_ID_LEN);
+	ret[SN_KMSG_SYNTHETIC_ID_LEN] = '\0';
+	c->p += SN_KMSG_SYNTHETIC_ID_LEN;
+	return 0;
+}
+
+/* SN_KMSG_SYNTHETIC_FORMAT, the whole record. */
+static int match_synthetic(struct cur c, struct sn_kmsg_event *ev)
+{
+	int r;
+
+	if (!eat(&c, "sdei-nmi: synthetic incident "))
+		return -ENOMSG;
+	r = eat_uuid(&c, ev->synthetic.id);
+	if (r < 0)
+		return r;
+	if (!eat(&c, " requested by sdei-nmictl (uid "))
+		return -EBADMSG;
+	r = eat_u32(&c, &ev->synthetic.uid);
+	if (r < 0)
+		return r;
+	if (!eat(&c, ")") || !at_end(&c))
+		return -EBADMSG;
+	return 0;
+}
+
+/* A writer's record: a synthetic incident, or ignored. */
+static int feed_foreign(struct sn_kmsg_events *e, uint64_t seq, uint64_t ts,
+			const char *text, size_t len)
+{
+	struct sn_kmsg_event ev = {
+		.type = SN_KMSG_EVENT_SYNTHETIC,
+		.seq = seq,
+		.ts_usec = ts,
+	};
+	int r = match_synthetic((struct cur){ .p = text, .end = text + len }, &ev);
+
+	if (r == -ENOMSG) {
+		e->stats.foreign++;
+		return 0;
+	}
+	if (r < 0) {
+		count_error(e, r);
+		return 0;
+	}
+	return emit(e, &ev);
+}
+
 static int feed(struct sn_kmsg_events *e, uint64_t seq, uint64_t ts,
 		const struct caller *caller, const char *text, size_t len, bool foreign)
 {
@@ -1259,8 +1323,8 @@ static int feed(struct sn_kmsg_events *e, uint64_t seq, uint64_t ts,
 	e->have_seq = true;
 	e->last_seq = seq;
 	if (foreign) {
-		e->stats.foreign++;
-		return r;
+		k = feed_foreign(e, seq, ts, text, len);
+		return r < 0 ? r : k;
 	}
 
 	k = expire(e, ts);
@@ -1404,6 +1468,8 @@ const char *sn_kmsg_event_type_to_string(enum sn_kmsg_event_type t)
 		return "nmi-timeout";
 	case SN_KMSG_EVENT_BACKTRACE:
 		return "backtrace";
+	case SN_KMSG_EVENT_SYNTHETIC:
+		return "synthetic";
 	}
 	return NULL;
 }

@@ -35,6 +35,11 @@
  *  nmi-send     "Sending NMI from CPU %d to CPUs %*pbl:" (lib/nmi_backtrace.c)
  *  nmi-timeout  "After 10 seconds, these CPUS still haven't responded to the NMI: %*pbl"
  *               (lib/nmi_backtrace.c): the CPUs whose backtrace never came.
+ *  synthetic    "sdei-nmi: synthetic incident %s requested by sdei-nmictl (uid %u)",
+ *               SN_KMSG_SYNTHETIC_FORMAT: a pipeline test that sdei-nmictl test-incident
+ *               writes to /dev/kmsg (%s a random UUID, lowercase). Only a writer's
+ *               record (facility != 0; the kernel gives user space LOG_USER at least)
+ *               is taken, one line, the whole record; the kernel never prints it.
  *  backtrace    "NMI backtrace for cpu %d" followed by the block of show_regs() or
  *               dump_stack() (origin "nmi"); "NMI backtrace for cpu %d skipped: idling
  *               at %pS" (idle, no block); the show_regs()/dump_stack() block that
@@ -95,6 +100,7 @@
  * counted (sn_kmsg_events_get_stats()), never fatal.
  */
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,6 +116,11 @@
 #define SN_KMSG_COMM_MAX 64
 /* An RCU flavor ("rcu_preempt", "rcu_sched"), NUL included. */
 #define SN_KMSG_FLAVOR_MAX 32
+/* A synthetic incident's id: a UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx". */
+#define SN_KMSG_SYNTHETIC_ID_LEN 36
+/* Its record, as sdei-nmictl writes it and the recognizer takes it: the id, the uid. */
+#define SN_KMSG_SYNTHETIC_FORMAT \
+	"sdei-nmi: synthetic incident %s requested by sdei-nmictl (uid %" PRIu32 ")"
 
 enum sn_kmsg_event_type {
 	SN_KMSG_EVENT_HARD_LOCKUP = 1,
@@ -119,6 +130,7 @@ enum sn_kmsg_event_type {
 	SN_KMSG_EVENT_NMI_SEND,
 	SN_KMSG_EVENT_NMI_TIMEOUT,
 	SN_KMSG_EVENT_BACKTRACE,
+	SN_KMSG_EVENT_SYNTHETIC,
 };
 
 enum sn_kmsg_rcu_stall_kind {
@@ -227,6 +239,10 @@ struct sn_kmsg_event {
 		} nmi_timeout;
 		/* Valid during the handler's call only. */
 		const struct sn_kmsg_backtrace *backtrace;
+		struct {
+			char id[SN_KMSG_SYNTHETIC_ID_LEN + 1];
+			uint32_t uid;
+		} synthetic;
 	};
 };
 
@@ -264,7 +280,8 @@ struct sn_kmsg_events_stats {
 	uint64_t incomplete;   /* stall reports emitted without their summary */
 	uint64_t lost;	       /* records missing from SEQ */
 	uint64_t out_of_order; /* records whose SEQ was not after the last one: dropped */
-	uint64_t foreign; /* records of writers to /dev/kmsg (facility != 0): ignored */
+	uint64_t foreign; /* records of writers to /dev/kmsg (facility != 0): ignored,
+			   * but synthetic incidents */
 };
 
 struct sn_kmsg_events;
@@ -282,7 +299,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sn_kmsg_events *, sn_kmsg_events_free);
  * the last one is dropped (out_of_order), a jump counts as lost records (B7, R3).
  * Records of facility != 0 are writers' (the kernel refuses LOG_KERN from user space,
  * dev-kmsg ABI): they keep SEQ but are otherwise ignored, so nothing written to
- * /dev/kmsg passes for the kernel's report.
+ * /dev/kmsg passes for the kernel's report; but a synthetic incident's record, which
+ * only a writer's can be.
  */
 int sn_kmsg_events_feed(struct sn_kmsg_events *e, const struct sn_kmsg_record *rec);
 /* The same for a bare message (no caller id). */

@@ -24,6 +24,8 @@ static const struct {
 	[SN_INCIDENT_SOFT_LOCKUP] = { SN_OTLP_SEVERITY_ERROR, "ERROR" },
 	[SN_INCIDENT_HUNG_TASK] = { SN_OTLP_SEVERITY_WARN, "WARN" },
 	[SN_INCIDENT_OTHER] = { SN_OTLP_SEVERITY_INFO, "INFO" },
+	/* an operator's test of the sinks: no emergency */
+	[SN_INCIDENT_SYNTHETIC] = { SN_OTLP_SEVERITY_INFO, "INFO" },
 };
 
 int sn_otlp_severity(enum sn_incident_kind kind, const char **ret_text)

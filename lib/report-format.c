@@ -26,6 +26,8 @@ static const char *kind_text(enum sn_incident_kind k)
 		return "RCU stall";
 	case SN_INCIDENT_HUNG_TASK:
 		return "hung task";
+	case SN_INCIDENT_SYNTHETIC:
+		return "synthetic incident (a test of the sinks)";
 	default:
 		return "other";
 	}
@@ -64,21 +66,21 @@ static const char *utc_text(uint64_t usec, char buf[static 28])
 
 int sn_report_format_list_header(FILE *f)
 {
-	fprintf(f, "%-27s  %-36s  %-11s  %-8s  %-7s  %s\n", "FIRST SEEN (UTC)", "ID",
-		"KIND", "CPUS", "STACKS", "FOLDED");
+	fprintf(f, "%-27s  %-36s  %-11s  %-8s  %-7s  %-6s  %s\n", "FIRST SEEN (UTC)",
+		"ID", "KIND", "CPUS", "STACKS", "FOLDED", "STATE");
 	return stream_status(f);
 }
 
-int sn_report_format_list_line(FILE *f, const struct sn_report *r)
+int sn_report_format_list_line(FILE *f, const struct sn_report *r, const char *state)
 {
 	char t[28], cpus[64], stacks[24];
 
 	snprintf(stacks, sizeof(stacks), "%u/%u", sn_report_stacks_captured(r),
 		 sn_cpu_set_count(&r->stalled));
-	fprintf(f, "%-27s  %-36s  %-11s  %-8s  %-7s  %" PRIu64 "\n",
+	fprintf(f, "%-27s  %-36s  %-11s  %-8s  %-7s  %-6" PRIu64 "  %s\n",
 		utc_text(r->first_seen.realtime_usec, t), r->id,
 		sn_incident_kind_to_string(r->kind) ?: "?",
-		cpus_text(r, cpus, sizeof(cpus)), stacks, r->folded_count);
+		cpus_text(r, cpus, sizeof(cpus)), stacks, r->folded_count, state);
 	return stream_status(f);
 }
 

@@ -14,9 +14,12 @@
 
 #include "report.h"
 
-/* The column header of the list, and one line per report under it. */
+/*
+ * The column header of the list, and one line per report under it; state is the spool's
+ * (pending, shipped, held).
+ */
 int sn_report_format_list_header(FILE *f);
-int sn_report_format_list_line(FILE *f, const struct sn_report *r);
+int sn_report_format_list_line(FILE *f, const struct sn_report *r, const char *state);
 
 /*
  * kdump readiness (lib/kdump.h's JSON object, sdei-nmictl kdump and reports show): its

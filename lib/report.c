@@ -29,6 +29,7 @@ const char *const sn_report_kind_names[] = {
 	[SN_INCIDENT_RCU_STALL] = "rcu-stall",
 	[SN_INCIDENT_HUNG_TASK] = "hung-task",
 	[SN_INCIDENT_OTHER] = "other",
+	[SN_INCIDENT_SYNTHETIC] = "synthetic",
 };
 
 const char *const sn_report_delivery_names[] = {

@@ -34,8 +34,10 @@
  * Versioning: "schema" names the document's major version; a reader accepts exactly
  * the versions it knows (this one: "sdei-nmi.report/1"). Adding an optional key is a
  * new schema file and a new minor only in the schema's $id; anything else is /2.
- * Minor 1 added incident.sources and incident.trigger (the BPF source); minor 2
- * incident.task (a hung task's comm, pid and stack).
+ * Minor 1 added incident.sources and incident.trigger (the BPF source). Minor 2 added
+ * incident.task (a hung task's comm, pid and stack) and the kind synthetic, an
+ * operator's test of the sinks (sdei-nmictl test-incident): a reader of minor 1 may
+ * refuse such a report, which no stall ever makes.
  *
  * Numbers (I-JSON, RFC 7493): JSON integers are exact and at most 2^53 - 1, so that
  * every consumer reads them exactly (cpu, pid, latency_ns, kmsg sequence numbers,
@@ -98,6 +100,7 @@ enum sn_incident_kind {
 	SN_INCIDENT_RCU_STALL,
 	SN_INCIDENT_HUNG_TASK,
 	SN_INCIDENT_OTHER,
+	SN_INCIDENT_SYNTHETIC, /* a pipeline test: sdei-nmictl test-incident */
 	_SN_INCIDENT_KIND_MAX,
 };
 

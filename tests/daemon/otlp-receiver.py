@@ -58,7 +58,7 @@ ARCHES = {"amd64", "arm32", "arm64", "ia64", "ppc32", "ppc64", "s390x", "x86"}
 # lib/otlp.h: the severity by kind
 SEVERITY = {"hard-lockup": (21, "FATAL"), "rcu-stall": (19, "ERROR3"),
             "soft-lockup": (17, "ERROR"), "hung-task": (13, "WARN"),
-            "other": (9, "INFO")}
+            "other": (9, "INFO"), "synthetic": (9, "INFO")}
 INT64_FIELDS = {"timeUnixNano", "observedTimeUnixNano", "intValue"}
 ENUM_FIELDS = {"severityNumber"}
 HEX_FIELDS = {"traceId": 32, "spanId": 16}

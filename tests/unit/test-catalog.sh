@@ -32,7 +32,7 @@ daemon_ids=$(sed -n '/message_ids\[\] = {/,/^};/p' "$src/daemon/report-sinks.c" 
 	grep -o '"[0-9a-f]\{32\}"' | tr -d '"' | sort)
 readme_ids=$(grep -o '^| [a-z-]* | `[0-9a-f]\{32\}` |' "$src/daemon/README.md" |
 	grep -o '[0-9a-f]\{32\}' | sort)
-[ "$(wc -l <<<"$daemon_ids")" -eq 5 ] || fail "daemon ids: $daemon_ids"
+[ "$(wc -l <<<"$daemon_ids")" -eq 6 ] || fail "daemon ids: $daemon_ids"
 [ "$catalog_ids" = "$daemon_ids" ] || fail "catalog ids differ from the daemon's: $catalog_ids / $daemon_ids"
 [ "$readme_ids" = "$daemon_ids" ] || fail "README ids differ from the daemon's: $readme_ids"
 # Every entry names the report, so 'journalctl -x' leads to 'sdei-nmictl reports show'.

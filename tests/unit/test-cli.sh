@@ -13,7 +13,7 @@ source "$(dirname "$0")/cli-test-lib.sh"
 
 if run 0 --help; then
 	grep -q 'sdei-nmictl(8)' "$tmp/out" || fail "--help does not name the man page"
-	for verb in status backtrace monitor reports kdump; do
+	for verb in status backtrace monitor reports test-incident kdump; do
 		grep -q "^  $verb " "$tmp/out" || fail "--help does not list $verb"
 	done
 fi
@@ -42,6 +42,11 @@ usage_errors=(
 	"backtrace --all --timeout 5ms"
 	"backtrace --cpu"
 	"status --record"
+	"status --json=yes"
+	"status --json="
+	"backtrace --all --json=PRETTY"
+	"monitor --json=short,pretty"
+	"monitor --json short"
 )
 for args in "${usage_errors[@]}"; do
 	# shellcheck disable=SC2086 # word splitting wanted
@@ -59,7 +64,7 @@ if [ -n "$completion" ]; then
 	COMP_WORDS=(sdei-nmictl "")
 	COMP_CWORD=1
 	_sdei_nmictl
-	[ "${COMPREPLY[*]}" = "status backtrace monitor reports kdump" ] ||
+	[ "${COMPREPLY[*]}" = "status backtrace monitor reports kdump test-incident" ] ||
 		fail "completion of verbs: ${COMPREPLY[*]}"
 	COMP_WORDS=(sdei-nmictl backtrace --)
 	COMP_CWORD=2
@@ -95,6 +100,31 @@ if [ -n "$completion" ]; then
 	COMP_CWORD=3
 	_sdei_nmictl
 	[ "${COMPREPLY[*]}" = "arm64 x86_64 other" ] || fail "completion of --arch: ${COMPREPLY[*]}"
+	# --json takes a mode; reports takes its filters, --kind and --state their values.
+	COMP_WORDS=(sdei-nmictl status --json "")
+	COMP_CWORD=3
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "pretty short off" ] || fail "completion of --json: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl reports --)
+	COMP_CWORD=2
+	_sdei_nmictl
+	for opt in --since --until --kind --state --spool --json; do
+		[[ " ${COMPREPLY[*]} " == *" $opt "* ]] || fail "completion of reports lacks $opt"
+	done
+	COMP_WORDS=(sdei-nmictl reports --state sh)
+	COMP_CWORD=3
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "shipped" ] || fail "completion of --state: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl reports --kind hard)
+	COMP_CWORD=3
+	_sdei_nmictl
+	[ "${COMPREPLY[*]}" = "hard-lockup" ] || fail "completion of --kind: ${COMPREPLY[*]}"
+	COMP_WORDS=(sdei-nmictl test-incident --)
+	COMP_CWORD=2
+	_sdei_nmictl
+	for opt in --wait --spool --config --json; do
+		[[ " ${COMPREPLY[*]} " == *" $opt "* ]] || fail "completion of test-incident lacks $opt"
+	done
 	# --record takes a file name.
 	touch "$tmp/rec-completion.hex"
 	COMP_WORDS=(sdei-nmictl status --record "$tmp/rec-comp")
@@ -131,6 +161,8 @@ if grep -q 'cannot talk to the kernel over generic netlink' "$tmp/err"; then
 	exit 1
 fi
 for args in "status" "status --json" "backtrace --cpu 0" "backtrace --all --json" \
+	"status --json=short" "status --json=pretty" "backtrace --all --json=off" \
+	"monitor --json=pretty" "monitor --json=short" \
 	"monitor" "status --record $tmp/rec.hex" "backtrace --all --record $tmp/rec.hex"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	if run 2 $args; then

@@ -1340,6 +1340,94 @@ static void test_lab_corpus_hung_task(void **state)
 	collector_done(&col);
 }
 
+static void synthetic(struct sn_incidents *s, uint64_t seq, uint64_t ts, const char *id)
+{
+	struct sn_kmsg_event ev = { .type = SN_KMSG_EVENT_SYNTHETIC,
+				    .seq = seq,
+				    .ts_usec = ts };
+
+	snprintf(ev.synthetic.id, sizeof(ev.synthetic.id), "%s", id);
+	ev.synthetic.uid = 1000;
+	assert_int_equal(sn_incidents_feed(s, &ev), 0);
+}
+
+/*
+ * Y1: a synthetic incident is reported at once, alone, its line its excerpt; two of them
+ * are two reports; one in the middle of a lockup's records leaves the lockup's incident
+ * and excerpt as they were.
+ */
+static void test_synthetic(void **state)
+{
+	_cleanup_(sn_incidents_freep) struct sn_incidents *s = NULL;
+	struct collector col;
+	const struct sn_report *r;
+
+	s = new_incidents(&col, NULL);
+	hard(s, 10, 5 * SEC, 2);
+	assert_int_equal(sn_incidents_add_line(s, 10, 5 * SEC, "lockup"), 0);
+	synthetic(s, 11, 5 * SEC + 100, "0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60");
+	/* closed at once, the lockup still open */
+	assert_int_equal(col.n, 1);
+	assert_int_equal(sn_incidents_open_count(s), 1);
+	synthetic(s, 12, 5 * SEC + 200, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
+	assert_int_equal(col.n, 2);
+	assert_int_equal(sn_incidents_add_line(s, 13, 5 * SEC + 300, "more lockup"), 0);
+	hard(s, 13, 5 * SEC + 300, 2);
+	backtrace(s, 14, 5 * SEC + 400, 2, "spin+0x8/0x24");
+	assert_int_equal(col.n, 3);
+	assert_int_equal(sn_incidents_open_count(s), 0);
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(col.c[i].kind, SN_INCIDENT_SYNTHETIC);
+		assert_string_equal(col.c[i].detector, "sdei-nmictl");
+		assert_true(sn_cpu_set_empty(&col.c[i].cpus));
+		assert_int_equal(col.c[i].detections, 1);
+		r = col.c[i].report;
+		assert_int_equal(r->kind, SN_INCIDENT_SYNTHETIC);
+		assert_string_equal(r->detector, "sdei-nmictl");
+		assert_int_equal(r->folded_count, 0);
+		assert_int_equal(r->n_evidence, 0);
+		assert_int_equal(r->sources, SN_REPORT_SOURCE_KMSG);
+		assert_int_equal(r->n_kmsg_seqs, 1);
+		assert_int_equal(r->kmsg_seqs[0], 11 + i);
+		assert_int_equal(r->n_log_lines, 1);
+	}
+	assert_string_equal(
+		col.c[0].report->log_lines[0],
+		"[    5.000100] sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 requested by sdei-nmictl "
+		"(uid 1000)");
+	assert_string_equal(
+		col.c[1].report->log_lines[0],
+		"[    5.000200] sdei-nmi: synthetic incident "
+		"7c9e6679-7425-40de-944b-e07fc1f90ae7 requested by sdei-nmictl "
+		"(uid 1000)");
+	assert_string_equal(sn_incident_kind_to_string(SN_INCIDENT_SYNTHETIC),
+			    "synthetic");
+
+	/* The lockup: its own detections and lines, not the writer's. */
+	assert_int_equal(col.c[2].kind, SN_INCIDENT_HARD_LOCKUP);
+	assert_int_equal(col.c[2].detections, 2);
+	assert_int_equal(col.c[2].first_seq, 10);
+	r = col.c[2].report;
+	assert_int_equal(r->n_log_lines, 2);
+	assert_string_equal(r->log_lines[0], "[    5.000000] lockup");
+	assert_string_equal(r->log_lines[1], "[    5.000300] more lockup");
+	collector_done(&col);
+
+	/* A caller that keeps writers' lines: the line is not added twice. */
+	s = sn_incidents_free(s);
+	s = new_incidents(&col, NULL);
+	assert_int_equal(sn_incidents_add_line(s, 20, 9 * SEC, "the record's own line"),
+			 0);
+	synthetic(s, 20, 9 * SEC, "0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60");
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.c[0].report->n_log_lines, 1);
+	assert_string_equal(col.c[0].report->log_lines[0],
+			    "[    9.000000] the record's own line");
+	collector_done(&col);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1368,6 +1456,7 @@ int main(void)
 		cmocka_unit_test(test_lab_corpus_hard_lockup),
 		cmocka_unit_test(test_lab_corpus_soft_lockup),
 		cmocka_unit_test(test_lab_corpus_hung_task),
+		cmocka_unit_test(test_synthetic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

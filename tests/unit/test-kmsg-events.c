@@ -1352,6 +1352,95 @@ static void test_caller_ids(void **state)
 	run_done(&run);
 }
 
+/*
+ * A synthetic incident (sdei-nmictl test-incident): a writer's record of its exact form,
+ * whatever the writer's facility; the kernel's own, or anything else, is not one. It
+ * leaves an open block alone, as other writers' records do.
+ */
+static void test_synthetic(void **state)
+{
+	static struct sn_kmsg_record rec;
+	static const char *const recs[] = {
+		"4,1,10,-;NMI backtrace for cpu 2\n",
+		"12,2,11,-;sdei-nmi: synthetic incident 0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 "
+		"requested by sdei-nmictl (uid 0)\n",
+		"4,3,12,-;Call trace:\n",
+		"4,4,13,-; a+0x1/0x2\n",
+		/* the kernel's (facility 0): not one, whatever it says */
+		"4,5,2000014,-;sdei-nmi: synthetic incident "
+		"11111111-2222-4333-8444-555555555555 requested by sdei-nmictl (uid 0)\n",
+		/* malformed: the UUID (case, version, variant, length), tail, uid */
+		"12,6,2000015,-;sdei-nmi: synthetic incident "
+		"0D2F5B8E-6A41-4C3E-9F7A-1B2C3D4E5F60 requested by sdei-nmictl (uid 0)\n",
+		"12,7,2000016,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-3c3e-9f7a-1b2c3d4e5f60 requested by sdei-nmictl (uid 0)\n",
+		"12,8,2000017,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-cf7a-1b2c3d4e5f60 requested by sdei-nmictl (uid 0)\n",
+		"12,9,2000018,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f6 requested by sdei-nmictl (uid 0)\n",
+		"12,10,2000019,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 requested by sdei-nmictl (uid 0) x\n",
+		"12,11,2000020,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 requested by sdei-nmictl (uid -1)\n",
+		"12,12,2000021,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 requested by someone (uid 0)\n",
+		"12,13,2000022,-;sdei-nmi: synthetic incident "
+		"0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60 requested by sdei-nmictl (uid 4294967296)\n",
+		/* another writer's line: ignored */
+		"12,14,2000023,-;hello from a writer\n",
+		/* other facilities and levels: a writer's all the same */
+		"14,15,2000024,-;sdei-nmi: synthetic incident "
+		"7c9e6679-7425-40de-944b-e07fc1f90ae7 requested by sdei-nmictl (uid 4294967295)\n",
+		"30,16,2000025,-;sdei-nmi: synthetic incident "
+		"16fd2706-8baf-433b-82eb-8c7fada847da requested by sdei-nmictl (uid 1000)\n",
+	};
+	const struct sn_kmsg_event *ev;
+	const struct sn_kmsg_backtrace *b;
+	struct run run;
+
+	run_start(&run, NULL);
+	for (size_t i = 0; i < ELEMENTSOF(recs); i++) {
+		assert_int_equal(sn_kmsg_record_parse(recs[i], strlen(recs[i]), &rec), 0);
+		assert_int_equal(sn_kmsg_events_feed(run.e, &rec), 0);
+	}
+	/* The kernel's text alone (no facility) is the kernel's: not one either. */
+	assert_int_equal(sn_kmsg_events_feed_text(run.e, 17, 2000026,
+						  "sdei-nmi: synthetic incident "
+						  "3b241101-e2bb-4255-8caf-4136c566a962 "
+						  "requested by sdei-nmictl (uid 0)"),
+			 0);
+	run_finish(&run);
+
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_SYNTHETIC), 3);
+	ev = nth(&run.c, SN_KMSG_EVENT_SYNTHETIC, 0);
+	assert_string_equal(ev->synthetic.id, "0d2f5b8e-6a41-4c3e-9f7a-1b2c3d4e5f60");
+	assert_int_equal(ev->synthetic.uid, 0);
+	assert_int_equal(ev->seq, 2);
+	assert_int_equal(ev->ts_usec, 11);
+	ev = nth(&run.c, SN_KMSG_EVENT_SYNTHETIC, 1);
+	assert_string_equal(ev->synthetic.id, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
+	assert_int_equal(ev->synthetic.uid, 4294967295u);
+	assert_int_equal(ev->seq, 15);
+	ev = nth(&run.c, SN_KMSG_EVENT_SYNTHETIC, 2);
+	assert_string_equal(ev->synthetic.id, "16fd2706-8baf-433b-82eb-8c7fada847da");
+	assert_int_equal(ev->synthetic.uid, 1000);
+	assert_string_equal(sn_kmsg_event_type_to_string(SN_KMSG_EVENT_SYNTHETIC),
+			    "synthetic");
+
+	/* The block went on around it: one backtrace, its frame, nothing interleaved. */
+	assert_int_equal(count(&run.c, SN_KMSG_EVENT_BACKTRACE), 1);
+	b = nth_bt(&run.c, 2, 0);
+	assert_int_equal(b->n_frames, 1);
+	assert_string_equal(b->frames[0].text, "a+0x1/0x2");
+	assert_int_equal(b->n_records, 3);
+	assert_int_equal(b->n_interleaved, 0);
+
+	assert_int_equal(run.st.malformed, 8);
+	assert_int_equal(run.st.foreign, 1);
+	assert_int_equal(run.st.events, run.c.n);
+	run_done(&run);
+}
+
 /* A record holding several lines is taken line by line. */
 static void test_multiline_record(void **state)
 {
@@ -1459,6 +1548,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_seq),
 		cmocka_unit_test(test_caller_ids),
+		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_multiline_record),
 		cmocka_unit_test(test_handler_error),
 		cmocka_unit_test(test_strings),

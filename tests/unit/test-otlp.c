@@ -351,6 +351,9 @@ static void test_severity(void **state)
 	assert_int_equal(sn_otlp_severity(SN_INCIDENT_HUNG_TASK, &text), 13);
 	assert_string_equal(text, "WARN");
 	assert_int_equal(sn_otlp_severity(SN_INCIDENT_OTHER, NULL), 9);
+	/* an operator's test of the sinks (sdei-nmictl test-incident): INFO */
+	assert_int_equal(sn_otlp_severity(SN_INCIDENT_SYNTHETIC, &text), 9);
+	assert_string_equal(text, "INFO");
 	assert_int_equal(sn_otlp_severity(_SN_INCIDENT_KIND_MAX, &text), 9);
 }
 
