@@ -139,10 +139,11 @@ static int handle_record(struct kmsg_source *s, const struct sn_kmsg_record *rec
 		/* the BPF source's events waited for the log's clock (bpf-source.h) */
 		if (!known)
 			manager_drain_signals(s->manager);
-		s->last_seq = rec->seq;
-		s->have_seq = true;
 		schedule_save(s);
 	}
+	/* The cursor's position: the live log's, or a file's given a cursor. */
+	s->last_seq = rec->seq;
+	s->have_seq = true;
 	if (rec->facility == 0)
 		for (;;) {
 			const char *nl = strchr(p, '\n');
@@ -365,10 +366,12 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 					 " (cursor %s).",
 					 after, s->cursor_path);
 			} else if (r == -ESTALE)
-				log_info("Kernel log cursor %s is another boot's: reading "
-					 "%s.",
-					 s->cursor_path,
-					 S_ISCHR(st.st_mode) ? "from now on" : "from the start");
+				log_info(
+					"Kernel log cursor %s is another boot's: reading "
+					"%s.",
+					s->cursor_path,
+					S_ISCHR(st.st_mode) ? "from now on" :
+							      "from the start");
 			else if (r != -ENOENT)
 				log_warning_errno(r,
 						  "Failed to read the kernel log cursor "

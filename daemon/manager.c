@@ -214,9 +214,10 @@ static void otlp_setup(struct manager *m)
 	if (!m->cfg.otlp.url)
 		return;
 	if (!m->cfg.spool_dir) {
-		log_warning("OTLP sink %s not running: it ships from the spool, and there "
-			    "is none.",
-			    m->cfg.otlp.url);
+		log_warning(
+			"OTLP sink %s not running: it ships from the spool, and there "
+			"is none.",
+			m->cfg.otlp.url);
 		return;
 	}
 	r = otlp_sink_new(m, &oc, &m->otlp);
@@ -275,7 +276,8 @@ int manager_reload(struct manager *m, const struct manager_config *cfg)
 	}
 	if (m->writer && m->cfg.spool_dir &&
 	    (r = spool_writer_set_limits(m->writer, &next.spool_limits)) < 0)
-		log_warning_errno(r, "Failed to hand the spool its new bounds: %m, ignoring");
+		log_warning_errno(
+			r, "Failed to hand the spool its new bounds: %m, ignoring");
 	if (next.journal != m->cfg.journal)
 		log_info("Journal sink %s.", next.journal ? "on" : "off");
 	if (next.netlink != m->cfg.netlink) {
@@ -602,8 +604,8 @@ void manager_exit(struct manager *m, int status)
 		m->exit_pending = true;
 		m->exit_status = status;
 		r = sd_event_add_time_relative(m->event, &m->exit_timer, CLOCK_MONOTONIC,
-					       REPORT_SINKS_FINISH_USEC, 0, on_exit_timeout,
-					       m);
+					       REPORT_SINKS_FINISH_USEC, 0,
+					       on_exit_timeout, m);
 		if (r >= 0)
 			return;
 		m->exit_pending = false;

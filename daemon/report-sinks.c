@@ -34,9 +34,9 @@ static const char *const message_ids[] = {
  * the rest (SysRq-l) and an operator's test of the sinks (synthetic) a notice.
  */
 static const int priorities[] = {
-	[SN_INCIDENT_HARD_LOCKUP] = LOG_CRIT,	 [SN_INCIDENT_SOFT_LOCKUP] = LOG_ERR,
-	[SN_INCIDENT_RCU_STALL] = LOG_ERR,	 [SN_INCIDENT_HUNG_TASK] = LOG_WARNING,
-	[SN_INCIDENT_OTHER] = LOG_NOTICE,	 [SN_INCIDENT_SYNTHETIC] = LOG_NOTICE,
+	[SN_INCIDENT_HARD_LOCKUP] = LOG_CRIT, [SN_INCIDENT_SOFT_LOCKUP] = LOG_ERR,
+	[SN_INCIDENT_RCU_STALL] = LOG_ERR,    [SN_INCIDENT_HUNG_TASK] = LOG_WARNING,
+	[SN_INCIDENT_OTHER] = LOG_NOTICE,     [SN_INCIDENT_SYNTHETIC] = LOG_NOTICE,
 };
 
 int report_sinks_priority(enum sn_incident_kind k)
@@ -52,9 +52,10 @@ static int journal_write(const struct sn_report *r, const char *json)
 	if (sn_cpu_set_format(&r->stalled, cpus, sizeof(cpus)) < 0)
 		snprintf(cpus, sizeof(cpus), "(too many to list)");
 	if (r->has_task)
-		snprintf(what, sizeof(what), "%s: task %s (pid %" PRIu32 ") blocked for more "
-			 "than %" PRIu64 " s", kind, r->task.comm, r->task.pid,
-			 r->task.blocked_seconds);
+		snprintf(what, sizeof(what),
+			 "%s: task %s (pid %" PRIu32 ") blocked for more "
+			 "than %" PRIu64 " s",
+			 kind, r->task.comm, r->task.pid, r->task.blocked_seconds);
 	else if (cpus[0])
 		snprintf(what, sizeof(what), "%s on CPU %s", kind, cpus);
 	else
@@ -64,19 +65,20 @@ static int journal_write(const struct sn_report *r, const char *json)
 		char pid[16];
 
 		snprintf(pid, sizeof(pid), "%" PRIu32, r->task.pid);
-		return sd_journal_send(
-			"MESSAGE=sdei-nmid: %s (report %s)", what, r->id, "MESSAGE_ID=%s",
-			message_ids[r->kind], "PRIORITY=%d", report_sinks_priority(r->kind),
-			"SDEI_NMI_KIND=%s", kind, "SDEI_NMI_TASK_COMM=%s", r->task.comm,
-			"SDEI_NMI_TASK_PID=%s", pid, "SDEI_NMI_REPORT_ID=%s", r->id,
-			"SDEI_NMI_REPORT=%s", json, NULL);
+		return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
+				       "MESSAGE_ID=%s", message_ids[r->kind],
+				       "PRIORITY=%d", report_sinks_priority(r->kind),
+				       "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_TASK_COMM=%s",
+				       r->task.comm, "SDEI_NMI_TASK_PID=%s", pid,
+				       "SDEI_NMI_REPORT_ID=%s", r->id,
+				       "SDEI_NMI_REPORT=%s", json, NULL);
 	}
 	if (!cpus[0])
 		return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
-				       "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
-				       report_sinks_priority(r->kind), "SDEI_NMI_KIND=%s",
-				       kind, "SDEI_NMI_REPORT_ID=%s", r->id,
-				       "SDEI_NMI_REPORT=%s", json, NULL);
+				       "MESSAGE_ID=%s", message_ids[r->kind],
+				       "PRIORITY=%d", report_sinks_priority(r->kind),
+				       "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_REPORT_ID=%s",
+				       r->id, "SDEI_NMI_REPORT=%s", json, NULL);
 	return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
 			       "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
 			       report_sinks_priority(r->kind), "SDEI_NMI_KIND=%s", kind,
@@ -96,7 +98,8 @@ static int backlog_push(struct manager *m, const char *id, bool front)
 			b->head = 0;
 		} else {
 			size_t n = b->allocated ? b->allocated * 2 : 64;
-			char(*v)[SN_REPORT_ID_LEN + 1] = reallocarray(b->ids, n, sizeof(*v));
+			char(*v)[SN_REPORT_ID_LEN + 1] =
+				reallocarray(b->ids, n, sizeof(*v));
 
 			if (!v)
 				return -ENOMEM;
@@ -125,12 +128,13 @@ static void backlog_feed(struct manager *m)
 
 	if (!m->otlp || !m->writer)
 		return;
-	while (b->n > 0 && b->reading + otlp_sink_pending(m->otlp) <
-				   REPORT_SINKS_OTLP_READ_AHEAD) {
+	while (b->n > 0 &&
+	       b->reading + otlp_sink_pending(m->otlp) < REPORT_SINKS_OTLP_READ_AHEAD) {
 		int r = spool_writer_read(m->writer, b->ids[b->head]);
 
 		if (r < 0) {
-			log_warning_errno(r, "Failed to ask for report %s: %m", b->ids[b->head]);
+			log_warning_errno(r, "Failed to ask for report %s: %m",
+					  b->ids[b->head]);
 			return;
 		}
 		b->reading++;
@@ -155,8 +159,9 @@ static void otlp_add(struct manager *m, const char *id, const char *report, size
 	if (r == -ENOBUFS)
 		r = backlog_push(m, id, false);
 	if (r < 0)
-		log_error_errno(r, "Failed to queue report %s for OTLP: %m; it is pushed "
-				   "after a restart",
+		log_error_errno(r,
+				"Failed to queue report %s for OTLP: %m; it is pushed "
+				"after a restart",
 				id);
 }
 
@@ -168,14 +173,16 @@ static void on_opened(void *userdata, int error, pid_t holder)
 
 	if (error == -EBUSY) {
 		if (holder > 0)
-			log_error("Spool %s is in use by another sdei-nmid (pid %d): refusing "
-				  "it, nothing in it was touched. Stop the other one, or give "
-				  "this one another [spool] directory.",
-				  m->cfg.spool_dir, (int)holder);
+			log_error(
+				"Spool %s is in use by another sdei-nmid (pid %d): refusing "
+				"it, nothing in it was touched. Stop the other one, or give "
+				"this one another [spool] directory.",
+				m->cfg.spool_dir, (int)holder);
 		else
-			log_error("Spool %s is in use by another process (its lock is held): "
-				  "refusing it, nothing in it was touched.",
-				  m->cfg.spool_dir);
+			log_error(
+				"Spool %s is in use by another process (its lock is held): "
+				"refusing it, nothing in it was touched.",
+				m->cfg.spool_dir);
 		manager_exit(m, EXIT_FAILURE);
 		return;
 	}
@@ -207,9 +214,10 @@ static void on_written(void *userdata, const char *id, enum sn_spool_state state
 	struct sn_spool_stats st;
 
 	if (error == -EEXIST) {
-		log_info("Report %s is in the spool already (the kernel log was read again "
-			 "after a restart).",
-			 id);
+		log_info(
+			"Report %s is in the spool already (the kernel log was read again "
+			"after a restart).",
+			id);
 	} else if (error < 0) {
 		m->report_failures++;
 		m->counters.reports_failed++;
@@ -222,8 +230,8 @@ static void on_written(void *userdata, const char *id, enum sn_spool_state state
 		spool_writer_get_stats(m->writer, &st);
 		m->counters.reports_evicted_unshipped = st.evicted_unshipped;
 		if (evicted)
-			log_notice("Spool %s full: evicted %u older reports.", m->cfg.spool_dir,
-				   evicted);
+			log_notice("Spool %s full: evicted %u older reports.",
+				   m->cfg.spool_dir, evicted);
 		if (state == SN_SPOOL_PENDING && m->otlp)
 			otlp_add(m, id, report, len);
 	}
@@ -241,8 +249,9 @@ static void on_read(void *userdata, const char *id, int error, const char *repor
 	if (error == -ENOENT)
 		log_info("Report %s left the spool before it was shipped (evicted).", id);
 	else if (error < 0)
-		log_warning_errno(error, "Failed to read report %s from the spool: %m; it is "
-					 "pushed after a restart",
+		log_warning_errno(error,
+				  "Failed to read report %s from the spool: %m; it is "
+				  "pushed after a restart",
 				  id);
 	else if (m->otlp) {
 		r = otlp_sink_add(m->otlp, id, report, len);
@@ -255,11 +264,13 @@ static void on_read(void *userdata, const char *id, int error, const char *repor
 	manager_exit_if_done(m);
 }
 
+/* After every answer: the figures, and an exit that waited for the queue. */
 static void on_changed(void *userdata)
 {
 	struct manager *m = userdata;
 
 	manager_update_status(m);
+	manager_exit_if_done(m);
 }
 
 void report_sinks_otlp_done(void *userdata, const char *id, bool shipped,
@@ -313,22 +324,25 @@ int report_sinks_push(struct manager *m, const struct sn_report *r, const char *
 		k = journal_write(r, json);
 		if (k < 0) {
 			failed = k;
-			log_error_errno(k, "Failed to write report %s to the journal: %m", r->id);
+			log_error_errno(k, "Failed to write report %s to the journal: %m",
+					r->id);
 		} else if (!m->cfg.spool_dir)
 			m->reports++; /* with a spool: counted when it has it */
 	}
 	if (m->writer && m->cfg.spool_dir) {
 		k = spool_writer_write(m->writer, r->id, r->first_seen.realtime_usec,
-				       push ? SN_SPOOL_PENDING : SN_SPOOL_HELD, json, len);
+				       push ? SN_SPOOL_PENDING : SN_SPOOL_HELD, json,
+				       len);
 		if (k < 0) {
 			failed = k;
-			log_error_errno(k,
-					k == -ENOBUFS ?
-						"Report %s not spooled: the spool writer's "
-						"queue is full (the spool is stalled)%s" :
-						"Report %s not spooled: %m%s",
-					r->id,
-					push && m->cfg.journal ? "; the journal has it" : "");
+			log_error_errno(
+				k,
+				k == -ENOBUFS ?
+					"Report %s not spooled: the spool writer's "
+					"queue is full (the spool is stalled)%s" :
+					"Report %s not spooled: %m%s",
+				r->id,
+				push && m->cfg.journal ? "; the journal has it" : "");
 		}
 	}
 	if (failed < 0) {
@@ -383,9 +397,10 @@ int report_sinks_finish(struct manager *m)
 		return 0;
 	r = spool_writer_finish(m->writer, REPORT_SINKS_FINISH_USEC);
 	if (r < 0)
-		log_error_errno(r, "%zu request(s) to the spool not done at exit: %m; their "
-				   "reports are written after the next start, which reads "
-				   "the kernel log again from the cursor saved before them",
+		log_error_errno(r,
+				"%zu request(s) to the spool not done at exit: %m; their "
+				"reports are written after the next start, which reads "
+				"the kernel log again from the cursor saved before them",
 				spool_writer_queued(m->writer));
 	return r;
 }

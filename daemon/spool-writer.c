@@ -249,8 +249,9 @@ static void child_handle(int fd, struct sw_msg *m, int in_fd, struct sn_spool *s
 	case SW_WRITE:
 		r = payload_read(in_fd, m->len, &buf);
 		if (r >= 0)
-			r = spool ? sn_spool_write(spool, m->id, m->realtime_usec, m->state,
-						   buf, (size_t)m->len, &evicted) :
+			r = spool ? sn_spool_write(spool, m->id, m->realtime_usec,
+						   m->state, buf, (size_t)m->len,
+						   &evicted) :
 				    -ENODEV;
 		m->evicted = evicted;
 		break;
@@ -358,14 +359,16 @@ static void send_next(struct spool_writer *w)
 	if (q->payload) {
 		pfd = payload_new(q->payload, (size_t)q->msg.len);
 		if (pfd < 0) {
-			log_warning_errno(pfd, "Spool writer: failed to pass a report: %m");
+			log_warning_errno(pfd,
+					  "Spool writer: failed to pass a report: %m");
 			return; /* tried again at the next answer or request */
 		}
 	}
 	r = msg_send(w->fd, &q->msg, pfd);
 	if (r < 0) {
 		if (r != -EAGAIN)
-			log_warning_errno(r, "Spool writer: failed to send a request: %m");
+			log_warning_errno(r,
+					  "Spool writer: failed to send a request: %m");
 		return;
 	}
 	w->sent = true;
@@ -494,10 +497,11 @@ static void handle_answer(struct spool_writer *w, struct sw_msg *m, int pfd)
 				  w->cursor_path);
 	else if ((m->op == SW_SHIPPED || m->op == SW_SET_ASIDE) && m->error < 0 &&
 		 m->error != -ENOENT)
-		log_warning_errno(m->error,
-				  "Failed to mark report %s shipped in the spool: %m; it is "
-				  "pushed again after a restart",
-				  m->id);
+		log_warning_errno(
+			m->error,
+			"Failed to mark report %s shipped in the spool: %m; it is "
+			"pushed again after a restart",
+			m->id);
 	request_free(q);
 	changed(w);
 	send_next(w);
@@ -555,7 +559,8 @@ static int on_respawn(sd_event_source *s, uint64_t usec, void *userdata)
 
 	r = spawn(w);
 	if (r < 0) {
-		log_error_errno(r, "Failed to start the spool writer again: %m, retrying");
+		log_error_errno(r,
+				"Failed to start the spool writer again: %m, retrying");
 		(void)sd_event_source_set_time_relative(s, SPOOL_WRITER_RESPAWN_USEC);
 		(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	}
@@ -576,11 +581,13 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 		return 0;
 	log_warning("Spool writer %d %s %d; starting another in %.0f s, %zu request(s) "
 		    "queued.",
-		    (int)si->si_pid, si->si_code == CLD_EXITED ? "exited with" : "killed by",
+		    (int)si->si_pid,
+		    si->si_code == CLD_EXITED ? "exited with" : "killed by",
 		    si->si_status, (double)SPOOL_WRITER_RESPAWN_USEC / 1e6, w->queued);
 	if (!w->respawn_timer)
 		return 0;
-	(void)sd_event_source_set_time_relative(w->respawn_timer, SPOOL_WRITER_RESPAWN_USEC);
+	(void)sd_event_source_set_time_relative(w->respawn_timer,
+						SPOOL_WRITER_RESPAWN_USEC);
 	return sd_event_source_set_enabled(w->respawn_timer, SD_EVENT_ONESHOT);
 }
 
@@ -644,13 +651,13 @@ int spool_writer_new(sd_event *event, const char *spool_dir, const char *cursor_
 	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
-	r = sd_event_add_time(event, &w->stall_timer, CLOCK_MONOTONIC, 0, 100000, on_stall,
-			      w);
+	r = sd_event_add_time(event, &w->stall_timer, CLOCK_MONOTONIC, 0, 100000,
+			      on_stall, w);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(w->stall_timer, SD_EVENT_OFF);
 	if (r >= 0)
-		r = sd_event_add_time(event, &w->respawn_timer, CLOCK_MONOTONIC, 0, 100000,
-				      on_respawn, w);
+		r = sd_event_add_time(event, &w->respawn_timer, CLOCK_MONOTONIC, 0,
+				      100000, on_respawn, w);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(w->respawn_timer, SD_EVENT_OFF);
 	if (r >= 0)

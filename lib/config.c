@@ -43,6 +43,11 @@ void sn_config_init(struct sn_config *c)
 		.kdump_panic_on = SN_KDUMP_PANIC_HARDLOCKUP,
 		.kdump_test_max_age_days = SN_CONFIG_KDUMP_TEST_MAX_AGE_DAYS,
 		.metrics_heartbeat_sec = SN_CONFIG_METRICS_HEARTBEAT_SEC,
+		/* bounded, as systemd-coredump's MaxUse= and KeepFree= (lib/spool.h) */
+		.spool_limits = { .max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
+				  .max_bytes = SN_SPOOL_LIMIT_AUTO,
+				  .keep_free = SN_SPOOL_LIMIT_AUTO,
+				  .shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE },
 	};
 }
 
@@ -295,6 +300,10 @@ static const struct key keys[] = {
 	  SN_CONFIG_MAX_REPORTS },
 	{ "spool", "max_bytes", KEY_U64, FIELD(spool_limits.max_bytes), 0,
 	  SN_CONFIG_MAX_BYTES },
+	{ "spool", "keep_free", KEY_U64, FIELD(spool_limits.keep_free), 0,
+	  SN_CONFIG_MAX_BYTES },
+	{ "spool", "shipped_max_age_sec", KEY_U64, FIELD(spool_limits.shipped_max_age_sec),
+	  0, SN_CONFIG_MAX_SHIPPED_AGE },
 	{ "journal", "enabled", KEY_BOOL, FIELD(journal), 0, 0 },
 	{ "host", "root", KEY_STRING, FIELD(root), 0, 0 },
 	{ "metrics", "textfile", KEY_STRING, FIELD(metrics_textfile), 0, 0 },

@@ -17,7 +17,8 @@
  * A missing main file or drop-in directory is not an error.
  *
  *   [kmsg]    path=PATH  from_start=BOOL  cursor=PATH|none
- *   [spool]   directory=DIR  max_reports=N  max_bytes=N
+ *   [spool]   directory=DIR  max_reports=N  max_bytes=N  keep_free=N
+ *             shipped_max_age_sec=N
  *   [journal] enabled=BOOL
  *   [host]    root=DIR
  *   [metrics] textfile=PATH  heartbeat_sec=N
@@ -63,6 +64,7 @@
 
 #define SN_CONFIG_MAX_REPORTS		1000000u
 #define SN_CONFIG_MAX_BYTES		(UINT64_C(1) << 40) /* 1 TiB */
+#define SN_CONFIG_MAX_SHIPPED_AGE	(UINT64_C(10) * 365 * 24 * 3600) /* 10 years */
 #define SN_CONFIG_MAX_OTLP_TIMEOUT	300		    /* seconds */
 #define SN_CONFIG_MAX_OTLP_HEADERS	16
 #define SN_CONFIG_MAX_TIMEOUT		10000u		 /* ms: the kernel's bound */

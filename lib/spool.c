@@ -443,6 +443,7 @@ static int take_lock(struct sn_spool *s, pid_t *ret_holder)
 }
 
 static int prune(struct sn_spool *s);
+static void limits_resolve(struct sn_spool *s, const struct sn_spool_limits *limits);
 
 int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 		  struct sn_spool **ret, pid_t *ret_holder)
@@ -453,8 +454,6 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	s = spool_new();
 	if (!s)
 		return -ENOMEM;
-	if (limits)
-		s->limits = *limits;
 	s->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dfd < 0 && errno == ENOENT) {
 		if (mkdir(path, 0750) < 0 && errno != EEXIST)
@@ -464,6 +463,8 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 	if (s->dfd < 0)
 		return -errno;
 	s->sub_dfd[SN_SPOOL_PENDING] = s->dfd;
+	if (limits)
+		limits_resolve(s, limits);
 	/* Nothing is touched before the lock is ours. */
 	r = take_lock(s, ret_holder);
 	if (r < 0)
@@ -526,17 +527,33 @@ struct sn_spool *sn_spool_free(struct sn_spool *s)
 	return NULL;
 }
 
+static int limits_default(const struct statvfs *v, int r, struct sn_spool_limits *ret);
+
 int sn_spool_limits_default(const char *path, struct sn_spool_limits *ret)
 {
 	struct statvfs v;
+
+	return limits_default(&v, statvfs(path, &v) < 0 ? -errno : 0, ret);
+}
+
+static int limits_default_fd(int fd, struct sn_spool_limits *ret)
+{
+	struct statvfs v;
+
+	return limits_default(&v, fstatvfs(fd, &v) < 0 ? -errno : 0, ret);
+}
+
+static int limits_default(const struct statvfs *vp, int r, struct sn_spool_limits *ret)
+{
+	struct statvfs v = *vp;
 	uint64_t size;
 
 	*ret = (struct sn_spool_limits){
 		.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
-		.shipped_max_age_usec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
+		.shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
 	};
-	if (statvfs(path, &v) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	size = (uint64_t)v.f_blocks * v.f_frsize;
 	ret->max_bytes = size / 100 * SN_SPOOL_DEFAULT_MAX_USE_PCT;
 	if (ret->max_bytes > SN_SPOOL_DEFAULT_MAX_USE_CAP)
@@ -547,9 +564,26 @@ int sn_spool_limits_default(const char *path, struct sn_spool_limits *ret)
 	return 0;
 }
 
+/* SN_SPOOL_LIMIT_AUTO made the file system's default (none when it cannot be told). */
+static void limits_resolve(struct sn_spool *s, const struct sn_spool_limits *limits)
+{
+	struct sn_spool_limits def;
+	bool known;
+
+	s->limits = *limits;
+	if (s->limits.max_bytes != SN_SPOOL_LIMIT_AUTO &&
+	    s->limits.keep_free != SN_SPOOL_LIMIT_AUTO)
+		return;
+	known = limits_default_fd(s->dfd, &def) >= 0;
+	if (s->limits.max_bytes == SN_SPOOL_LIMIT_AUTO)
+		s->limits.max_bytes = known ? def.max_bytes : 0;
+	if (s->limits.keep_free == SN_SPOOL_LIMIT_AUTO)
+		s->limits.keep_free = known ? def.keep_free : 0;
+}
+
 void sn_spool_set_limits(struct sn_spool *s, const struct sn_spool_limits *limits)
 {
-	s->limits = *limits;
+	limits_resolve(s, limits);
 }
 
 void sn_spool_get_stats(const struct sn_spool *s, struct sn_spool_stats *ret)
@@ -718,19 +752,20 @@ static int evict(struct sn_spool *s, struct sn_spool_entry *e)
 	return 0;
 }
 
-/* Shipped reports past their age (shipped_max_age_usec). */
+/* Shipped reports past their age (shipped_max_age_sec). */
 static int prune(struct sn_spool *s)
 {
 	struct sn_spool_entry *e;
 	struct timespec ts;
 	uint64_t now, pruned = 0;
 
-	if (!s->limits.shipped_max_age_usec)
+	if (!s->limits.shipped_max_age_sec)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	while ((e = list_first(&s->lists[SN_SPOOL_SHIPPED])) &&
-	       e->realtime_usec + s->limits.shipped_max_age_usec < now) {
+	       now - e->realtime_usec > s->limits.shipped_max_age_sec * 1000000 &&
+	       e->realtime_usec < now) {
 		if (evict(s, e) < 0)
 			break; /* cannot go now: the next write tries again */
 		pruned++;
@@ -771,7 +806,8 @@ static unsigned evict_to_bounds(struct sn_spool *s, const struct sn_spool_entry 
 		enum sn_spool_state st = order[i];
 		struct sn_spool_entry *e;
 
-		while (over_bounds(s, avail) && (e = list_oldest_but(&s->lists[st], keep))) {
+		while (over_bounds(s, avail) &&
+		       (e = list_oldest_but(&s->lists[st], keep))) {
 			uint64_t size = e->size;
 
 			if (evict(s, e) < 0)

@@ -39,7 +39,7 @@
  *    shipped reports first, then the held ones, then the pending ones, each oldest
  *    first (by name: time, then id), never the new one; a report larger than
  *    max_bytes alone is refused (-EFBIG) before anything is written. Shipped reports
- *    are also pruned once older than shipped_max_age_usec (by their name's time);
+ *    are also pruned once older than shipped_max_age_sec (by their name's time);
  *  - an index in memory, built by one scan at open and kept by every operation, so
  *    that no operation rescans a directory: a write, a lookup, a state change and an
  *    eviction cost the same with 10 or 100,000 reports spooled (tests/bench);
@@ -81,7 +81,9 @@
 #define SN_SPOOL_DEFAULT_MAX_USE_CAP	(1ULL << 30)
 #define SN_SPOOL_DEFAULT_KEEP_FREE_PCT	5
 #define SN_SPOOL_DEFAULT_KEEP_FREE_CAP	(1ULL << 30)
-#define SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE (30ULL * 24 * 3600 * 1000000)
+#define SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE (30ULL * 24 * 3600) /* seconds */
+/* max_bytes or keep_free: the default for the file system (sn_spool_limits_default()) */
+#define SN_SPOOL_LIMIT_AUTO UINT64_MAX
 
 enum sn_spool_state {
 	SN_SPOOL_PENDING,
@@ -91,10 +93,10 @@ enum sn_spool_state {
 };
 
 struct sn_spool_limits {
-	size_t max_count;	      /* 0: no bound */
-	uint64_t max_bytes;	      /* 0: no bound */
-	uint64_t keep_free;	      /* 0: no bound */
-	uint64_t shipped_max_age_usec; /* 0: shipped reports are not pruned by age */
+	size_t max_count;	     /* 0: no bound */
+	uint64_t max_bytes;	     /* 0: no bound; SN_SPOOL_LIMIT_AUTO: the default */
+	uint64_t keep_free;	     /* 0: no bound; SN_SPOOL_LIMIT_AUTO: the default */
+	uint64_t shipped_max_age_sec; /* 0: shipped reports are not pruned by age */
 };
 
 struct sn_spool_stats {
@@ -105,7 +107,7 @@ struct sn_spool_stats {
 	uint64_t write_failures;
 	uint64_t shipped;	    /* by sn_spool_mark_shipped() */
 	uint64_t evicted_unshipped; /* of evicted: pending ones (lost to the sinks) */
-	uint64_t pruned;	    /* shipped ones past shipped_max_age_usec */
+	uint64_t pruned;	    /* shipped ones past shipped_max_age_sec */
 };
 
 /* What the spool holds now (from the index: no I/O). */
@@ -128,7 +130,9 @@ struct sn_spool;
 /*
  * Opens (and creates, mode 0750, when missing) the directory as its writer: takes the
  * lock (-EBUSY when another process holds it; *ret_holder, may be NULL, its pid or 0
- * when unknown), cleans temp files, builds the index and prunes. limits NULL: none.
+ * when unknown), cleans temp files, builds the index and prunes. limits NULL: none;
+ * SN_SPOOL_LIMIT_AUTO in them is the file system's default (sn_spool_limits_default()),
+ * also after sn_spool_set_limits().
  */
 int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 		  struct sn_spool **ret, pid_t *ret_holder);

@@ -6,7 +6,8 @@ freezes (fsfreeze -f: every write and fsync to it blocks until the thaw) for --f
 seconds, while a recorded hard lockup is fed to the daemon through a pipe. During the
 freeze:
   - the service watchdog is still fed (WATCHDOG=1 to a notify socket of the test's own,
-    WatchdogSec 4 s: at least one ping every 2 s);
+    WatchdogSec 4 s: sd-event pings every 2 s, and no gap reaches the 4 s at which
+    systemd would kill it);
   - the report reaches the journal: a journal socket of the test's own, bind-mounted
     over /run/systemd/journal in a mount namespace of the daemon's, read as journald
     reads its native protocol (a datagram, or a memfd passed along for a large one);
@@ -203,7 +204,7 @@ pings = [t for t, n in notes if "WATCHDOG=1" in n and t >= frozen_at]
 gaps = [b - a for a, b in zip([frozen_at] + pings, pings)]
 print(f"during the freeze: {len(pings)} watchdog pings, longest gap "
       f"{max(gaps) if gaps else float('inf'):.1f} s; daemon states {sorted(states)}")
-if not pings or max(gaps) > 2.5:
+if not pings or max(gaps) >= 4.0:
     fail("the watchdog was not fed during the freeze")
 if "D" in states:
     fail("the daemon itself was in D state")

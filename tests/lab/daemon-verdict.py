@@ -410,7 +410,7 @@ def softlockup(log, v):
                    f"{d['incident']['stalled_cpus']}")
 
 
-def hungtask(log, v):
+def hungtask(log, v, default_timeout=False):
     if log.kmsg_time(r"INFO: task .* blocked for more than") is None:
         v.inconclusive("the kernel never reported a hung task")
         return
@@ -435,6 +435,21 @@ def hungtask(log, v):
         v.found("the blocked task's stack (lkdtm_HUNG_TASK) in the report's kernel log")
     else:
         v.fail("the blocked task's stack (lkdtm_HUNG_TASK) in the report's kernel log")
+    # schema minor 2: the task itself, with its stack (sched_show_task()'s block)
+    task = doc["incident"].get("task")
+    if task and any("lkdtm_HUNG_TASK" in f for f in task.get("frames", [])):
+        v.found(f"incident.task: {task['comm']} pid {task['pid']} blocked for more than "
+                f"{task['blocked_seconds']} s, {len(task['frames'])} frames with "
+                f"lkdtm_HUNG_TASK")
+    elif default_timeout or "task" in doc["incident"] or doc["id"][14] == "8":
+        # a daemon that names reports by their first record (a version 8 id) has it
+        v.fail(f"incident.task with the blocked task's stack (lkdtm_HUNG_TASK): {task}")
+    else:
+        v.found("(a daemon of before incident.task, random ids: the stack checked in "
+                "the kernel log only)")
+    if default_timeout and task and task.get("blocked_seconds", 0) < 120:
+        v.fail(f"blocked for more than {task.get('blocked_seconds')} s: not the default "
+               f"timeout")
     report_times(log, v, doc, r"lkdtm: Performing direct entry HUNG_TASK", "the task blocked")
 
 
@@ -459,6 +474,8 @@ def main():
             softlockup(log, v)
         elif a.scenario == "daemon-hungtask":
             hungtask(log, v)
+        elif a.scenario == "daemon-hungtask-default":
+            hungtask(log, v, default_timeout=True)
         else:
             print(f"no verdict for {a.scenario}")
             return INCONCLUSIVE

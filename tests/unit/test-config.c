@@ -574,8 +574,12 @@ static void test_empty_resets(void **state)
 	assert_true(c.netlink);
 	assert_int_equal(c.kdump_panic_on, SN_KDUMP_PANIC_HARDLOCKUP);
 	assert_int_equal(c.bpf, SN_CONFIG_BPF_AUTO);
-	assert_int_equal(c.spool_limits.max_count, 0);
-	assert_int_equal(c.spool_limits.max_bytes, 0);
+	/* the spool's bounds by default: as systemd-coredump's (lib/spool.h) */
+	assert_int_equal(c.spool_limits.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
+	assert_int_equal(c.spool_limits.max_bytes, SN_SPOOL_LIMIT_AUTO);
+	assert_int_equal(c.spool_limits.keep_free, SN_SPOOL_LIMIT_AUTO);
+	assert_int_equal(c.spool_limits.shipped_max_age_sec,
+			 SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE);
 	assert_null(c.kmsg_cursor);
 	sn_config_done(&c);
 
@@ -639,7 +643,7 @@ static void test_standard_dirs(void **state)
 	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
 	assert_null(error);
 	assert_string_equal(c.kmsg_path, "/etc");
-	assert_int_equal(c.spool_limits.max_count, 0);
+	assert_int_equal(c.spool_limits.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
 	assert_int_equal(c.spool_limits.max_bytes, 300);
 	assert_false(c.journal);
 	assert_string_equal(c.root, "/etc-override");
@@ -671,7 +675,7 @@ static void test_standard_dirs(void **state)
 	sn_config_init(&c);
 	assert_int_equal(sn_config_load_standard(&c, root, &error), 0);
 	assert_null(c.kmsg_path);
-	assert_int_equal(c.spool_limits.max_count, 0);
+	assert_int_equal(c.spool_limits.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
 	sn_config_done(&c);
 
 	/* A bad drop-in in any directory: the error names it. */

@@ -125,7 +125,8 @@ static int spool_put(struct sn_spool *s, unsigned n, uint64_t usec, size_t n_lin
 
 	make_id(n, id);
 	doc = report_doc(id, usec, n_lines);
-	return sn_spool_write(s, id, usec, SN_SPOOL_PENDING, doc, strlen(doc), ret_evicted);
+	return sn_spool_write(s, id, usec, SN_SPOOL_PENDING, doc, strlen(doc),
+			      ret_evicted);
 }
 
 static size_t list_ids(struct sn_spool *s, unsigned *ids, size_t max)
@@ -211,7 +212,8 @@ static void test_write_list_read_remove(void **state)
 
 	/* The same id twice, a bad id. */
 	assert_int_equal(spool_put(s, 2, T0 + 9000000, 1, NULL), -EEXIST);
-	assert_int_equal(sn_spool_write(s, "../../etc/passwd", T0, SN_SPOOL_PENDING, "{}", 2, NULL),
+	assert_int_equal(sn_spool_write(s, "../../etc/passwd", T0, SN_SPOOL_PENDING, "{}",
+					2, NULL),
 			 -EINVAL);
 	assert_int_equal(sn_spool_read(s, "../x", &back, &len), -EINVAL);
 
@@ -298,8 +300,8 @@ static void test_bound_bytes(void **state)
 	/* One larger than the bound alone is refused, and nothing is evicted for it. */
 	char huge[4096];
 	memset(huge, ' ', sizeof(huge));
-	assert_int_equal(sn_spool_write(s, "00000000-0000-4000-8000-0000000000ff", T0 + 9, SN_SPOOL_PENDING,
-					huge, sizeof(huge), &ev),
+	assert_int_equal(sn_spool_write(s, "00000000-0000-4000-8000-0000000000ff", T0 + 9,
+					SN_SPOOL_PENDING, huge, sizeof(huge), &ev),
 			 -EFBIG);
 	assert_int_equal(list_ids(s, ids, 8), 2);
 	assert_int_equal(count_dir(dir, ""), 2);
@@ -644,8 +646,8 @@ static void crash_child(const char *path, int wfd, unsigned round)
 
 		make_id(round << 16 | i, id);
 		doc = report_doc(id, T0 + i, 1 + i % 40);
-		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, SN_SPOOL_PENDING, doc,
-				   strlen(doc), NULL) == 0) {
+		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i,
+				   SN_SPOOL_PENDING, doc, strlen(doc), NULL) == 0) {
 			snprintf(line, sizeof(line), "%s\n", id);
 			/* One line per write(): atomic on a pipe (< PIPE_BUF). */
 			if (__real_write(wfd, line, SN_REPORT_ID_LEN + 1) !=
@@ -766,8 +768,8 @@ static void crash_ship_child(const char *path, int wfd, unsigned round)
 
 		make_id(round << 16 | i, id);
 		doc = report_doc(id, T0 + i, 1 + i % 8);
-		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i, SN_SPOOL_PENDING, doc,
-				   strlen(doc), NULL) == 0) {
+		if (sn_spool_write(s, id, T0 + ((uint64_t)round << 20) + i,
+				   SN_SPOOL_PENDING, doc, strlen(doc), NULL) == 0) {
 			snprintf(line, sizeof(line), "W%s\n", id);
 			if (__real_write(wfd, line, SN_REPORT_ID_LEN + 2) !=
 			    SN_REPORT_ID_LEN + 2)
@@ -883,7 +885,8 @@ static void test_crash_shipped(void **state)
 		}
 		for (size_t i = 0; i < n_marked; i++)
 			for (size_t k = 0; k < n; k++)
-				if (strcmp(e[k].id, marked[i]) == 0 && e[k].state != SN_SPOOL_SHIPPED)
+				if (strcmp(e[k].id, marked[i]) == 0 &&
+				    e[k].state != SN_SPOOL_SHIPPED)
 					fail_msg("%s: marked shipped, then not",
 						 marked[i]);
 		shipped_max = n_shipped;
@@ -898,7 +901,6 @@ static void test_crash_shipped(void **state)
 	free(written);
 	free(marked);
 }
-
 
 /* One writer: a second open is -EBUSY, names the holder, and touches nothing. */
 static void test_lock(void **state)
@@ -938,10 +940,11 @@ static void test_held(void **state)
 	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	make_id(1, id);
 	doc = report_doc(id, T0 + 1, 1);
-	assert_int_equal(sn_spool_write(s, id, T0 + 1, SN_SPOOL_HELD, doc, strlen(doc), &ev),
-			 0);
-	assert_true(in_dir(SN_SPOOL_HELD_DIR, "20261102T100405.000001Z-"
-					      "00000000-0000-4000-8000-000000000001.json"));
+	assert_int_equal(
+		sn_spool_write(s, id, T0 + 1, SN_SPOOL_HELD, doc, strlen(doc), &ev), 0);
+	assert_true(in_dir(SN_SPOOL_HELD_DIR,
+			   "20261102T100405.000001Z-"
+			   "00000000-0000-4000-8000-000000000001.json"));
 	/* the same id in another state is still the same id */
 	assert_int_equal(spool_put(s, 1, T0 + 1, 1, NULL), -EEXIST);
 	assert_int_equal(sn_spool_mark_shipped(s, id), -EINVAL);
@@ -998,14 +1001,14 @@ static void test_keep_free(void **state)
 	assert_int_equal(def.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
 	assert_true(def.max_bytes > 0 && def.max_bytes <= SN_SPOOL_DEFAULT_MAX_USE_CAP);
 	assert_true(def.keep_free > 0 && def.keep_free <= SN_SPOOL_DEFAULT_KEEP_FREE_CAP);
-	assert_int_equal(def.shipped_max_age_usec, SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE);
+	assert_int_equal(def.shipped_max_age_sec, SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE);
 }
 
 /* shipped/ is pruned by age, at open and at each write; pending ones never are. */
 static void test_prune_shipped(void **state)
 {
 	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
-	struct sn_spool_limits lim = { .shipped_max_age_usec = 3600ULL * 1000000 };
+	struct sn_spool_limits lim = { .shipped_max_age_sec = 3600 }; /* an hour */
 	struct sn_spool_stats st;
 	struct sn_spool_totals t;
 	char id[SN_REPORT_ID_LEN + 1];
@@ -1029,6 +1032,20 @@ static void test_prune_shipped(void **state)
 	sn_spool_get_totals(s, &t);
 	assert_int_equal(t.count[SN_SPOOL_SHIPPED], 1);
 	assert_int_equal(t.count[SN_SPOOL_PENDING], 2);
+	s = sn_spool_free(s);
+
+	/* The default age (30 days) keeps one shipped an hour or a day ago. */
+	struct sn_spool_limits def = { .shipped_max_age_sec =
+					       SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE };
+	assert_int_equal(sn_spool_open(dir, &def, &s, NULL), 0);
+	assert_int_equal(spool_put(s, 5, now - 24 * 3600ULL * 1000000, 1, NULL), 0);
+	make_id(5, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(spool_put(s, 6, now, 1, NULL), 0);
+	sn_spool_get_stats(s, &st);
+	assert_int_equal(st.pruned, 0);
+	sn_spool_get_totals(s, &t);
+	assert_int_equal(t.count[SN_SPOOL_SHIPPED], 2);
 }
 
 int main(void)
