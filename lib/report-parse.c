@@ -225,6 +225,21 @@ static int parse_pstate(const cJSON *j, uint64_t *ret)
 	return 0;
 }
 
+/* The optional register key of j, as "0x" and 16 hex digits: *has set when there. */
+static int opt_hex(const cJSON *j, const char *key, bool *has, uint64_t *ret)
+{
+	const cJSON *v = member(j, key);
+	int r;
+
+	if (!v)
+		return 0;
+	r = get_hex(v, ret);
+	if (r < 0)
+		return r;
+	*has = true;
+	return 0;
+}
+
 /* "frames"? and "stack_hash"? of j: both or neither, the hash the frames'. */
 static int parse_stack(const cJSON *j, char ***frames, size_t *n_frames, bool *has_hash,
 		       uint64_t *hash)
@@ -317,21 +332,10 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 			return r;
 		e->has_latency_ns = true;
 	}
-	if ((v = member(j, "pc"))) {
-		if ((r = get_hex(v, &e->pc)) < 0)
-			return r;
-		e->has_pc = true;
-	}
-	if ((v = member(j, "lr"))) {
-		if ((r = get_hex(v, &e->lr)) < 0)
-			return r;
-		e->has_lr = true;
-	}
-	if ((v = member(j, "sp"))) {
-		if ((r = get_hex(v, &e->sp)) < 0)
-			return r;
-		e->has_sp = true;
-	}
+	if ((r = opt_hex(j, "pc", &e->has_pc, &e->pc)) < 0 ||
+	    (r = opt_hex(j, "lr", &e->has_lr, &e->lr)) < 0 ||
+	    (r = opt_hex(j, "sp", &e->has_sp, &e->sp)) < 0)
+		return r;
 	if ((v = member(j, "pstate"))) {
 		if ((r = parse_pstate(v, &e->pstate)) < 0)
 			return r;

@@ -5,6 +5,8 @@
 # after the warning gives, whatever the timeout; daemon-hungtask checks the same with
 # the timeout cut to 3 s. A baseline: no CPU is involved. Long tier (it waits minutes).
 SCENARIO_BASELINE=yes
+# the first warning up to 240 s after the task blocks, and the boot before it
+SCENARIO_TIMEOUT=420
 
 SCENARIO_APPEND="rcupdate.rcu_cpu_stall_timeout=60"
 
