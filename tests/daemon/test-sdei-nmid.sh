@@ -380,6 +380,16 @@ corpus hard-lockup-unpatched "hard-lockup 1 2;hard-lockup 2 0"
 corpus soft-lockup "rcu-stall 3 0;soft-lockup 3 0"
 # the first warning and its task's stack close it (I11); the nine others repeat it
 corpus hung-task "hung-task  0"
+# at the kernel's default timeout (120 s): one warning, and the task's stack in the
+# report (before incident.task, the report of this log had its first line only)
+corpus hung-task-default "hung-task  0"
+check_reports hung-task-default "$tmp/spool-hung-task-default" <<'PY'
+(d,) = docs
+t = d["incident"]["task"]
+assert (t["comm"], t["pid"], t["blocked_seconds"]) == ("sh", 142, 120), t
+assert any("lkdtm_HUNG_TASK" in f for f in t["frames"]), t["frames"]
+assert any("lkdtm_HUNG_TASK" in l for l in d["kernel_log"]["lines"])
+PY
 
 # The command line.
 run --help
