@@ -202,7 +202,8 @@ static void save_cursor(struct kmsg_source *s)
 	if (s->have_saved && s->saved_seq >= seq)
 		return;
 	/* Queued after the reports before it: the spool has them first. */
-	report_sinks_save_cursor(s->manager, seq);
+	if (!report_sinks_save_cursor(s->manager, seq))
+		return;
 	s->saved_seq = seq;
 	s->have_saved = true;
 }

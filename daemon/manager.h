@@ -162,6 +162,9 @@ struct manager {
 	 */
 	bool deaf_cpu;
 	bool reported; /* a report since the kernel log cursor was last queued */
+	/* the first record of the first report the spool refused or lost: the cursor
+	 * stays below it (report-sinks.h); UINT64_MAX: none */
+	uint64_t cursor_hold;
 
 	uint64_t reports;	  /* spooled (with a spool), else written to the journal */
 	uint64_t report_failures; /* not written to every sink */

@@ -207,8 +207,16 @@ static void on_pending(void *userdata, const char *id, uint64_t realtime_usec)
 	backlog_feed(m);
 }
 
+/* A report not in the spool: the cursor stays below its first record from now on. */
+static void hold_cursor(struct manager *m, uint64_t first_seq)
+{
+	if (first_seq < m->cursor_hold)
+		m->cursor_hold = first_seq;
+}
+
 static void on_written(void *userdata, const char *id, enum sn_spool_state state,
-		       int error, unsigned evicted, const char *report, size_t len)
+		       int error, unsigned evicted, const char *report, size_t len,
+		       uint64_t first_seq)
 {
 	struct manager *m = userdata;
 	struct sn_spool_stats st;
@@ -221,6 +229,7 @@ static void on_written(void *userdata, const char *id, enum sn_spool_state state
 	} else if (error < 0) {
 		m->report_failures++;
 		m->counters.reports_failed++;
+		hold_cursor(m, first_seq);
 		log_error_errno(error, "Failed to spool report %s in %s: %m", id,
 				m->cfg.spool_dir ? m->cfg.spool_dir : "(none)");
 	} else {
@@ -299,6 +308,7 @@ int report_sinks_init(struct manager *m)
 	};
 	int r;
 
+	m->cursor_hold = UINT64_MAX;
 	if (!m->cfg.spool_dir && !m->cfg.kmsg_cursor)
 		return 0;
 	r = spool_writer_new(m->event, m->cfg.spool_dir, m->cfg.kmsg_cursor,
@@ -330,11 +340,14 @@ int report_sinks_push(struct manager *m, const struct sn_report *r, const char *
 			m->reports++; /* with a spool: counted when it has it */
 	}
 	if (m->writer && m->cfg.spool_dir) {
+		uint64_t first = r->n_kmsg_seqs ? r->kmsg_seqs[0] : UINT64_MAX;
+
 		k = spool_writer_write(m->writer, r->id, r->first_seen.realtime_usec,
-				       push ? SN_SPOOL_PENDING : SN_SPOOL_HELD, json,
-				       len);
+				       push ? SN_SPOOL_PENDING : SN_SPOOL_HELD, json, len,
+				       first);
 		if (k < 0) {
 			failed = k;
+			hold_cursor(m, first);
 			log_error_errno(
 				k,
 				k == -ENOBUFS ?
@@ -352,15 +365,24 @@ int report_sinks_push(struct manager *m, const struct sn_report *r, const char *
 	return failed;
 }
 
-void report_sinks_save_cursor(struct manager *m, uint64_t seq)
+bool report_sinks_save_cursor(struct manager *m, uint64_t seq)
 {
 	int r;
 
 	if (!m->writer || !m->host.boot_id)
-		return;
+		return false;
+	if (m->cfg.spool_dir && !spool_writer_spool_open(m->writer))
+		return false; /* what was read may not be in a spool yet */
+	if (m->cursor_hold != UINT64_MAX) {
+		if (m->cursor_hold == 0)
+			return false;
+		if (seq > m->cursor_hold - 1)
+			seq = m->cursor_hold - 1;
+	}
 	r = spool_writer_save_cursor(m->writer, m->host.boot_id, seq);
 	if (r < 0 && r != -ENODEV)
 		log_warning_errno(r, "Failed to queue the kernel log cursor: %m");
+	return r >= 0;
 }
 
 void report_sinks_otlp_started(struct manager *m)

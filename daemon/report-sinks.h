@@ -40,8 +40,13 @@ void report_sinks_done(struct manager *m);
 /* r serialized as json; push: to journald and OTLP too (else held). */
 int report_sinks_push(struct manager *m, const struct sn_report *r, const char *json,
 		      size_t len, bool push);
-/* After the reports before it: the kernel log is accounted for up to seq. */
-void report_sinks_save_cursor(struct manager *m, uint64_t seq);
+/*
+ * After the reports before it: the kernel log is accounted for up to seq. Held below
+ * the first record of a report the spool refused or failed to write, and not saved
+ * while a spool is configured but not open (a restart reads those records again).
+ * Returns whether it was queued.
+ */
+bool report_sinks_save_cursor(struct manager *m, uint64_t seq);
 /* The OTLP sink runs: what the spool holds pending goes to it. */
 void report_sinks_otlp_started(struct manager *m);
 /* A report left the OTLP sink (its done()). */

@@ -40,7 +40,7 @@ struct sw_msg {
 	uint32_t evicted;
 	int32_t holder; /* SW_HELLO, -EBUSY: the lock's holder */
 	uint64_t realtime_usec;
-	uint64_t seq; /* SW_CURSOR */
+	uint64_t seq; /* SW_CURSOR; SW_WRITE: the report's first record (the daemon's) */
 	uint64_t len; /* the payload's length (in the memfd passed along) */
 	char id[SN_REPORT_ID_LEN + 1];
 	char boot_id[SN_REPORT_ID_LEN + 1];
@@ -53,6 +53,7 @@ struct sw_request {
 	struct sw_request *next;
 	struct sw_msg msg;
 	char *payload; /* SW_WRITE */
+	bool resent;   /* sent again to a new child: its -EEXIST is the last one's work */
 };
 
 struct spool_writer {
@@ -300,13 +301,28 @@ _noreturn_ static void child_main(int fd, pid_t parent, const char *spool_dir,
 	pid_t holder = 0;
 	int r;
 
-	/* Dies with the daemon; takes the signals it blocked for its loop. */
+	/*
+	 * Dies with the daemon (PR_SET_PDEATHSIG, and the socket's end), not with the
+	 * stop signals a service manager sends the whole unit (KillMode=control-group):
+	 * at a stop the daemon reports what is open and waits for this process to write
+	 * it (report_sinks_finish()).
+	 */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(EXIT_FAILURE);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)prctl(PR_SET_NAME, "sdei-nmid-spool");
+	/* Nothing of the daemon's (the kernel log, BPF, sockets) stays open here. */
+	if (fd != 3) {
+		if (dup2(fd, 3) < 0)
+			_exit(EXIT_FAILURE);
+		fd = 3;
+	}
+	(void)close_range(4, ~0U, 0);
 
 	if (spool_dir) {
 		r = sn_spool_open(spool_dir, limits, &spool, &holder);
@@ -483,8 +499,10 @@ static void handle_answer(struct spool_writer *w, struct sw_msg *m, int pfd)
 	if (m->op == SW_PENDING_LIST)
 		handle_pending_list(w, m, pfd);
 	else if (m->op == SW_WRITE && w->cb.written)
-		w->cb.written(w->userdata, m->id, (enum sn_spool_state)m->state, m->error,
-			      m->evicted, q->payload, (size_t)q->msg.len);
+		/* the child that died had written it before it could answer */
+		w->cb.written(w->userdata, m->id, (enum sn_spool_state)m->state,
+			      q->resent && m->error == -EEXIST ? 0 : m->error, m->evicted,
+			      q->payload, (size_t)q->msg.len, q->msg.seq);
 	else if (m->op == SW_READ && w->cb.read) {
 		_cleanup_(freep) char *buf = NULL;
 		int r = m->error;
@@ -572,8 +590,13 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 	struct spool_writer *w = userdata;
 
 	w->child = sd_event_source_unref(w->child);
+	/* Its last answers (a HELLO, a write's) may wait in the socket: read first. */
+	if (w->io && w->fd >= 0)
+		(void)on_io(w->io, w->fd, EPOLLIN, w);
 	w->io = sd_event_source_disable_unref(w->io);
 	w->fd = safe_close(w->fd);
+	if (w->sent && w->head)
+		w->head->resent = true;
 	w->pid = 0;
 	w->hello = false;
 	w->sent = false; /* the request in flight is sent again */
@@ -618,7 +641,12 @@ static int spawn(struct spool_writer *w)
 	if (r >= 0)
 		r = sd_event_add_child(w->event, &w->child, pid, WEXITED, on_child, w);
 	if (r < 0) {
+		w->io = sd_event_source_disable_unref(w->io);
+		w->child = sd_event_source_disable_unref(w->child);
+		w->fd = safe_close(w->fd);
 		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		w->pid = 0;
 		return r;
 	}
 	return 0;
@@ -701,7 +729,8 @@ static struct sw_request *request_new(enum sw_op op, const char *id)
 }
 
 int spool_writer_write(struct spool_writer *w, const char *id, uint64_t realtime_usec,
-		       enum sn_spool_state state, const char *report, size_t len)
+		       enum sn_spool_state state, const char *report, size_t len,
+		       uint64_t first_seq)
 {
 	struct sw_request *q;
 
@@ -724,6 +753,7 @@ int spool_writer_write(struct spool_writer *w, const char *id, uint64_t realtime
 	q->msg.len = len;
 	q->msg.state = state;
 	q->msg.realtime_usec = realtime_usec;
+	q->msg.seq = first_seq;
 	return enqueue(w, q);
 }
 
@@ -809,7 +839,8 @@ int spool_writer_set_limits(struct spool_writer *w, const struct sn_spool_limits
 
 size_t spool_writer_queued(const struct spool_writer *w)
 {
-	return w->queued;
+	/* refused the spool for good: nothing queued will be answered */
+	return w->fatal ? 0 : w->queued;
 }
 
 bool spool_writer_stalled(const struct spool_writer *w)

@@ -54,7 +54,8 @@ struct spool_writer_callbacks {
 	 * report/len: the bytes given (valid during the call).
 	 */
 	void (*written)(void *userdata, const char *id, enum sn_spool_state state,
-			int error, unsigned evicted, const char *report, size_t len);
+			int error, unsigned evicted, const char *report, size_t len,
+			uint64_t first_seq);
 	/* A read's outcome (the bytes valid during the call; NULL on error). */
 	void (*read)(void *userdata, const char *id, int error, const char *report,
 		     size_t len);
@@ -75,9 +76,14 @@ int spool_writer_new(sd_event *event, const char *spool_dir, const char *cursor_
 struct spool_writer *spool_writer_free(struct spool_writer *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct spool_writer *, spool_writer_free);
 
-/* Queues a report's bytes (copied) for the spool, in state (pending or held). */
+/*
+ * Queues a report's bytes (copied) for the spool, in state (pending or held);
+ * first_seq, its first kernel log record (UINT64_MAX: none), comes back with the
+ * answer.
+ */
 int spool_writer_write(struct spool_writer *w, const char *id, uint64_t realtime_usec,
-		       enum sn_spool_state state, const char *report, size_t len);
+		       enum sn_spool_state state, const char *report, size_t len,
+		       uint64_t first_seq);
 int spool_writer_mark_shipped(struct spool_writer *w, const char *id);
 /* The collector refused it for good: held, never pushed again (lib/spool.h). */
 int spool_writer_set_aside(struct spool_writer *w, const char *id);

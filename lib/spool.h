@@ -72,9 +72,10 @@
 #define SN_SPOOL_NAME_LEN (23 + 1 + SN_REPORT_ID_LEN + 5)
 
 /*
- * The defaults of sdei-nmid.conf's [spool] (sn_spool_limits_default()): as
- * systemd-coredump's MaxUse= (10% of the file system, at most 4 GiB) and KeepFree=
- * (15%, at most 4 GiB), with smaller caps since a report is kilobytes, not a core.
+ * The defaults of sdei-nmid.conf's [spool] (sn_spool_limits_default()), after
+ * systemd-coredump's MaxUse= and KeepFree= (10% and 15% of the file system, at most
+ * 4 GiB each) but smaller, since a report is kilobytes, not a core: 10% and 5%, at
+ * most 1 GiB each.
  */
 #define SN_SPOOL_DEFAULT_MAX_COUNT	10000
 #define SN_SPOOL_DEFAULT_MAX_USE_PCT	10

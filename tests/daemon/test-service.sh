@@ -175,5 +175,26 @@ wait "$daemon" || rc=$?
 echo "end of input after a failed report: exit $rc"
 [ "$rc" -eq 1 ] || fail "end of input after a failed report: exit $rc, expected 1: $(cat "$tmp/eof.log")"
 
+# A stop as systemd's default KillMode=control-group sends it: SIGTERM to every process
+# of the group, the spool writer child included. The incident still open is reported
+# at the stop and must reach the spool: the child ignores SIGTERM and writes it.
+mkdir "$tmp/spool-group"
+exec 3<>"$tmp/kmsg"
+setsid "$nmid" --kmsg "$tmp/kmsg" --spool "$tmp/spool-group" --root "$fixtures/root" \
+	--config /dev/null >"$tmp/group.log" 2>&1 3>&- &
+daemon=$!
+pids+=("$daemon")
+wait_for "$tmp/group.log" 'Source kmsg .* running' || fail "group: not started: $(cat "$tmp/group.log")"
+cat "$tmp/hardlockup.kmsg" >&3
+wait_for "$tmp/group.log" 'Incident 1' || true
+kill -TERM -- "-$daemon"
+rc=0
+wait "$daemon" || rc=$?
+exec 3>&-
+mapfile -t reports < <(find "$tmp/spool-group" -name '*.json')
+echo "SIGTERM to the process group: exit $rc, ${#reports[@]} report(s) spooled"
+[ "$rc" -eq 0 ] || fail "group: exit $rc: $(cat "$tmp/group.log")"
+[ "${#reports[@]}" -ge 1 ] || fail "group: the report of the stop was lost: $(cat "$tmp/group.log")"
+
 [ "$failed" -eq 0 ] && echo "PASS: sdei-nmid service behaviour"
 exit "$failed"
