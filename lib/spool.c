@@ -777,8 +777,12 @@ static int prune(struct sn_spool *s)
 	return 0;
 }
 
-/* Whether the spool is over a bound, counting freed bytes as free already. */
-static bool over_bounds(struct sn_spool *s, uint64_t avail)
+/*
+ * Whether the spool is over a bound, counting freed bytes as free already. keep_free
+ * counts only against shipped and held reports (with_free): a disk that other data
+ * fills is no reason to lose the reports not pushed yet, which are kilobytes.
+ */
+static bool over_bounds(struct sn_spool *s, uint64_t avail, bool with_free)
 {
 	size_t count = 0;
 
@@ -786,7 +790,7 @@ static bool over_bounds(struct sn_spool *s, uint64_t avail)
 		count += s->lists[i].n;
 	return (s->limits.max_count > 0 && count > s->limits.max_count) ||
 	       (s->limits.max_bytes > 0 && s->bytes > s->limits.max_bytes) ||
-	       (s->limits.keep_free > 0 && avail < s->limits.keep_free);
+	       (with_free && s->limits.keep_free > 0 && avail < s->limits.keep_free);
 }
 
 /* Evicts until within the bounds: shipped, held, then pending, oldest first; never
@@ -806,7 +810,7 @@ static unsigned evict_to_bounds(struct sn_spool *s, const struct sn_spool_entry 
 		enum sn_spool_state st = order[i];
 		struct sn_spool_entry *e;
 
-		while (over_bounds(s, avail) &&
+		while (over_bounds(s, avail, st != SN_SPOOL_PENDING) &&
 		       (e = list_oldest_but(&s->lists[st], keep))) {
 			uint64_t size = e->size;
 

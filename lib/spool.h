@@ -37,7 +37,8 @@
  *    summed over the files' sizes (all states), keep_free bytes left free on the file
  *    system (statvfs, f_bavail); after a write the spool is within them, evicting the
  *    shipped reports first, then the held ones, then the pending ones, each oldest
- *    first (by name: time, then id), never the new one; a report larger than
+ *    first (by name: time, then id), never the new one; keep_free evicts shipped and
+ *    held reports only (a disk that other data fills costs no unpushed report); a report larger than
  *    max_bytes alone is refused (-EFBIG) before anything is written. Shipped reports
  *    are also pruned once older than shipped_max_age_sec (by their name's time);
  *  - an index in memory, built by one scan at open and kept by every operation, so

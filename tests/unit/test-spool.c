@@ -981,21 +981,30 @@ static void test_held(void **state)
 	assert_string_equal(sn_spool_state_to_string(e[0].state), "held");
 }
 
-/* KeepFree=: a bound no file system meets evicts all but the new report. */
+/*
+ * KeepFree=: a bound no file system meets evicts every shipped and held report, and
+ * no pending one.
+ */
 static void test_keep_free(void **state)
 {
 	_cleanup_(sn_spool_freep) struct sn_spool *s = NULL;
 	struct sn_spool_limits lim = { .keep_free = UINT64_MAX / 2 };
 	struct sn_spool_limits def;
+	char id[SN_REPORT_ID_LEN + 1];
 	unsigned ids[8], ev;
 
 	assert_int_equal(sn_spool_open(dir, &lim, &s, NULL), 0);
 	assert_int_equal(spool_put(s, 1, T0 + 1, 1, &ev), 0);
 	assert_int_equal(ev, 0);
 	assert_int_equal(spool_put(s, 2, T0 + 2, 1, &ev), 0);
-	assert_int_equal(ev, 1);
-	assert_int_equal(list_ids(s, ids, 8), 1);
+	assert_int_equal(ev, 0);
+	make_id(1, id);
+	assert_int_equal(sn_spool_mark_shipped(s, id), 0);
+	assert_int_equal(spool_put(s, 3, T0 + 3, 1, &ev), 0);
+	assert_int_equal(ev, 1); /* the shipped one */
+	assert_int_equal(list_ids(s, ids, 8), 2);
 	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], 3);
 	/* the defaults: bounded, as systemd-coredump's */
 	assert_int_equal(sn_spool_limits_default(dir, &def), 0);
 	assert_int_equal(def.max_count, SN_SPOOL_DEFAULT_MAX_COUNT);
