@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <syslog.h>
 
 #include <systemd/sd-journal.h>
@@ -44,46 +45,59 @@ int report_sinks_priority(enum sn_incident_kind k)
 	return (unsigned)k < ELEMENTSOF(priorities) ? priorities[k] : LOG_NOTICE;
 }
 
+/* One journal field "NAME=value" (free()); NULL without memory. */
+static char *field(const char *name, const char *value)
+{
+	char *f;
+
+	return asprintf(&f, "%s=%s", name, value) < 0 ? NULL : f;
+}
+
 static int journal_write(const struct sn_report *r, const char *json)
 {
 	const char *kind = sn_incident_kind_to_string(r->kind);
-	char cpus[256] = "", what[512];
+	char cpus[256] = "", what[512], prio[4], pid[16];
+	char *f[10] = {};
+	struct iovec iov[ELEMENTSOF(f)];
+	size_t n = 0;
+	int k = -ENOMEM;
 
 	if (sn_cpu_set_format(&r->stalled, cpus, sizeof(cpus)) < 0)
 		snprintf(cpus, sizeof(cpus), "(too many to list)");
 	if (r->has_task)
 		snprintf(what, sizeof(what),
-			 "%s: task %s (pid %" PRIu32 ") blocked for more "
-			 "than %" PRIu64 " s",
-			 kind, r->task.comm, r->task.pid, r->task.blocked_seconds);
-	else if (cpus[0])
-		snprintf(what, sizeof(what), "%s on CPU %s", kind, cpus);
+			 "sdei-nmid: %s: task %s (pid %" PRIu32
+			 ") blocked for more than %" PRIu64 " s (report %s)",
+			 kind, r->task.comm, r->task.pid, r->task.blocked_seconds, r->id);
 	else
-		snprintf(what, sizeof(what), "%s", kind);
+		snprintf(what, sizeof(what), "sdei-nmid: %s%s%s (report %s)", kind,
+			 cpus[0] ? " on CPU " : "", cpus, r->id);
+	snprintf(prio, sizeof(prio), "%d", report_sinks_priority(r->kind));
+	snprintf(pid, sizeof(pid), "%" PRIu32, r->task.pid);
 
+	/* Only the fields that say something: no empty CPU list, a task's when there. */
+	f[n++] = field("MESSAGE", what);
+	f[n++] = field("MESSAGE_ID", message_ids[r->kind]);
+	f[n++] = field("PRIORITY", prio);
+	f[n++] = field("SDEI_NMI_KIND", kind);
+	if (cpus[0])
+		f[n++] = field("SDEI_NMI_CPUS", cpus);
 	if (r->has_task) {
-		char pid[16];
-
-		snprintf(pid, sizeof(pid), "%" PRIu32, r->task.pid);
-		return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
-				       "MESSAGE_ID=%s", message_ids[r->kind],
-				       "PRIORITY=%d", report_sinks_priority(r->kind),
-				       "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_TASK_COMM=%s",
-				       r->task.comm, "SDEI_NMI_TASK_PID=%s", pid,
-				       "SDEI_NMI_REPORT_ID=%s", r->id,
-				       "SDEI_NMI_REPORT=%s", json, NULL);
+		f[n++] = field("SDEI_NMI_TASK_COMM", r->task.comm);
+		f[n++] = field("SDEI_NMI_TASK_PID", pid);
 	}
-	if (!cpus[0])
-		return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
-				       "MESSAGE_ID=%s", message_ids[r->kind],
-				       "PRIORITY=%d", report_sinks_priority(r->kind),
-				       "SDEI_NMI_KIND=%s", kind, "SDEI_NMI_REPORT_ID=%s",
-				       r->id, "SDEI_NMI_REPORT=%s", json, NULL);
-	return sd_journal_send("MESSAGE=sdei-nmid: %s (report %s)", what, r->id,
-			       "MESSAGE_ID=%s", message_ids[r->kind], "PRIORITY=%d",
-			       report_sinks_priority(r->kind), "SDEI_NMI_KIND=%s", kind,
-			       "SDEI_NMI_CPUS=%s", cpus, "SDEI_NMI_REPORT_ID=%s", r->id,
-			       "SDEI_NMI_REPORT=%s", json, NULL);
+	f[n++] = field("SDEI_NMI_REPORT_ID", r->id);
+	f[n++] = field("SDEI_NMI_REPORT", json);
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i])
+			goto done;
+		iov[i] = (struct iovec){ .iov_base = f[i], .iov_len = strlen(f[i]) };
+	}
+	k = sd_journal_sendv(iov, (int)n);
+done:
+	for (size_t i = 0; i < n; i++)
+		free(f[i]);
+	return k;
 }
 
 /* ---- the OTLP backlog: pending reports the spool has, not in the OTLP queue ---- */

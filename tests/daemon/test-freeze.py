@@ -186,6 +186,12 @@ if reported:
     t, j = next((t, j) for t, j in journal if "SDEI_NMI_REPORT_ID" in j)
     rid = j["SDEI_NMI_REPORT_ID"]
     print(f"journal: report {rid} {t - frozen_at:.1f} s into the freeze: {j['MESSAGE']}")
+    # the entry's fields: PRIORITY by kind (crit for a hard lockup), the CPU list
+    want = {"PRIORITY": "2", "SDEI_NMI_KIND": "hard-lockup", "SDEI_NMI_CPUS": "2",
+            "MESSAGE_ID": "4b1760927c374c00a0a93f99b3d2b689"}
+    got = {k: j.get(k) for k in want}
+    if got != want or "SDEI_NMI_REPORT" not in j:
+        fail(f"journal fields {got}, expected {want} and SDEI_NMI_REPORT")
 else:
     fail("no report in the journal during the freeze")
     rid = None
