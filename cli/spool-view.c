@@ -34,24 +34,20 @@ static enum report_state state_of(enum sn_spool_state st)
 int spool_view_list(struct sn_spool *sp, const char *path, struct spool_item **ret,
 		    size_t *ret_n)
 {
-	_cleanup_(sn_spool_freep) struct sn_spool *now = NULL;
 	_cleanup_(freep) struct sn_spool_entry *e = NULL;
 	struct spool_item *v;
 	size_t n;
 	int r;
 
-	/* A reader's index is of its open: a fresh one sees what came since. */
-	r = sn_spool_open_existing(path, &now);
-	if (r < 0)
-		return r;
-	r = sn_spool_list(now, &e, &n);
+	r = sn_spool_list(sp, &e, &n); /* the spool as it is now */
 	if (r < 0)
 		return r;
 	v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		v[i] = (struct spool_item){ .entry = e[i], .state = state_of(e[i].state) };
+		v[i] = (struct spool_item){ .entry = e[i],
+					    .state = state_of(e[i].state) };
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -60,12 +56,5 @@ int spool_view_list(struct sn_spool *sp, const char *path, struct spool_item **r
 int spool_view_read(struct sn_spool *sp, const char *path, const struct spool_item *it,
 		    char **ret, size_t *ret_len)
 {
-	_cleanup_(sn_spool_freep) struct sn_spool *now = NULL;
-	int r = sn_spool_read(sp, it->entry.id, ret, ret_len);
-
-	if (r != -ENOENT)
-		return r;
-	/* listed since sp was opened */
-	r = sn_spool_open_existing(path, &now);
-	return r < 0 ? r : sn_spool_read(now, it->entry.id, ret, ret_len);
+	return sn_spool_read(sp, it->entry.id, ret, ret_len);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <search.h>
 #include <sys/file.h>
+#include <sys/param.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -508,16 +509,39 @@ static void free_node(void *p)
 	free(p);
 }
 
+/* Empties the index (its entries freed). */
+static void index_clear(struct sn_spool *s)
+{
+	tdestroy(s->by_id, free_node);
+	s->by_id = NULL;
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++) {
+		free(s->lists[i].v);
+		s->lists[i] = (struct list){};
+	}
+	s->bytes = 0;
+}
+
+/*
+ * A reader's index as the directories are now: the writer (another process) may have
+ * written, moved or evicted reports since the last scan. The writer's own index is
+ * always current.
+ */
+static int index_refresh(struct sn_spool *s)
+{
+	if (s->lock_fd >= 0)
+		return 0;
+	index_clear(s);
+	return index_build(s);
+}
+
 struct sn_spool *sn_spool_free(struct sn_spool *s)
 {
 	if (!s)
 		return NULL;
-	tdestroy(s->by_id, free_node);
-	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++) {
-		free(s->lists[i].v);
+	index_clear(s);
+	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
 		if (i != SN_SPOOL_PENDING && s->sub_dfd[i] >= 0)
 			close(s->sub_dfd[i]);
-	}
 	if (s->dfd >= 0)
 		close(s->dfd);
 	/* Closing it lets the lock go. */
@@ -527,58 +551,53 @@ struct sn_spool *sn_spool_free(struct sn_spool *s)
 	return NULL;
 }
 
-static int limits_default(const struct statvfs *v, int r, struct sn_spool_limits *ret);
+/* The defaults (spool.h) for a file system of v's size. */
+static void limits_default(const struct statvfs *v, struct sn_spool_limits *ret)
+{
+	uint64_t size = (uint64_t)v->f_blocks * v->f_frsize;
+
+	*ret = (struct sn_spool_limits){
+		.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
+		.max_bytes = MIN(size / 100 * SN_SPOOL_DEFAULT_MAX_USE_PCT,
+				 SN_SPOOL_DEFAULT_MAX_USE_CAP),
+		.keep_free = MIN(size / 100 * SN_SPOOL_DEFAULT_KEEP_FREE_PCT,
+				 SN_SPOOL_DEFAULT_KEEP_FREE_CAP),
+		.shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
+	};
+}
 
 int sn_spool_limits_default(const char *path, struct sn_spool_limits *ret)
 {
 	struct statvfs v;
 
-	return limits_default(&v, statvfs(path, &v) < 0 ? -errno : 0, ret);
-}
-
-static int limits_default_fd(int fd, struct sn_spool_limits *ret)
-{
-	struct statvfs v;
-
-	return limits_default(&v, fstatvfs(fd, &v) < 0 ? -errno : 0, ret);
-}
-
-static int limits_default(const struct statvfs *vp, int r, struct sn_spool_limits *ret)
-{
-	struct statvfs v = *vp;
-	uint64_t size;
-
-	*ret = (struct sn_spool_limits){
-		.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
-		.shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
-	};
-	if (r < 0)
-		return r;
-	size = (uint64_t)v.f_blocks * v.f_frsize;
-	ret->max_bytes = size / 100 * SN_SPOOL_DEFAULT_MAX_USE_PCT;
-	if (ret->max_bytes > SN_SPOOL_DEFAULT_MAX_USE_CAP)
-		ret->max_bytes = SN_SPOOL_DEFAULT_MAX_USE_CAP;
-	ret->keep_free = size / 100 * SN_SPOOL_DEFAULT_KEEP_FREE_PCT;
-	if (ret->keep_free > SN_SPOOL_DEFAULT_KEEP_FREE_CAP)
-		ret->keep_free = SN_SPOOL_DEFAULT_KEEP_FREE_CAP;
+	if (statvfs(path, &v) < 0) {
+		/* the count and age bounds all the same */
+		*ret = (struct sn_spool_limits){
+			.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
+			.shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
+		};
+		return -errno;
+	}
+	limits_default(&v, ret);
 	return 0;
 }
 
 /* SN_SPOOL_LIMIT_AUTO made the file system's default (none when it cannot be told). */
 static void limits_resolve(struct sn_spool *s, const struct sn_spool_limits *limits)
 {
-	struct sn_spool_limits def;
-	bool known;
+	struct sn_spool_limits def = {};
+	struct statvfs v;
 
 	s->limits = *limits;
 	if (s->limits.max_bytes != SN_SPOOL_LIMIT_AUTO &&
 	    s->limits.keep_free != SN_SPOOL_LIMIT_AUTO)
 		return;
-	known = limits_default_fd(s->dfd, &def) >= 0;
+	if (fstatvfs(s->dfd, &v) >= 0)
+		limits_default(&v, &def);
 	if (s->limits.max_bytes == SN_SPOOL_LIMIT_AUTO)
-		s->limits.max_bytes = known ? def.max_bytes : 0;
+		s->limits.max_bytes = def.max_bytes;
 	if (s->limits.keep_free == SN_SPOOL_LIMIT_AUTO)
-		s->limits.keep_free = known ? def.keep_free : 0;
+		s->limits.keep_free = def.keep_free;
 }
 
 void sn_spool_set_limits(struct sn_spool *s, const struct sn_spool_limits *limits)
@@ -608,6 +627,11 @@ int sn_spool_list(struct sn_spool *s, struct sn_spool_entry **ret, size_t *ret_n
 {
 	size_t n = 0, at[_SN_SPOOL_STATE_MAX] = {}, total = 0;
 	struct sn_spool_entry *out;
+	int r;
+
+	r = index_refresh(s);
+	if (r < 0)
+		return r;
 
 	for (int i = 0; i < _SN_SPOOL_STATE_MAX; i++)
 		total += s->lists[i].n;
@@ -669,11 +693,12 @@ int sn_spool_read(struct sn_spool *s, const char *id, char **ret, size_t *ret_le
 		return r;
 	fd = openat(s->sub_dfd[e.state], e.name,
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && e.state == SN_SPOOL_PENDING &&
-	    open_state_dir(s, SN_SPOOL_SHIPPED, false) >= 0)
-		/* A reader's index: shipped by the writer since it was built. */
-		fd = openat(s->sub_dfd[SN_SPOOL_SHIPPED], e.name,
-			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	/* A reader's index: moved by the writer since it was built (same name). */
+	for (int k = 0;
+	     fd < 0 && errno == ENOENT && s->lock_fd < 0 && k < _SN_SPOOL_STATE_MAX; k++)
+		if (k != (int)e.state && open_state_dir(s, k, false) >= 0)
+			fd = openat(s->sub_dfd[k], e.name,
+				    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
@@ -936,7 +961,8 @@ int sn_spool_remove(struct sn_spool *s, const char *id)
 	return fsync_fd(dfd);
 }
 
-/* Moves a pending report to state to's directory (see spool.h). */
+/* Moves a pending report to state to's directory (see spool.h): 1, or 0 when it was
+ * there already. */
 static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state to)
 {
 	struct sn_spool_entry *e;
@@ -948,7 +974,7 @@ static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state 
 	if (!e)
 		return -ENOENT;
 	if (e->state == to)
-		return 0;
+		return 0; /* already */
 	if (e->state != SN_SPOOL_PENDING)
 		return -EINVAL;
 	r = open_state_dir(s, to, true);
@@ -964,21 +990,21 @@ static int move_pending(struct sn_spool *s, const char *id, enum sn_spool_state 
 	 * daemon sends a report the collector has already acknowledged.
 	 */
 	index_move(s, e, to);
-	return 0;
+	return 1;
 }
 
 int sn_spool_mark_shipped(struct sn_spool *s, const char *id)
 {
-	struct sn_spool_entry *e = sn_report_id_valid(id) ? index_find(s, id) : NULL;
-	bool was = e && e->state == SN_SPOOL_SHIPPED;
 	int r = move_pending(s, id, SN_SPOOL_SHIPPED);
 
-	if (r >= 0 && !was)
+	if (r > 0)
 		s->stats.shipped++;
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int sn_spool_set_aside(struct sn_spool *s, const char *id)
 {
-	return move_pending(s, id, SN_SPOOL_HELD);
+	int r = move_pending(s, id, SN_SPOOL_HELD);
+
+	return r < 0 ? r : 0;
 }

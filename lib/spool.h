@@ -141,7 +141,8 @@ int sn_spool_open(const char *path, const struct sn_spool_limits *limits,
 /*
  * Opens an existing directory for reading (sdei-nmictl reports): no lock, nothing is
  * created or cleaned; -ENOENT when it is missing, -ENOTDIR, -EACCES as open() says.
- * The index is built by one scan.
+ * A reader's index is built by one scan, and again by each sn_spool_list() (the
+ * writer is another process); sn_spool_read() finds a report the writer moved since.
  */
 int sn_spool_open_existing(const char *path, struct sn_spool **ret);
 struct sn_spool *sn_spool_free(struct sn_spool *s);
