@@ -335,6 +335,7 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 	enum sn_kmsg_start start = from_start ? SN_KMSG_START_BEGIN : SN_KMSG_START_END;
 	uint64_t after = 0;
 	struct stat st;
+	bool have_st;
 	int r, fd;
 
 	s = calloc(1, sizeof(*s));
@@ -352,9 +353,10 @@ int kmsg_source_new(struct manager *m, const char *path, bool from_start,
 	 * (--kmsg-cursor), for its boot (the root's). Other files and pipes are read from
 	 * their start: a replay is the whole log it holds.
 	 */
-	if (stat(s->path, &st) >= 0 && !S_ISCHR(st.st_mode))
+	have_st = stat(s->path, &st) >= 0;
+	if (have_st && !S_ISCHR(st.st_mode))
 		start = SN_KMSG_START_BEGIN;
-	if (m->cfg.kmsg_cursor && stat(s->path, &st) >= 0 &&
+	if (m->cfg.kmsg_cursor && have_st &&
 	    (S_ISCHR(st.st_mode) || (S_ISREG(st.st_mode) && m->cfg.cursor_for_files))) {
 		s->cursor_path = m->cfg.kmsg_cursor;
 		if (!from_start && m->host.boot_id) {

@@ -78,20 +78,22 @@ struct manager_spool_state {
 	bool open;
 	uint64_t reports_pending; /* to be pushed */
 	uint64_t reports_shipped; /* in shipped/ */
-	uint64_t reports_held;	  /* kept, not to be pushed (folded, rate-limited, refused) */
-	uint64_t bytes;		  /* of all of them */
+	uint64_t
+		reports_held; /* kept, not to be pushed (folded, rate-limited, refused) */
+	uint64_t bytes;	      /* of all of them */
 	uint64_t oldest_unshipped_realtime_usec; /* the oldest pending one's; 0: none */
-	bool stalled; /* a request to the spool writer has waited too long (a disk stall) */
+	bool stalled; /* a request to the spool writer has waited too long (a disk stall)
+		       */
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */
 struct manager_config {
 	const char *kmsg_path;	 /* NULL: /dev/kmsg */
 	const char *kmsg_cursor; /* the live log's cursor file; NULL: none */
-	bool cursor_for_files;	 /* a file's too (--kmsg-cursor given): resumed after it */
-	bool from_start;	 /* read what the kernel log holds, not only what comes */
-	bool exit_on_eof;	 /* a file or pipe: flush and exit at its end */
-	const char *spool_dir;	 /* NULL: no spool */
+	bool cursor_for_files; /* a file's too (--kmsg-cursor given): resumed after it */
+	bool from_start;       /* read what the kernel log holds, not only what comes */
+	bool exit_on_eof;      /* a file or pipe: flush and exit at its end */
+	const char *spool_dir; /* NULL: no spool */
 	struct sn_spool_limits spool_limits; /* zeros: no bounds */
 	const char *root;		     /* where the host identity is read from */
 	bool journal;			     /* write reports to journald too */
@@ -115,6 +117,7 @@ struct manager_backlog {
 	char (*ids)[SN_REPORT_ID_LEN + 1];
 	size_t head, n, allocated;
 	size_t reading; /* asked of the spool writer, not answered yet */
+	bool full;	/* the OTLP queue refused one (bytes): no read until one leaves */
 };
 
 struct manager;
@@ -166,7 +169,7 @@ struct manager {
 	 * stays below it (report-sinks.h); UINT64_MAX: none */
 	uint64_t cursor_hold;
 
-	uint64_t reports;	  /* spooled (with a spool), else written to the journal */
+	uint64_t reports; /* spooled (with a spool), else written to the journal */
 	uint64_t report_failures; /* not written to every sink */
 };
 

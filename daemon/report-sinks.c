@@ -140,7 +140,8 @@ static void backlog_feed(struct manager *m)
 {
 	struct manager_backlog *b = &m->backlog;
 
-	if (!m->otlp || !m->writer)
+	/* full: the OTLP queue's bytes; the next read waits for a report to leave it */
+	if (!m->otlp || !m->writer || b->full)
 		return;
 	while (b->n > 0 &&
 	       b->reading + otlp_sink_pending(m->otlp) < REPORT_SINKS_OTLP_READ_AHEAD) {
@@ -278,8 +279,10 @@ static void on_read(void *userdata, const char *id, int error, const char *repor
 				  id);
 	else if (m->otlp) {
 		r = otlp_sink_add(m->otlp, id, report, len);
-		if (r == -ENOBUFS)
+		if (r == -ENOBUFS) {
+			m->backlog.full = true;
 			r = backlog_push(m, id, true);
+		}
 		if (r < 0)
 			log_error_errno(r, "Failed to queue report %s for OTLP: %m", id);
 	}
@@ -306,6 +309,7 @@ void report_sinks_otlp_done(void *userdata, const char *id, bool shipped,
 		      spool_writer_set_aside(m->writer, id);
 	if (r < 0)
 		log_warning_errno(r, "Failed to record what became of report %s: %m", id);
+	m->backlog.full = false;
 	backlog_feed(m);
 }
 
@@ -405,6 +409,7 @@ void report_sinks_otlp_started(struct manager *m)
 
 	/* A sink made again (a reload) starts from what the spool holds pending. */
 	m->backlog.head = m->backlog.n = 0;
+	m->backlog.full = false;
 	if (!m->writer)
 		return;
 	r = spool_writer_list_pending(m->writer);
