@@ -70,7 +70,7 @@ static int report_load(struct sn_spool *sp, const struct spool_item *it,
 	size_t len;
 	int r;
 
-	r = spool_view_read(sp, arg_spool, it, &buf, &len);
+	r = spool_view_read(sp, it, &buf, &len);
 	if (r < 0)
 		return log_error_errno(r, "cannot read %s: %m",
 				       item_path(it, path, sizeof(path)));
@@ -112,7 +112,7 @@ static int reports_list(struct sn_spool *sp, int *ret_exit)
 	size_t n, shown = 0, unreadable = 0;
 	int r;
 
-	r = spool_view_list(sp, arg_spool, &items, &n);
+	r = spool_view_list(sp, &items, &n);
 	if (r < 0)
 		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
 	if (json_on()) {
@@ -184,7 +184,7 @@ static int reports_find(struct sn_spool *sp, const char *prefix, struct spool_it
 		return log_error("invalid report id '%s' (an id as 'reports' lists "
 				 "it, or a prefix of one)",
 				 prefix);
-	r = spool_view_list(sp, arg_spool, &items, &n);
+	r = spool_view_list(sp, &items, &n);
 	if (r < 0)
 		return log_error_errno(r, "cannot list the spool %s: %m", arg_spool);
 	for (size_t i = 0; i < n; i++)

@@ -31,8 +31,7 @@ static enum report_state state_of(enum sn_spool_state st)
 					REPORT_PENDING;
 }
 
-int spool_view_list(struct sn_spool *sp, const char *path, struct spool_item **ret,
-		    size_t *ret_n)
+int spool_view_list(struct sn_spool *sp, struct spool_item **ret, size_t *ret_n)
 {
 	_cleanup_(freep) struct sn_spool_entry *e = NULL;
 	struct spool_item *v;
@@ -53,8 +52,8 @@ int spool_view_list(struct sn_spool *sp, const char *path, struct spool_item **r
 	return 0;
 }
 
-int spool_view_read(struct sn_spool *sp, const char *path, const struct spool_item *it,
-		    char **ret, size_t *ret_len)
+int spool_view_read(struct sn_spool *sp, const struct spool_item *it, char **ret,
+		    size_t *ret_len)
 {
 	return sn_spool_read(sp, it->entry.id, ret, ret_len);
 }

@@ -21,12 +21,11 @@ struct spool_item {
 int spool_view_open(const char *path, struct sn_spool **ret);
 
 /*
- * Every report, oldest first (by name: time, then id), as the spool at path holds them
- * now (read again each call); free() the array. Errors are returned, not said.
+ * Every report, oldest first (by name: time, then id), as the spool holds them now
+ * (read again each call); free() the array. Errors are returned, not said.
  */
-int spool_view_list(struct sn_spool *sp, const char *path, struct spool_item **ret,
-		    size_t *ret_n);
+int spool_view_list(struct sn_spool *sp, struct spool_item **ret, size_t *ret_n);
 
 /* A report's bytes, NUL-terminated (free()); -ENOENT when it is gone. Not said. */
-int spool_view_read(struct sn_spool *sp, const char *path, const struct spool_item *it,
-		    char **ret, size_t *ret_len);
+int spool_view_read(struct sn_spool *sp, const struct spool_item *it, char **ret,
+		    size_t *ret_len);

@@ -211,7 +211,7 @@ static int find_report(struct wait_state *w, struct spool_item *ret,
 	size_t n;
 	int r;
 
-	r = spool_view_list(w->sp, w->spool, &items, &n);
+	r = spool_view_list(w->sp, &items, &n);
 	if (r < 0)
 		return log_error_errno(r, "cannot list the spool %s: %m", w->spool);
 	for (size_t i = n; i > 0; i--) {
@@ -224,7 +224,7 @@ static int find_report(struct wait_state *w, struct spool_item *ret,
 		if (name_known(w->before, w->n_before, it->entry.name) ||
 		    name_checked(w, it->entry.name))
 			continue;
-		r = spool_view_read(w->sp, w->spool, it, &buf, &len);
+		r = spool_view_read(w->sp, it, &buf, &len);
 		if (r == -ENOENT)
 			continue; /* moved meanwhile (shipped): the next look finds it */
 		if (r >= 0 && memmem(buf, len, w->id, strlen(w->id)) &&
@@ -253,7 +253,7 @@ static int report_state(struct wait_state *w, const char *name, enum report_stat
 	size_t n;
 	int r;
 
-	r = spool_view_list(w->sp, w->spool, &items, &n);
+	r = spool_view_list(w->sp, &items, &n);
 	if (r < 0)
 		return log_error_errno(r, "cannot list the spool %s: %m", w->spool);
 	for (size_t i = 0; i < n; i++)
@@ -393,7 +393,7 @@ int verb_test_incident(int argc, char *argv[], int *ret_exit)
 	r = spool_view_open(s.spool, &sp);
 	if (r < 0)
 		return r;
-	r = spool_view_list(sp, s.spool, &before, &n_before);
+	r = spool_view_list(sp, &before, &n_before);
 	if (r < 0)
 		return log_error_errno(r, "cannot list the spool %s: %m", s.spool);
 	if (!env) {

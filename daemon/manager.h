@@ -78,12 +78,12 @@ struct manager_spool_state {
 	bool open;
 	uint64_t reports_pending; /* to be pushed */
 	uint64_t reports_shipped; /* in shipped/ */
-	uint64_t
-		reports_held; /* kept, not to be pushed (folded, rate-limited, refused) */
-	uint64_t bytes;	      /* of all of them */
+	/* kept, not to be pushed (folded, rate-limited, refused) */
+	uint64_t reports_held;
+	uint64_t bytes;				 /* of all of them */
 	uint64_t oldest_unshipped_realtime_usec; /* the oldest pending one's; 0: none */
-	bool stalled; /* a request to the spool writer has waited too long (a disk stall)
-		       */
+	/* a request to the spool writer has waited too long (a disk stall) */
+	bool stalled;
 };
 
 /* The manager keeps its own copy: manager_config_copy() duplicates every string. */

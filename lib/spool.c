@@ -32,14 +32,15 @@ struct list {
 
 struct sn_spool {
 	int dfd;
-	int sub_dfd[_SN_SPOOL_STATE_MAX]; /* [PENDING] is dfd; others -EBADF until opened
-					   */
+	/* [PENDING] is dfd; the others -EBADF until opened */
+	int sub_dfd[_SN_SPOOL_STATE_MAX];
 	int lock_fd;
 	struct sn_spool_limits limits;
 	struct sn_spool_stats stats;
 	struct list lists[_SN_SPOOL_STATE_MAX];
 	void *by_id; /* tsearch(3) tree of the entries, by id */
 	uint64_t bytes;
+	bool fresh; /* a reader's index, scanned and not listed yet */
 };
 
 static const char *const state_names[_SN_SPOOL_STATE_MAX] = {
@@ -500,6 +501,7 @@ int sn_spool_open_existing(const char *path, struct sn_spool **ret)
 	r = index_build(s);
 	if (r < 0)
 		return r;
+	s->fresh = true;
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -523,13 +525,17 @@ static void index_clear(struct sn_spool *s)
 
 /*
  * A reader's index as the directories are now: the writer (another process) may have
- * written, moved or evicted reports since the last scan. The writer's own index is
- * always current.
+ * written, moved or evicted reports since the last scan. The first listing uses the
+ * scan that opened the spool; the writer's own index is always current.
  */
 static int index_refresh(struct sn_spool *s)
 {
 	if (s->lock_fd >= 0)
 		return 0;
+	if (s->fresh) {
+		s->fresh = false;
+		return 0;
+	}
 	index_clear(s);
 	return index_build(s);
 }
@@ -551,7 +557,7 @@ struct sn_spool *sn_spool_free(struct sn_spool *s)
 	return NULL;
 }
 
-/* The defaults (spool.h) for a file system of v's size. */
+/* The defaults (spool.h) for a file system of v's size; of size 0, no byte bounds. */
 static void limits_default(const struct statvfs *v, struct sn_spool_limits *ret)
 {
 	uint64_t size = (uint64_t)v->f_blocks * v->f_frsize;
@@ -568,32 +574,26 @@ static void limits_default(const struct statvfs *v, struct sn_spool_limits *ret)
 
 int sn_spool_limits_default(const char *path, struct sn_spool_limits *ret)
 {
-	struct statvfs v;
+	struct statvfs v = {};
+	int r = statvfs(path, &v) < 0 ? -errno : 0;
 
-	if (statvfs(path, &v) < 0) {
-		/* the count and age bounds all the same */
-		*ret = (struct sn_spool_limits){
-			.max_count = SN_SPOOL_DEFAULT_MAX_COUNT,
-			.shipped_max_age_sec = SN_SPOOL_DEFAULT_SHIPPED_MAX_AGE,
-		};
-		return -errno;
-	}
+	/* unknown: the count and age bounds all the same */
 	limits_default(&v, ret);
-	return 0;
+	return r;
 }
 
 /* SN_SPOOL_LIMIT_AUTO made the file system's default (none when it cannot be told). */
 static void limits_resolve(struct sn_spool *s, const struct sn_spool_limits *limits)
 {
-	struct sn_spool_limits def = {};
-	struct statvfs v;
+	struct sn_spool_limits def;
+	struct statvfs v = {};
 
 	s->limits = *limits;
 	if (s->limits.max_bytes != SN_SPOOL_LIMIT_AUTO &&
 	    s->limits.keep_free != SN_SPOOL_LIMIT_AUTO)
 		return;
-	if (fstatvfs(s->dfd, &v) >= 0)
-		limits_default(&v, &def);
+	(void)fstatvfs(s->dfd, &v); /* unknown: no byte bounds */
+	limits_default(&v, &def);
 	if (s->limits.max_bytes == SN_SPOOL_LIMIT_AUTO)
 		s->limits.max_bytes = def.max_bytes;
 	if (s->limits.keep_free == SN_SPOOL_LIMIT_AUTO)

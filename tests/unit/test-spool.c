@@ -538,6 +538,14 @@ static void test_shipped(void **state)
 	assert_int_equal(ids[0], 3);
 	/* A reader's index is of its open: reading what went since is -ENOENT. */
 	assert_int_equal(sn_spool_read(reader, id, &back, &len), -ENOENT);
+	/* Its next listing scans again: it sees what the writer did since. */
+	free(e);
+	e = NULL;
+	assert_int_equal(spool_put(s, 4, T0 + 4, 1, NULL), 0);
+	assert_int_equal(sn_spool_list(reader, &e, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].id[SN_REPORT_ID_LEN - 1], '3');
+	assert_int_equal(e[1].id[SN_REPORT_ID_LEN - 1], '4');
 
 	sn_spool_get_stats(s, &st);
 	assert_int_equal(st.shipped, 1);
