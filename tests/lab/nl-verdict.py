@@ -245,21 +245,26 @@ def nl_limits(log, v):
                      f"kptr_restrict=2: a capture with frames and no raw address "
                      f"({e['delivery']}, keys {sorted(e)})")
 
-    deliveries = []
+    deliveries, paths = [], []
     for i in range(1, 6):
         text, rc = log.out(f"rate{i}")
         docs = json_docs(text, v, f"burst request {i}", "backtrace")
         if not docs:
             return
         deliveries.append(docs[0]["entries"][0]["delivery"])
+        paths.append(docs[0]["entries"][0].get("path"))
     v.expect(deliveries == ["captured"] + ["rate-limited"] * 4,
              f"burst of 5 at CPU 3 with min_interval_ms=10000: {deliveries}",
              f"burst of 5 at CPU 3: captured then 4 rate-limited, got {deliveries}")
     before, after = log.counters("rate-before"), log.counters("rate-after")
     d_sig = after[(3, "signals")] - before[(3, "signals")]
     d_rl = after[(3, "rate_limited")] - before[(3, "rate_limited")]
-    v.expect(d_sig == 1 and d_rl == 4, f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl}",
-             f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl} (want +1, +4)")
+    # an idle CPU 3 has masked SDEI: its capture then came through the IPI, no signal
+    want_sig = 0 if paths[0] == "ipi" else 1
+    v.expect(d_sig == want_sig and d_rl == 4,
+             f"CPU 3 counters: signals +{d_sig} (capture path {paths[0]}), rate_limited +{d_rl}",
+             f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl} (want +{want_sig} for "
+             f"the capture path {paths[0]}, +4)")
 
 
 def nl_monitor(log, v):
@@ -309,17 +314,20 @@ def nl_stress(log, v):
              f"{total} of {reqs} requests answered; exit statuses other than 0, 1: {bad}")
 
     tally = {}
-    for cpu, what, cnt in re.findall(r"^CPU (\d+): (captured|timeout|offline|unsupported|"
-                                     r"rate-limited)\S* (\d+)$", text, re.M):
+    for cpu, what, cnt in re.findall(r"^CPU (\d+): (captured-ipi|captured|timeout|offline|"
+                                     r"unsupported|rate-limited)\S* (\d+)$", text, re.M):
         tally[(int(cpu), what)] = int(cnt)
     before, after = log.counters("stress-before"), log.counters("stress-after")
     for cpu in range(n):
         got = {w: tally.get((cpu, w), 0) for w in
-               ("captured", "timeout", "offline", "unsupported", "rate-limited")}
+               ("captured", "captured-ipi", "timeout", "offline", "unsupported",
+                "rate-limited")}
         d = {k: after[(cpu, k)] - before[(cpu, k)] for k in ("signals", "handled", "timeouts")}
         asked = sum(got.values())
-        ok = (asked == reqs and d["signals"] == got["captured"] + got["timeout"] and
-              d["timeouts"] == got["timeout"] and got["captured"] <= d["handled"] <= d["signals"]
+        # a capture through the IPI sent no signal; a timeout may have had either
+        sdei = got["captured"]
+        ok = (asked == reqs and sdei <= d["signals"] <= sdei + got["timeout"] and
+              d["timeouts"] == got["timeout"] and sdei <= d["handled"] <= d["signals"]
               and got["unsupported"] == 0 and got["rate-limited"] == 0)
         v.expect(ok, f"CPU {cpu}: {got}; counters {d}: they add up",
                  f"CPU {cpu}: {got}; counters {d}: they do not add up (asked {asked} of {reqs})")
@@ -351,8 +359,88 @@ def nl_inactive(log, v):
                  f"backtrace --all: {got}, exit {rc} (want all unsupported, 1)")
 
 
+def idle_usage(log, name):
+    """{(cpu, state name): entries} of the cpuidle snapshot NAME."""
+    snap, inside = {}, False
+    for line in log.lines:
+        if line == f"LAB: idle-begin {name}":
+            inside = True
+        elif line == f"LAB: idle-end {name}":
+            return snap
+        elif inside:
+            m = re.fullmatch(r"cpu(\d+) (\S+) (\d+)", line)
+            if m:
+                snap[(int(m.group(1)), m.group(2))] = int(m.group(3))
+    raise Inconclusive(f"no cpuidle snapshot '{name}'")
+
+
+IDLE_STATE = "cpu-power-down"
+
+
+def nl_idle(log, v):
+    """Rounds of backtrace --all with CPUs 1-3 idle in the power-down state."""
+    n = ncpus(log)
+    m = re.search(r"^LAB: idle done (\d+) rounds$", log.text, re.M)
+    if not m:
+        raise Inconclusive("the guest never finished its rounds (hung?)")
+    rounds = int(m.group(1))
+
+    before, after = idle_usage(log, "before"), idle_usage(log, "after")
+    for cpu in range(1, n):
+        if (cpu, IDLE_STATE) not in after:
+            v.fail(f"CPU {cpu} has no cpuidle state {IDLE_STATE} "
+                   f"(states: {sorted(s for c, s in after if c == cpu)})")
+            continue
+        d = after[(cpu, IDLE_STATE)] - before.get((cpu, IDLE_STATE), 0)
+        v.expect(d > 0, f"CPU {cpu} entered {IDLE_STATE} {d} times during the rounds",
+                 f"CPU {cpu} never entered {IDLE_STATE} during the rounds")
+
+    text, rc = log.out("rounds")
+    docs = json_docs(text, v, "backtrace --all --json", "backtrace")
+    if docs is None:
+        return
+    v.expect(len(docs) == rounds, f"{len(docs)} replies for {rounds} rounds",
+             f"{len(docs)} replies for {rounds} rounds")
+    tally, ipi_idle = {}, {c: 0 for c in range(n)}
+    for doc in docs:
+        for e in doc["entries"]:
+            tally[(e["cpu"], e["delivery"])] = tally.get((e["cpu"], e["delivery"]), 0) + 1
+            if (e["delivery"] == "captured" and e.get("path") == "ipi" and
+                    e.get("context") == "idle"):
+                ipi_idle[e["cpu"]] += 1
+    for cpu in range(n):
+        got = {d: c for (c2, d), c in tally.items() if c2 == cpu}
+        v.expect(got == {"captured": len(docs)},
+                 f"CPU {cpu}: captured in each of {len(docs)} replies",
+                 f"CPU {cpu}: {got} over {len(docs)} replies, not captured in each")
+    for cpu in range(1, n):
+        v.expect(ipi_idle[cpu] > 0,
+                 f"CPU {cpu}: {ipi_idle[cpu]} captures through the IPI, as its idle task",
+                 f"CPU {cpu}: no capture through the IPI as its idle task (SDEI masked "
+                 "while idle is what this scenario tests)")
+    rcs, _ = log.out("rcs")
+    bad = [l for l in rcs.splitlines() if l != "rc 0"]
+    v.expect(not bad, f"every request exited 0", f"requests exited: {bad[:3]}")
+
+    text, rc = log.out("text")
+    head = next((l for l in text.splitlines() if l.startswith("CPU 1:")), "")
+    v.expect(re.match(r"CPU 1: captured .*\bIPI\b.*\bidle\b", head),
+             f"backtrace --cpu 1: '{head}'",
+             f"backtrace --cpu 1: a capture through the IPI of the idle CPU, got '{head}'")
+
+    raw = open(log.path, errors="replace").read()
+    tail = raw[raw.find("LAB: sysrq-l of idle CPUs"):]
+    got = sorted({int(c) for c in re.findall(r"NMI backtrace for cpu (\d+)", tail)})
+    v.expect(got == list(range(n)), f"sysrq-l: a backtrace of every CPU {got}",
+             f"sysrq-l: backtraces of CPUs {got}, not 0-{n - 1}")
+    warn = re.findall(r"^.*(WARNING:|BUG:|Oops|detected stall|hard LOCKUP|soft lockup).*$",
+                      raw, re.M)
+    v.expect(not warn, "no warning in the kernel log", f"kernel log: {warn[:3]}")
+
+
 CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
-          "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive}
+          "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive,
+          "nl-idle": nl_idle}
 
 
 def main():
