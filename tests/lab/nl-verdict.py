@@ -48,19 +48,28 @@ class Log:
             body.append(line)
         raise Inconclusive(f"the guest never finished '{name}'")
 
-    def counters(self, name):
-        """{(cpu, counter): value} of the snapshot NAME."""
+    def snapshot(self, kind, name, line_re):
+        """{(cpu, key): value} of the guest's snapshot 'LAB: KIND-begin NAME' ...
+        'LAB: KIND-end NAME', from its lines matching LINE_RE (cpu, key, value)."""
         snap, inside = {}, False
         for line in self.lines:
-            if line == f"LAB: counters-begin {name}":
+            if line == f"LAB: {kind}-begin {name}":
                 inside = True
-            elif line == f"LAB: counters-end {name}":
+            elif line == f"LAB: {kind}-end {name}":
                 return snap
             elif inside:
-                m = re.fullmatch(r"/sys/kernel/sdei_nmi/cpu(\d+)/(\w+) (\d+)", line)
+                m = re.fullmatch(line_re, line)
                 if m:
                     snap[(int(m.group(1)), m.group(2))] = int(m.group(3))
-        raise Inconclusive(f"no counter snapshot '{name}'")
+        raise Inconclusive(f"no {kind} snapshot '{name}'")
+
+    def counters(self, name):
+        """{(cpu, counter): value} of the service's counters (guest: counters)."""
+        return self.snapshot("counters", name, r"/sys/kernel/sdei_nmi/cpu(\d+)/(\w+) (\d+)")
+
+    def idle_usage(self, name):
+        """{(cpu, state name): entries} of cpuidle's counts (nl-idle's idle_usage)."""
+        return self.snapshot("idle", name, r"cpu(\d+) (\S+) (\d+)")
 
 
 class Verdict:
@@ -359,21 +368,6 @@ def nl_inactive(log, v):
                  f"backtrace --all: {got}, exit {rc} (want all unsupported, 1)")
 
 
-def idle_usage(log, name):
-    """{(cpu, state name): entries} of the cpuidle snapshot NAME."""
-    snap, inside = {}, False
-    for line in log.lines:
-        if line == f"LAB: idle-begin {name}":
-            inside = True
-        elif line == f"LAB: idle-end {name}":
-            return snap
-        elif inside:
-            m = re.fullmatch(r"cpu(\d+) (\S+) (\d+)", line)
-            if m:
-                snap[(int(m.group(1)), m.group(2))] = int(m.group(3))
-    raise Inconclusive(f"no cpuidle snapshot '{name}'")
-
-
 IDLE_STATE = "cpu-power-down"
 
 
@@ -385,7 +379,7 @@ def nl_idle(log, v):
         raise Inconclusive("the guest never finished its rounds (hung?)")
     rounds = int(m.group(1))
 
-    before, after = idle_usage(log, "before"), idle_usage(log, "after")
+    before, after = log.idle_usage("before"), log.idle_usage("after")
     for cpu in range(1, n):
         if (cpu, IDLE_STATE) not in after:
             v.fail(f"CPU {cpu} has no cpuidle state {IDLE_STATE} "
