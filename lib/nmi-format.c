@@ -100,6 +100,8 @@ const char *sn_context_to_string(uint32_t context)
 		return "user";
 	case SDEI_NMI_CONTEXT_IDLE:
 		return "idle";
+	case SDEI_NMI_CONTEXT_GUEST:
+		return "guest";
 	default:
 		return NULL;
 	}
@@ -272,6 +274,8 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 		fputs(", idle", f);
 	if (sn_entry_user(e))
 		fputs(", in user mode", f);
+	else if (e->context == SDEI_NMI_CONTEXT_GUEST)
+		fputs(", " SN_TEXT_GUEST, f);
 	else if (e->context != 0 && !sn_context_to_string(e->context))
 		fprintf(f, ", unknown context %" PRIu32, e->context);
 	if (e->trigger == SDEI_NMI_TRIGGER_KERNEL)

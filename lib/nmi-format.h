@@ -55,7 +55,8 @@ void sn_format_frames(FILE *f, const char *indent, char *const *frames, size_t n
 const char *sn_state_to_string(uint32_t state);
 const char *sn_delivery_to_string(uint32_t delivery);
 const char *sn_trigger_to_string(uint32_t trigger);
-const char *sn_context_to_string(uint32_t context); /* "kernel", "user", "idle" */
+/* "kernel", "user", "idle", "guest" */
+const char *sn_context_to_string(uint32_t context);
 const char *sn_path_to_string(uint32_t path);	    /* "sdei", "ipi" */
 
 /*
@@ -69,11 +70,14 @@ void sn_format_path(FILE *f, uint32_t path);
 	"no registers (the IPI's function ran outside an interrupt; pc and lr " \
 	"are its caller's)"
 
+/* What is said of a CPU that the event found in a KVM guest, after ", ". */
+#define SN_TEXT_GUEST "running a KVM guest (the host's registers and stack, after it exited)"
+
 /*
  * One CPU's block: a header line with the delivery status, for captured CPUs followed
  * by pc, lr, sp and the call trace. The header of a captured CPU says how it was taken
  * (sn_format_path()), its PSTATE decoded, its task ("idle task" for the CPU's idle
- * task; ", in user mode" at EL0) and ", asked by the kernel" when the kernel was.
+ * task; ", in user mode" at EL0; SN_TEXT_GUEST in a KVM guest) and ", asked by the kernel" when the kernel was.
  * Returns 0 or -EIO when the stream failed.
  */
 int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_opts *o);

@@ -124,6 +124,8 @@ static void format_evidence(FILE *f, const struct sn_evidence *e)
 		fputs("  idle\n", f);
 	else if (e->context == SDEI_NMI_CONTEXT_USER)
 		fputs("  in user mode\n", f);
+	if (e->context == SDEI_NMI_CONTEXT_GUEST)
+		fputs("  " SN_TEXT_GUEST "\n", f);
 	sn_format_regs(f, "  ",
 		       &(struct sn_regs_view){ .pc_sym = e->pc_sym,
 					       .has_pc = e->has_pc,

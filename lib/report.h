@@ -41,7 +41,8 @@
  * the CPU ran when the netlink family captured it: kernel, user or idle) and
  * cpus[].path (how: sdei, or ipi, the fallback for a CPU that had masked SDEI, whose
  * capture may lack pstate and sp); values the family has and this version does not
- * know are left out.
+ * know are left out. Minor 4 added the context guest (a KVM guest: the registers and
+ * frames are the host's, after the guest exited).
  *
  * Numbers (I-JSON, RFC 7493): JSON integers are exact and at most 2^53 - 1, so that
  * every consumer reads them exactly (cpu, pid, latency_ns, kmsg sequence numbers,

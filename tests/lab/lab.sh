@@ -611,6 +611,7 @@ guest_programs() {
 	mkdir -p "$out" "$build"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/syscall-bench" "$TOP/tests/bench/syscall-bench.c"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/as-user" "$LAB_DIR/guest/as-user.c"
+	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/kvm-spin" "$LAB_DIR/guest/kvm-spin.c"
 	{
 		cmake -S "$TOP" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 			-DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/aarch64-linux-gnu.cmake" \
@@ -681,6 +682,7 @@ build_initramfs() {
 		done
 		echo "file /bin/syscall-bench $bins/syscall-bench 0755 0 0"
 		echo "file /bin/as-user $bins/as-user 0755 0 0"
+		echo "file /bin/kvm-spin $bins/kvm-spin 0755 0 0"
 		echo "file /bin/sdei-nmictl $bins/sdei-nmictl 0755 0 0"
 		echo "file /bin/sdei-nmid $bins/sdei-nmid 0755 0 0"
 		echo "file /etc/sdei-nmi/sdei-nmid.conf $TOP/configs/sdei-nmid.conf 0644 0 0"

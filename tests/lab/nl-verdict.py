@@ -432,9 +432,102 @@ def nl_idle(log, v):
     v.expect(not warn, "no warning in the kernel log", f"kernel log: {warn[:3]}")
 
 
+# kvm-spin's guest code (tests/lab/guest/kvm-spin.c: GUEST_BASE, GUEST_SIZE)
+GUEST_CODE = range(0x10000000, 0x10010000)
+
+
+def guest_addresses(values):
+    """The values (ints or "0x" strings) that fall in the guest's code."""
+    out = []
+    for x in values:
+        try:
+            a = x if isinstance(x, int) else int(str(x).split("+")[0], 16)
+        except ValueError:
+            continue
+        if a in GUEST_CODE:
+            out.append(hex(a))
+    return out
+
+
+def nl_guest(log, v):
+    """A KVM guest spinning on CPU 2: backtrace --cpu 2 (text, JSON), sysrq-l, a panic."""
+    ncpus(log)
+    if log.has(r"^LAB: no /dev/kvm"):
+        raise Inconclusive("no /dev/kvm: not a -kvm kernel at EL2")
+    vmm, _ = log.out("vmm")
+    if not log.has(r"^LAB: guest spinning on cpu 2$"):
+        raise Inconclusive(f"kvm-spin never ran its guest on CPU 2: {vmm.strip()!r}")
+    v.found(f"kvm-spin: {vmm.strip()!r}")
+
+    text, rc = log.out("cpu2")
+    if MISSING_FAMILY in text:
+        v.fail(f"backtrace --cpu 2: '{text.strip()}' (exit {rc})")
+    else:
+        head = next((l for l in text.splitlines() if l.startswith("CPU 2:")), "")
+        v.expect(re.match(r"CPU 2: captured .*, running a KVM guest \(the host's", head),
+                 f"backtrace --cpu 2: '{head}'",
+                 f"backtrace --cpu 2: a capture that says 'running a KVM guest', got '{head}'")
+        v.expect("kvm_arch_vcpu_ioctl_run+" in text,
+                 "backtrace --cpu 2: the host's kvm_arch_vcpu_ioctl_run frame",
+                 "backtrace --cpu 2: no kvm_arch_vcpu_ioctl_run frame (the host's side)")
+        bad = guest_addresses(re.findall(r"0x[0-9a-f]+", text))
+        v.expect(not bad, "backtrace --cpu 2: no address of the guest's code",
+                 f"backtrace --cpu 2: the guest's addresses {bad} shown as the host's")
+        v.expect(rc == 0, "backtrace --cpu 2: exit 0", f"backtrace --cpu 2: exit {rc}, not 0")
+
+    text, rc = log.out("cpu2-json")
+    docs = json_docs(text, v, "backtrace --cpu 2 --json", "backtrace")
+    if docs:
+        e = entry(docs[0], 2)
+        if v.expect(e is not None and e["delivery"] == "captured",
+                    "backtrace --cpu 2 --json: CPU 2 captured",
+                    f"backtrace --cpu 2 --json: CPU 2 {e and e['delivery']}, not captured"):
+            v.expect(e.get("context") == "guest", "backtrace --cpu 2 --json: context guest",
+                     f"backtrace --cpu 2 --json: context {e.get('context')}, not guest")
+            v.expect(e.get("comm") == "kvm-spin",
+                     "backtrace --cpu 2 --json: task kvm-spin, the vCPU's thread",
+                     f"backtrace --cpu 2 --json: task {e.get('comm')}, not kvm-spin")
+            frames = e.get("frames", [])
+            v.expect(any(f.startswith("kvm_arch_vcpu_ioctl_run+") for f in frames),
+                     f"backtrace --cpu 2 --json: host frames {frames[:4]}",
+                     f"backtrace --cpu 2 --json: no kvm_arch_vcpu_ioctl_run in {frames[:4]}")
+            bad = guest_addresses([e[k] for k in ("pc", "lr") if k in e] + frames)
+            v.expect(not bad, "backtrace --cpu 2 --json: no address of the guest's code",
+                     f"backtrace --cpu 2 --json: the guest's addresses {bad} as the host's")
+
+    raw = open(log.path, errors="replace").read()
+    tail = raw[raw.find("LAB: sysrq-l with a guest on cpu 2"):]
+    tail = tail[:tail.find("LAB: kmsg-begin")] if "LAB: kmsg-begin" in tail else tail
+    m = re.search(r"NMI backtrace for cpu 2\n(.*?)(?=NMI backtrace for cpu|\Z)", tail, re.S)
+    if v.expect(m, "sysrq-l: a backtrace of CPU 2", "sysrq-l: no backtrace of CPU 2"):
+        block = m.group(1)
+        v.expect("kvm_arch_vcpu_ioctl_run+" in block,
+                 "sysrq-l: CPU 2's backtrace is the host's (kvm_arch_vcpu_ioctl_run)",
+                 "sysrq-l: CPU 2's backtrace has no kvm_arch_vcpu_ioctl_run frame")
+        # pc, lr and call trace lines that show a bare address (%pS of no symbol)
+        bad = guest_addresses(re.findall(r"\s(0x[0-9a-f]+)$", block, re.M))
+        v.expect(not bad, "sysrq-l: no address of the guest's code in CPU 2's backtrace",
+                 f"sysrq-l: the guest's addresses {bad} in CPU 2's backtrace")
+    said = re.search(r"sdei_nmi: CPU 2 was running a KVM guest: .*", tail)
+    v.expect(said, f"sysrq-l: '{said and said.group(0)}'",
+             "sysrq-l: no line saying that CPU 2 was running a KVM guest")
+
+    v.expect(log.has(r"^LAB: guest still spinning on cpu 2$"),
+             "the guest was still running after the backtraces",
+             "the guest had stopped by the end of the backtraces")
+    v.expect("Kernel panic - not syncing" in raw, "the panic happened",
+             "the kernel never panicked")
+    v.expect("SMP: failed to stop secondary CPUs" not in raw,
+             "no 'SMP: failed to stop secondary CPUs': the stop reached CPU 2",
+             "SMP: failed to stop secondary CPUs")
+    warn = re.findall(r"^.*(WARNING:|BUG:|Oops|detected stall|hard LOCKUP|soft lockup).*$",
+                      raw[:raw.find("LAB: panic with a guest")], re.M)
+    v.expect(not warn, "no warning in the kernel log before the panic", f"kernel log: {warn[:3]}")
+
+
 CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
           "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive,
-          "nl-idle": nl_idle}
+          "nl-idle": nl_idle, "nl-guest": nl_guest}
 
 
 def main():

@@ -103,6 +103,7 @@ def ipi_without_registers(d):
 # Variations the schemas must accept.
 variations = [
     ("backtrace", ipi_without_registers, "path ipi without pstate or sp"),
+    ("backtrace", lambda d: d["entries"][0].update(context="guest"), "a KVM guest"),
     ("backtrace", lambda d: d["entries"][0].update(context="unknown-7", path="unknown-9"),
      "context and path of a newer kernel"),
     ("backtrace", lambda d: d["entries"][0].update(context="user", frames=[]),

@@ -162,6 +162,9 @@ static void test_context_path_text(void **state)
 		{ SDEI_NMI_CONTEXT_KERNEL, SDEI_NMI_PATH_IPI, false, true,
 		  "CPU 4: captured through an IPI (SDEI masked: deep idle or going "
 		  "offline), " SN_TEXT_IPI_NO_REGS ", task sh (pid 9)\n" },
+		{ SDEI_NMI_CONTEXT_GUEST, SDEI_NMI_PATH_SDEI, true, true,
+		  "CPU 4: captured, interrupts enabled (DAIF: ----), EL1h, task sh (pid 9), "
+		  "running a KVM guest (the host's registers and stack, after it exited)\n" },
 		{ 42, 0, false, true,
 		  "CPU 4: captured, task sh (pid 9), unknown context 42\n" },
 		{ 0, 3, false, false, "CPU 4: captured through unknown path 3\n" },
@@ -269,8 +272,9 @@ static void test_names(void **state)
 	assert_string_equal(sn_context_to_string(SDEI_NMI_CONTEXT_KERNEL), "kernel");
 	assert_string_equal(sn_context_to_string(SDEI_NMI_CONTEXT_USER), "user");
 	assert_string_equal(sn_context_to_string(SDEI_NMI_CONTEXT_IDLE), "idle");
+	assert_string_equal(sn_context_to_string(SDEI_NMI_CONTEXT_GUEST), "guest");
 	assert_null(sn_context_to_string(0));
-	assert_null(sn_context_to_string(4));
+	assert_null(sn_context_to_string(5));
 	assert_string_equal(sn_path_to_string(SDEI_NMI_PATH_SDEI), "sdei");
 	assert_string_equal(sn_path_to_string(SDEI_NMI_PATH_IPI), "ipi");
 	assert_null(sn_path_to_string(0));

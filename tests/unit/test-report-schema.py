@@ -114,6 +114,7 @@ def idle_ipi(c):
 # What the schema must accept besides the fixtures.
 variations = [
     (hard, cpu0(idle_ipi), "idle through the IPI, without pstate or sp"),
+    (hard, cpu0(lambda c: c.update(context="guest")), "a KVM guest (minor 4)"),
     (hard, cpu0(lambda c: [c.pop("context"), c.pop("path")]), "no context or path (minor 2)"),
 ]
 for base, mutate, what in variations:

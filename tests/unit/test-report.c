@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "kdump.h"
+#include "nmi-format.h"
 #include "report.h"
 #include "report-format.h"
 
@@ -966,6 +967,45 @@ static void test_context_path(void **state)
 	assert_null(none);
 }
 
+/* The context guest (minor 4): kept, read back and said in the text. */
+static void test_context_guest(void **state)
+{
+	static char *frames[] = { "kvm_arch_vcpu_ioctl_run+0x2f4/0x8c0",
+				  "kvm_vcpu_ioctl+0x2a0/0xa00" };
+	struct sn_entry guest = {
+		.cpu = 2,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.context = SDEI_NMI_CONTEXT_GUEST,
+		.path = SDEI_NMI_PATH_SDEI,
+		.comm = "kvm-spin",
+		.has_pid = true,
+		.pid = 201,
+		.pc_sym = "kvm_arch_vcpu_ioctl_run+0x2f4/0x8c0",
+		.n_frames = ELEMENTSOF(frames),
+		.frames = frames,
+	};
+	struct sn_report_time t = { 1793613845123456, 98765432101234 };
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL, *back = NULL;
+	_cleanup_(freep) char *json = NULL, *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	assert_int_equal(sn_report_new(SN_INCIDENT_OTHER, &r), 0);
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_add_entry(r, &guest, SN_STACK_NETLINK_REQUEST), 0);
+	json = serialize(r);
+	assert_non_null(strstr(json, "\"context\":\"guest\",\"path\":\"sdei\""));
+	assert_int_equal(sn_report_parse(json, strlen(json), &back), 0);
+	assert_int_equal(back->evidence[0].context, SDEI_NMI_CONTEXT_GUEST);
+
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(sn_report_format(f, back), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "\n  task kvm-spin (pid 201)\n  " SN_TEXT_GUEST "\n"));
+}
+
 static int write_fixtures(const char *dir)
 {
 	for (size_t i = 0; i < ELEMENTSOF(samples); i++) {
@@ -995,6 +1035,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_evidence_copy), cmocka_unit_test(test_trigger),
 		cmocka_unit_test(test_host_rename),
 		cmocka_unit_test(test_context_path),
+		cmocka_unit_test(test_context_guest),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)

@@ -20,7 +20,7 @@ _Static_assert(SDEI_NMI_DELIVERY_CAPTURED == 1 && SDEI_NMI_DELIVERY_RATE_LIMITED
 	       "delivery");
 _Static_assert(SDEI_NMI_TRIGGER_REQUEST == 1 && SDEI_NMI_TRIGGER_KERNEL == 2, "trigger");
 _Static_assert(SDEI_NMI_CONTEXT_KERNEL == 1 && SDEI_NMI_CONTEXT_USER == 2 &&
-		       SDEI_NMI_CONTEXT_IDLE == 3,
+		       SDEI_NMI_CONTEXT_IDLE == 3 && SDEI_NMI_CONTEXT_GUEST == 4,
 	       "context");
 _Static_assert(SDEI_NMI_PATH_SDEI == 1 && SDEI_NMI_PATH_IPI == 2, "path");
 _Static_assert(SDEI_NMI_A_CPU_STATS_MAX == 7, "cpu-stats");

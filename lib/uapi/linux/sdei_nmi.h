@@ -58,11 +58,15 @@ enum sdei_nmi_trigger {
  * @SDEI_NMI_CONTEXT_USER: A task at EL0; no kernel frames follow.
  * @SDEI_NMI_CONTEXT_IDLE: The CPU's idle task: the CPU was idle, or entering
  *   or leaving an idle state. Its kernel stack follows.
+ * @SDEI_NMI_CONTEXT_GUEST: A KVM guest: the event found the CPU running one.
+ *   The guest's registers are not shown; the registers and the kernel stack
+ *   that follow are the host's, taken once the guest had exited to it.
  */
 enum sdei_nmi_context {
 	SDEI_NMI_CONTEXT_KERNEL = 1,
 	SDEI_NMI_CONTEXT_USER,
 	SDEI_NMI_CONTEXT_IDLE,
+	SDEI_NMI_CONTEXT_GUEST,
 };
 
 /**
