@@ -15,6 +15,7 @@
 #       --idle on|off                         the PSCI idle state in the device tree
 #                                             (default on: CPUs power down when idle)
 #       --tag T                               keep the log as SCENARIO-KERNEL-T.log
+#   (a scenario that sets SCENARIO_KERNEL_VARIANT=V runs on the kernel's -V variant)
 #   lab.sh check-series                       checkpatch and a build after each patch
 #   lab.sh sources                            fetch and check the pinned source tarballs
 #   lab.sh list                               the scenarios
@@ -899,6 +900,11 @@ run_scenario() {
 	. "$LAB_DIR/lib-host.sh"
 	# shellcheck source=/dev/null
 	. "$file"
+	# a scenario that needs a kernel variant runs on it: --kernel patched is patched-kvm
+	if [ -n "${SCENARIO_KERNEL_VARIANT:-}" ] && [ -z "$(kernel_variant "$variant")" ]; then
+		variant=$variant-$SCENARIO_KERNEL_VARIANT
+		check_kernel "$variant"
+	fi
 	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
 	append="${SCENARIO_APPEND:-} $append"
 	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}

@@ -48,6 +48,9 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 	scenario=$(basename "$scenario_file" .sh)
 	[ "$scenario" = bench ] && continue
 	variants="patched unpatched"
+	# a scenario that runs on a kernel variant (lab.sh --kernel BASE-VARIANT)
+	kv=$(sed -n 's/^SCENARIO_KERNEL_VARIANT=//p' "$scenario_file")
+	[ -z "$kv" ] || variants="patched-$kv unpatched-$kv"
 	# a scenario whose negative control is the firmware: the patched kernel on fixed
 	# firmware must pass, on stock firmware (the default) must fail
 	grep -q '^SCENARIO_CONTROL=firmware' "$scenario_file" && variants="patched-fixed-fw patched"
@@ -71,8 +74,8 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 			fi
 			continue
 		fi
-		[ "$variant" = patched ] && expect "$variant log" 0 "$scenario" "$log"
-		if [ "$variant" = unpatched ]; then
+		case "$variant" in patched | patched-*) expect "$variant log" 0 "$scenario" "$log" ;; esac
+		if [ "${variant%%-*}" = unpatched ]; then
 			if grep -q '^SCENARIO_BASELINE=yes' "$scenario_file"; then
 				expect "$variant log (a baseline)" 0 "$scenario" "$log"
 			else
@@ -81,8 +84,8 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 		fi
 	done
 	# cut short right after the scenario began: nothing it tests has happened yet
-	log=$FIX/$scenario-patched.log
-	[ -f "$log" ] || log=$tmp/$scenario-patched.log
+	log=$FIX/$scenario-patched${kv:+-$kv}.log
+	[ -f "$log" ] || log=$tmp/$scenario-patched${kv:+-$kv}.log
 	if [ -f "$log" ]; then
 		awk '{ print } /^LAB: scenario .* begin/ { exit }' "$log" >"$tmp/$scenario-cut.log"
 		expect "log cut after boot" 2 "$scenario" "$tmp/$scenario-cut.log"

@@ -9,6 +9,8 @@
 # the stop must reach CPU 2 ("SMP: failed to stop secondary CPUs" is a failure). The
 # unpatched kernel has no family, and its backtrace of CPU 2 never says "guest".
 
+# the kernel it runs on, and the one of its negative control: lab.sh --kernel BASE-kvm
+SCENARIO_KERNEL_VARIANT=kvm
 SCENARIO_APPEND="nmi_watchdog=0"
 SCENARIO_END_REGEX='end Kernel panic'
 SCENARIO_END_GRACE=2
