@@ -921,6 +921,12 @@ run_scenario() {
 
 	local verdict rc=0
 	verdict=$(check "$logf" 2>&1) || rc=$?
+	# on a debug kernel (lockdep, KASAN, KCSAN) a splat fails any scenario
+	case "$(kernel_variant "$variant")" in
+	debug | kcsan) splats "$logf" >>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; } ;;
+	esac
+	[ ! -s "$logf.splats" ] || verdict+=$'\n'$(cat "$logf.splats")
+	rm -f "$logf.splats"
 	printf '%s\n' "$verdict" | sed 's/^/  /'
 	case "$expect:$rc" in
 	pass:0) echo "PASS: $scenario on the $variant kernel" ;;
