@@ -908,6 +908,8 @@ run_scenario() {
 	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
 	append="${SCENARIO_APPEND:-} $append"
 	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}
+	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG
+	case "$(kernel_variant "$variant")" in debug | kcsan) timeout=$((timeout * 4)) ;; esac
 	mkdir -p "$OUT/logs"
 	local logf=$OUT/logs/$scenario-$variant$tag.log
 	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"

@@ -99,6 +99,32 @@ gzip -dc "$FIX/hotplug-patched.log.gz" | awk '/^LAB: kmsg-begin/ && !done { prin
 	done = 1; next } { print }' >"$tmp/hotplug-warning.log"
 expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log"
 
+# The debug kernels' splat check (lab.sh fails any scenario on a -debug or -kcsan kernel
+# whose log has one): a clean log passes, the same log with a lockdep or KASAN report
+# injected does not.
+splat_check() {
+	local what=$1 want=$2 log=$3 got out
+	out=$(. "$LAB_DIR/lib-host.sh" && splats "$log" 2>&1)
+	got=$?
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+		echo "ok: splats $what: returned $got"
+	else
+		fail=$((fail + 1))
+		echo "not ok: splats $what: returned $got, wanted $want"
+		printf '%s\n' "$out" | sed 's/^/    /'
+	fi
+}
+splat_check "of the sysrq-l patched log" 0 "$FIX/sysrq-l-patched.log"
+for splat in "WARNING: possible circular locking dependency detected" \
+	"BUG: KASAN: slab-out-of-bounds in sdei_nmi_request+0x1c/0x3a0" \
+	"BUG: KCSAN: data-race in sdei_nmi_handler / sdei_nmi_request" \
+	"BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580"; do
+	sed "/^LAB: scenario .* begin/a [   12.345678] $splat" "$FIX/sysrq-l-patched.log" \
+		>"$tmp/splat.log"
+	splat_check "of that log with '${splat%% in *}' injected" 1 "$tmp/splat.log"
+done
+
 # A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
 # holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;
 # the same log with CPU 3's note unmasked (it would not have needed the rung) does not.
