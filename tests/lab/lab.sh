@@ -402,7 +402,9 @@ check_series() {
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
 		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
-		"$(declare -f check_series_run compare_hot_paths)" "${HOT_OBJECTS[*]}" \
+		"$(declare -f check_series_run compare_hot_paths check_series_clang \
+			check_series_sparse sparse_warnings)" "${HOT_OBJECTS[*]}" \
+		"$(clang-19 --version)" "$(sparse --version)" \
 		"$LAB_DIR/hot-paths.py")
 	stamp=$CACHE/series-$key.txt
 	if [ -f "$stamp" ]; then
@@ -465,6 +467,60 @@ compare_hot_paths() {
 	return $bad
 }
 
+# check_series_clang SRC BUILD OBJECT... : the files the series changes, built with clang
+# (Debian's LLVM 19) and W=1, warnings as errors
+check_series_clang() {
+	local src=$1 build=$2 cl=$CACHE/build/linux-series-clang t0=$SECONDS
+	shift 2
+	mkdir -p "$cl"
+	if make -C "$src" O="$cl" ARCH=arm64 LLVM=-19 \
+		KCONFIG_ALLCONFIG="$build/fragment.config" allnoconfig >"$cl/build.log" 2>&1 &&
+		make -C "$src" O="$cl" ARCH=arm64 LLVM=-19 -j"$JOBS" KCFLAGS=-Werror W=1 \
+			"$@" >>"$cl/build.log" 2>&1 &&
+		! grep -q 'warning:' "$cl/build.log"; then
+		echo "clang-19 W=1 build of ${*##*/}: clean in $((SECONDS - t0)) s"
+	else
+		echo "clang-19 W=1 build of the changed files: warnings or errors (log $cl/build.log)"
+		awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$cl/build.log"
+		return 1
+	fi
+}
+
+# sparse_warnings LOG : sparse's warnings and errors in LOG as "FILE: MESSAGE", paths
+# relative to the tree and without line numbers, so that two trees compare
+sparse_warnings() {
+	sed -nE 's|^.*/(linux-[^/]*)/([^:]+):[0-9]+:[0-9]+: (warning|error): |\2: \3: |p' "$1" |
+		sort -u
+}
+
+# check_series_sparse SRC BUILD PRISTINE OBJECT... : sparse (C=2) on the files the series
+# changes; a warning the same files have without the series is not the series'. Debian's
+# sparse (0.6.4) predates __typeof_unqual__, which Linux's headers use and for which
+# scripts/checker-valid.sh refuses it: it is told to read it as __typeof__.
+check_series_sparse() {
+	local src=$1 build=$2 pristine=$3 base=$CACHE/build/linux-hotpath-base o old=() new
+	local check='sparse -D__typeof_unqual__=__typeof__'
+	shift 3
+	for o in "$@"; do [ -f "$pristine/${o%.o}.c" ] && old+=("$o"); done
+	if ! make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS C=2 CHECK="$check" \
+		"$@" >"$build/sparse.log" 2>&1 ||
+		! grep -q '  CHECK .*arm_sdei_nmi\.c' "$build/sparse.log"; then
+		echo "sparse: the changed files were not checked (log $build/sparse.log)"
+		return 1
+	fi
+	make -C "$pristine" O="$base" ARCH=arm64 CROSS_COMPILE=$CROSS C=2 CHECK="$check" \
+		"${old[@]}" >"$base/sparse.log" 2>&1 || true
+	new=$(comm -23 <(sparse_warnings "$build/sparse.log") <(sparse_warnings "$base/sparse.log"))
+	if [ -z "$new" ]; then
+		echo "sparse (C=2) of ${*##*/}: no warning that Linux alone has not" \
+			"($(sparse_warnings "$base/sparse.log" | wc -l) in the unpatched files)"
+	else
+		echo "sparse (C=2) of the changed files: new warnings (log $build/sparse.log)"
+		printf '%s\n' "$new" | awk 'NR <= 20 { print "    " $0 }'
+		return 1
+	fi
+}
+
 check_series_run() {
 	local pristine src build p n=0 rc=0 t0 out
 	local patches=("$@")
@@ -509,7 +565,7 @@ check_series_run() {
 	t0=$SECONDS
 	local w1=(drivers/firmware/arm_sdei_nmi.o drivers/firmware/arm_sdei.o
 		drivers/firmware/arm_sdei_nmi_nl.o drivers/firmware/arm_sdei_nmi_nl_gen.o
-		arch/arm64/kernel/smp.o)
+		arch/arm64/kernel/smp.o arch/arm64/kernel/sdei.o)
 	if make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
 		"${w1[@]}" >"$build/build-w1.log" 2>&1 &&
 		! grep -q 'warning:' "$build/build-w1.log"; then
@@ -542,6 +598,8 @@ check_series_run() {
 	fi
 
 	compare_hot_paths "$src" "$build" "$pristine" || rc=1
+	check_series_clang "$src" "$build" "${w1[@]}" || rc=1
+	check_series_sparse "$src" "$build" "$pristine" "${w1[@]}" || rc=1
 
 	local off=$CACHE/build/linux-series-off
 	mkdir -p "$off"
