@@ -125,6 +125,11 @@ for splat in "WARNING: possible circular locking dependency detected" \
 	splat_check "of that log with '${splat%% in *}' injected" 1 "$tmp/splat.log"
 done
 
+# nl-idle's control, the patched kernel without the idle state (lab.sh --idle off): no CPU
+# masks SDEI in idle, none is captured through the IPI, and the assertion fails.
+gzip -dc "$FIX/nl-idle-patched-no-idle.log.gz" >"$tmp/nl-idle-no-idle.log"
+expect "patched log without the idle state" 1 nl-idle "$tmp/nl-idle-no-idle.log"
+
 # A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
 # holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;
 # the same log with CPU 3's note unmasked (it would not have needed the rung) does not.
