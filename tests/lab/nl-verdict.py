@@ -162,16 +162,25 @@ def ncpus(log):
     return int(m.group(1))
 
 
+def cpu_text(log, v, name, cpu=2):
+    """(output, its 'CPU N:' header line, exit status) of the guest's human-readable
+    backtrace NAME, or None when the kernel had no family (a failure)."""
+    text, rc = log.out(name)
+    if MISSING_FAMILY in text:
+        v.fail(f"backtrace --cpu {cpu}: '{text.strip()}' (exit {rc})")
+        return None
+    head = next((l for l in text.splitlines() if l.startswith(f"CPU {cpu}:")), "")
+    return text, head, rc
+
+
 def nl_backtrace(log, v):
     """sdei-nmictl backtrace with CPU 2 wedged: --cpu 2 (human), --all --json, status."""
     n = ncpus(log)
     require_wedge(log)
 
-    text, rc = log.out("cpu2")
-    if MISSING_FAMILY in text:
-        v.fail(f"backtrace --cpu 2: '{text.strip()}' (exit {rc})")
-    else:
-        head = next((l for l in text.splitlines() if l.startswith("CPU 2:")), "")
+    got = cpu_text(log, v, "cpu2")
+    if got:
+        text, head, rc = got
         v.expect(re.match(r"CPU 2: captured in [0-9.]+ ms, interrupts masked", head),
                  f"backtrace --cpu 2: '{head}'",
                  f"backtrace --cpu 2: a 'captured ... interrupts masked' header, got '{head}'")
@@ -459,11 +468,9 @@ def nl_guest(log, v):
         raise Inconclusive(f"kvm-spin never ran its guest on CPU 2: {vmm.strip()!r}")
     v.found(f"kvm-spin: {vmm.strip()!r}")
 
-    text, rc = log.out("cpu2")
-    if MISSING_FAMILY in text:
-        v.fail(f"backtrace --cpu 2: '{text.strip()}' (exit {rc})")
-    else:
-        head = next((l for l in text.splitlines() if l.startswith("CPU 2:")), "")
+    got = cpu_text(log, v, "cpu2")
+    if got:
+        text, head, rc = got
         v.expect(re.match(r"CPU 2: captured .*, running a KVM guest \(the host's", head),
                  f"backtrace --cpu 2: '{head}'",
                  f"backtrace --cpu 2: a capture that says 'running a KVM guest', got '{head}'")

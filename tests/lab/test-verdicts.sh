@@ -11,23 +11,26 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FIX=$LAB_DIR/../fixtures/lab
 pass=0 fail=0
 
-expect() {
-	local what=$1 want=$2 scenario=$3 log=$4 got out
-	out=$(
-		. "$LAB_DIR/lib-host.sh"
-		. "$LAB_DIR/scenarios/$scenario.sh"
-		check "$log" 2>&1
-	)
+# judged WHAT WANT COMMAND... : COMMAND, run in a subshell, must return WANT
+judged() {
+	local what=$1 want=$2 got out
+	shift 2
+	out=$("$@" 2>&1)
 	got=$?
 	if [ "$got" = "$want" ]; then
 		pass=$((pass + 1))
-		echo "ok: $scenario $what: check returned $got"
+		echo "ok: $what: returned $got"
 	else
 		fail=$((fail + 1))
-		echo "not ok: $scenario $what: check returned $got, wanted $want"
+		echo "not ok: $what: returned $got, wanted $want"
 		printf '%s\n' "$out" | sed 's/^/    /'
 	fi
 }
+scenario_check() { . "$LAB_DIR/lib-host.sh" && . "$LAB_DIR/scenarios/$1.sh" && check "$2"; }
+host_splats() { . "$LAB_DIR/lib-host.sh" && splats "$1"; }
+
+# expect WHAT WANT SCENARIO LOG : the scenario's check() of LOG returns WANT
+expect() { judged "$3 $1: check" "$2" scenario_check "$3" "$4"; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -102,19 +105,7 @@ expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log
 # The debug kernels' splat check (lab.sh fails any scenario on a -debug or -kcsan kernel
 # whose log has one): a clean log passes, the same log with a lockdep or KASAN report
 # injected does not.
-splat_check() {
-	local what=$1 want=$2 log=$3 got out
-	out=$(. "$LAB_DIR/lib-host.sh" && splats "$log" 2>&1)
-	got=$?
-	if [ "$got" = "$want" ]; then
-		pass=$((pass + 1))
-		echo "ok: splats $what: returned $got"
-	else
-		fail=$((fail + 1))
-		echo "not ok: splats $what: returned $got, wanted $want"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+splat_check() { judged "splats $1" "$2" host_splats "$3"; }
 splat_check "of the sysrq-l patched log" 0 "$FIX/sysrq-l-patched.log"
 for splat in "WARNING: possible circular locking dependency detected" \
 	"BUG: KASAN: slab-out-of-bounds in sdei_nmi_request+0x1c/0x3a0" \
