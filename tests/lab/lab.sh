@@ -61,9 +61,11 @@ TFA_SHA256=332c08d71867b7f0dce0bce4cb2abd80f19cb3e0a2de6fe07245c111189d6fb7
 QEMU_MACHINE=virt,secure=on,gic-version=3
 QEMU_CPU=cortex-a57
 # the -kvm kernels' machine: EL2 and a CPU with VHE (Linux uses SDEI on a VHE host
-# only; Cortex-A57 has no VHE), which TF-A's qemu port runs
+# only; Cortex-A57 has no VHE). QEMU's "max": with neoverse-n1, TF-A 2.12.1's BL1
+# panics on every CPU before its first line (plat_panic_handler, QEMU 7.2).
+# pauth-impdef: the cheap pointer-authentication algorithm, for TCG's speed.
 QEMU_MACHINE_KVM=$QEMU_MACHINE,virtualization=on
-QEMU_CPU_KVM=neoverse-n1
+QEMU_CPU_KVM=${SDEI_NMI_LAB_KVM_CPU:-max,pauth-impdef=on}
 QEMU_MEM=1024
 INITRD_ADDR=0x48000000
 
