@@ -121,6 +121,16 @@ done
 gzip -dc "$FIX/nl-idle-patched-no-idle.log.gz" >"$tmp/nl-idle-no-idle.log"
 expect "patched log without the idle state" 1 nl-idle "$tmp/nl-idle-no-idle.log"
 
+# Before the fixes of issue 14 (investigation): the series reported idle CPUs "offline"
+# (57 of 80 entries in nl-idle's rounds), and took a KVM guest's registers for the
+# host's (CPU 2's pc 0x10000004, in the guest's code, as a host frame; context kernel);
+# the first fix, which told a guest by HCR_EL2.TGE, saw none. Each must fail.
+for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-guest \
+	nl-guest-patched-kvm-tge:nl-guest; do
+	gzip -dc "$FIX/investigation/${f%%:*}.log.gz" >"$tmp/${f%%:*}.log"
+	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
+done
+
 # A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
 # holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;
 # the same log with CPU 3's note unmasked (it would not have needed the rung) does not.
