@@ -162,15 +162,18 @@ def ncpus(log):
     return int(m.group(1))
 
 
-def cpu_text(log, v, name, cpu=2):
-    """(output, its 'CPU N:' header line, exit status) of the guest's human-readable
-    backtrace NAME, or None when the kernel had no family (a failure)."""
+def cpu_text(log, v, name, header, want, cpu=2):
+    """(output, exit status) of the guest's human-readable backtrace NAME, whose
+    'CPU N:' line must match HEADER (WANT says what it should say), or None when the
+    kernel had no family (a failure)."""
     text, rc = log.out(name)
     if MISSING_FAMILY in text:
         v.fail(f"backtrace --cpu {cpu}: '{text.strip()}' (exit {rc})")
         return None
     head = next((l for l in text.splitlines() if l.startswith(f"CPU {cpu}:")), "")
-    return text, head, rc
+    v.expect(re.match(header, head), f"backtrace --cpu {cpu}: '{head}'",
+             f"backtrace --cpu {cpu}: {want}, got '{head}'")
+    return text, rc
 
 
 def nl_backtrace(log, v):
@@ -178,12 +181,10 @@ def nl_backtrace(log, v):
     n = ncpus(log)
     require_wedge(log)
 
-    got = cpu_text(log, v, "cpu2")
+    got = cpu_text(log, v, "cpu2", r"CPU 2: captured in [0-9.]+ ms, interrupts masked",
+                   "a 'captured ... interrupts masked' header")
     if got:
-        text, head, rc = got
-        v.expect(re.match(r"CPU 2: captured in [0-9.]+ ms, interrupts masked", head),
-                 f"backtrace --cpu 2: '{head}'",
-                 f"backtrace --cpu 2: a 'captured ... interrupts masked' header, got '{head}'")
+        text, rc = got
         v.expect("lkdtm_HARDLOCKUP+" in text, "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame",
                  "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame")
         v.expect(rc == 0, "backtrace --cpu 2: exit 0", f"backtrace --cpu 2: exit {rc}, not 0")
@@ -468,12 +469,10 @@ def nl_guest(log, v):
         raise Inconclusive(f"kvm-spin never ran its guest on CPU 2: {vmm.strip()!r}")
     v.found(f"kvm-spin: {vmm.strip()!r}")
 
-    got = cpu_text(log, v, "cpu2")
+    got = cpu_text(log, v, "cpu2", r"CPU 2: captured .*, running a KVM guest \(the host's",
+                   "a capture that says 'running a KVM guest'")
     if got:
-        text, head, rc = got
-        v.expect(re.match(r"CPU 2: captured .*, running a KVM guest \(the host's", head),
-                 f"backtrace --cpu 2: '{head}'",
-                 f"backtrace --cpu 2: a capture that says 'running a KVM guest', got '{head}'")
+        text, rc = got
         v.expect("kvm_arch_vcpu_ioctl_run+" in text,
                  "backtrace --cpu 2: the host's kvm_arch_vcpu_ioctl_run frame",
                  "backtrace --cpu 2: no kvm_arch_vcpu_ioctl_run frame (the host's side)")

@@ -219,7 +219,7 @@ static void test_context_path(void **state)
 	assert_false(sn_entry_user(e));
 	assert_false(sn_entry_via_ipi(e));
 
-	for (uint32_t v = 1; v <= 3; v++) {
+	for (uint32_t v = 1; v <= SDEI_NMI_CONTEXT_GUEST; v++) {
 		_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
 
 		e = parse_entry_u32(SDEI_NMI_A_ENTRY_CONTEXT, v, &b);
