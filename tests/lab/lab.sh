@@ -784,12 +784,16 @@ make_dtb() {
 	# original power_state format that TF-A's qemu port uses (type power-down,
 	# level 0, state id 0x02; tests/lab/firmware/ makes the port honour it). Linux's
 	# PSCI cpuidle driver runs CPU PM around it, which masks SDEI on the CPU.
+	# Without local-timer-stop: QEMU's generic timer runs on through the firmware's
+	# WFI and wakes the core, and QEMU virt has no global timer to broadcast from.
+	# With it, Linux kept time through the hrtimer broadcast alone, and one boot in
+	# about a hundred froze with every CPU in that WFI and no timer interrupt pending
+	# (tests/fixtures/lab/investigation/nl-monitor-patched-idle-all-cpus-wfi.log.gz).
 	if [ "$IDLE" = on ]; then
 		fdtput -p -c "$out" /idle-states/cpu-power-down
 		fdtput -t s "$out" /idle-states entry-method psci
 		fdtput -t s "$out" /idle-states/cpu-power-down compatible arm,idle-state
 		fdtput -t x "$out" /idle-states/cpu-power-down arm,psci-suspend-param 0x10002
-		fdtput -t x "$out" /idle-states/cpu-power-down local-timer-stop
 		fdtput -t u "$out" /idle-states/cpu-power-down entry-latency-us 100
 		fdtput -t u "$out" /idle-states/cpu-power-down exit-latency-us 250
 		fdtput -t u "$out" /idle-states/cpu-power-down min-residency-us 1000

@@ -131,6 +131,12 @@ for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-g
 	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
 done
 
+# The idle machine's freeze (investigation; the device tree had local-timer-stop then):
+# every CPU in the firmware's power-down WFI, nothing pending, the scenario never past
+# its first command. Never a pass: inconclusive.
+gzip -dc "$FIX/investigation/nl-monitor-patched-idle-all-cpus-wfi.log.gz" >"$tmp/freeze.log"
+expect "log of the idle machine's freeze" 2 nl-monitor "$tmp/freeze.log"
+
 # A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
 # holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;
 # the same log with CPU 3's note unmasked (it would not have needed the rung) does not.
