@@ -491,7 +491,7 @@ check_series_clang() {
 # sparse_warnings LOG : sparse's warnings and errors in LOG as "FILE: MESSAGE", paths
 # relative to the tree and without line numbers, so that two trees compare
 sparse_warnings() {
-	sed -nE 's|^.*/(linux-[^/]*)/([^:]+):[0-9]+:[0-9]+: (warning|error): |\2: \3: |p' "$1" |
+	sed -nE 's#^.*/(linux-[^/]*)/([^:]+):[0-9]+:[0-9]+: (warning|error): #\2: \3: #p' "$1" |
 		sort -u
 }
 
