@@ -91,6 +91,34 @@ const char *sn_trigger_to_string(uint32_t trigger)
 	}
 }
 
+const char *sn_context_to_string(uint32_t context)
+{
+	switch (context) {
+	case SDEI_NMI_CONTEXT_KERNEL:
+		return "kernel";
+	case SDEI_NMI_CONTEXT_USER:
+		return "user";
+	case SDEI_NMI_CONTEXT_IDLE:
+		return "idle";
+	case SDEI_NMI_CONTEXT_GUEST:
+		return "guest";
+	default:
+		return NULL;
+	}
+}
+
+const char *sn_path_to_string(uint32_t path)
+{
+	switch (path) {
+	case SDEI_NMI_PATH_SDEI:
+		return "sdei";
+	case SDEI_NMI_PATH_IPI:
+		return "ipi";
+	default:
+		return NULL;
+	}
+}
+
 /* Kernel strings may hold any byte (a task names itself): the rest becomes \xNN. */
 static bool byte_is_plain(unsigned char c)
 {
@@ -199,6 +227,21 @@ void sn_format_frames(FILE *f, const char *indent, char *const *frames, size_t n
 	}
 }
 
+void sn_format_path(FILE *f, uint32_t path)
+{
+	switch (path) {
+	case 0:
+	case SDEI_NMI_PATH_SDEI:
+		break;
+	case SDEI_NMI_PATH_IPI:
+		fputs(" through an IPI (SDEI masked: deep idle or going offline)", f);
+		break;
+	default:
+		fprintf(f, " through unknown path %" PRIu32, path);
+		break;
+	}
+}
+
 int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_opts *o)
 {
 	char buf[32];
@@ -211,6 +254,7 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 	fprintf(f, "CPU %" PRIu32 ": captured", e->cpu);
 	if (e->has_latency_ns)
 		fprintf(f, " in %s", sn_format_ns(e->latency_ns, buf));
+	sn_format_path(f, e->path);
 	if (e->has_pstate) {
 		char daif[5], el[8];
 
@@ -218,15 +262,22 @@ int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_op
 			sn_pstate_interrupts_masked(e->pstate) ? "masked" : "enabled",
 			sn_daif_string(sn_pstate_daif(e->pstate), daif),
 			sn_pstate_el(e->pstate, el));
-	}
+	} else if (sn_entry_via_ipi(e))
+		fputs(", " SN_TEXT_IPI_NO_REGS, f);
 	if (e->comm || e->has_pid) {
-		fputs(", task ", f);
+		fputs(e->context == SDEI_NMI_CONTEXT_IDLE ? ", idle task " : ", task ",
+		      f);
 		sn_fputs_escaped(f, e->comm ?: "?");
 		if (e->has_pid)
 			fprintf(f, " (pid %" PRIu32 ")", e->pid);
-	}
-	if (e->user)
+	} else if (e->context == SDEI_NMI_CONTEXT_IDLE)
+		fputs(", idle", f);
+	if (sn_entry_user(e))
 		fputs(", in user mode", f);
+	else if (e->context == SDEI_NMI_CONTEXT_GUEST)
+		fputs(", " SN_TEXT_GUEST, f);
+	else if (e->context != 0 && !sn_context_to_string(e->context))
+		fprintf(f, ", unknown context %" PRIu32, e->context);
 	if (e->trigger == SDEI_NMI_TRIGGER_KERNEL)
 		fputs(", asked by the kernel", f);
 	fputc('\n', f);
@@ -327,6 +378,18 @@ static int json_add_bool(cJSON *o, const char *key, bool b)
 	return cJSON_AddBoolToObject(o, key, b) ? 0 : -ENOMEM;
 }
 
+/* An enum attribute by its name, "unknown-<value>" for one this version does not know. */
+static int json_add_enum(cJSON *o, const char *key, const char *name, uint32_t v)
+{
+	char buf[24];
+
+	if (!name) {
+		snprintf(buf, sizeof(buf), "unknown-%" PRIu32, v);
+		name = buf;
+	}
+	return cJSON_AddStringToObject(o, key, name) ? 0 : -ENOMEM;
+}
+
 static int entry_capture_to_json(const struct sn_entry *e, cJSON *o)
 {
 	int r;
@@ -355,9 +418,17 @@ static int entry_capture_to_json(const struct sn_entry *e, cJSON *o)
 		if (r < 0)
 			return r;
 	}
-	r = json_add_bool(o, "user", e->user);
-	if (r < 0)
-		return r;
+	if (e->context) {
+		r = json_add_enum(o, "context", sn_context_to_string(e->context),
+				  e->context);
+		if (r < 0)
+			return r;
+	}
+	if (e->path) {
+		r = json_add_enum(o, "path", sn_path_to_string(e->path), e->path);
+		if (r < 0)
+			return r;
+	}
 	if (e->comm) {
 		r = json_add_string(o, "comm", e->comm);
 		if (r < 0)

@@ -55,17 +55,41 @@ void sn_format_frames(FILE *f, const char *indent, char *const *frames, size_t n
 const char *sn_state_to_string(uint32_t state);
 const char *sn_delivery_to_string(uint32_t delivery);
 const char *sn_trigger_to_string(uint32_t trigger);
+/* "kernel", "user", "idle", "guest" */
+const char *sn_context_to_string(uint32_t context);
+const char *sn_path_to_string(uint32_t path);	    /* "sdei", "ipi" */
+
+/*
+ * How a capture was taken, as the header line says it: nothing for the SDEI path (or
+ * none given), " through an IPI (SDEI masked: deep idle or going offline)" for the IPI
+ * fallback, " through unknown path N" otherwise.
+ */
+void sn_format_path(FILE *f, uint32_t path);
+/* What the header says of an IPI capture without pstate, after ", ". */
+#define SN_TEXT_IPI_NO_REGS                                                     \
+	"no registers (the IPI's function ran outside an interrupt; pc and lr " \
+	"are its caller's)"
+
+/* What is said of a CPU that the event found in a KVM guest, after ", ". */
+#define SN_TEXT_GUEST "running a KVM guest (the host's registers and stack, after it exited)"
 
 /*
  * One CPU's block: a header line with the delivery status, for captured CPUs followed
- * by pc, lr, sp and the call trace. Returns 0 or -EIO when the stream failed.
+ * by pc, lr, sp and the call trace. The header of a captured CPU says how it was taken
+ * (sn_format_path()), its PSTATE decoded, its task ("idle task" for the CPU's idle
+ * task; ", in user mode" at EL0; SN_TEXT_GUEST in a KVM guest) and ", asked by the kernel" when the kernel was.
+ * Returns 0 or -EIO when the stream failed.
  */
 int sn_format_entry(FILE *f, const struct sn_entry *e, const struct sn_format_opts *o);
 int sn_format_backtrace(FILE *f, const struct sn_backtrace *b,
 			const struct sn_format_opts *o);
 int sn_format_status(FILE *f, const struct sn_status *s);
 
-/* JSON trees (see cli/sdei-nmictl-*.schema.json); -ENOMEM on allocation failure. */
+/*
+ * JSON trees (see cli/sdei-nmictl-*.schema.json); -ENOMEM on allocation failure. A
+ * captured entry's "context" and "path" are the enum's names, "unknown-N" for a value
+ * this version does not know, and absent when the kernel gave none.
+ */
 int sn_entry_to_json(const struct sn_entry *e, cJSON **ret);
 int sn_backtrace_to_json(const struct sn_backtrace *b, cJSON **ret);
 int sn_status_to_json(const struct sn_status *s, cJSON **ret);

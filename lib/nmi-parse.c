@@ -66,7 +66,8 @@ static const struct attr_policy entry_policy[SDEI_NMI_A_ENTRY_MAX + 1] = {
 	[SDEI_NMI_A_ENTRY_PC] = { .kind = ATTR_UINT },
 	[SDEI_NMI_A_ENTRY_LR] = { .kind = ATTR_UINT },
 	[SDEI_NMI_A_ENTRY_SP] = { .kind = ATTR_UINT },
-	[SDEI_NMI_A_ENTRY_USER] = { .kind = ATTR_FLAG },
+	[SDEI_NMI_A_ENTRY_CONTEXT] = { .kind = ATTR_U32 },
+	[SDEI_NMI_A_ENTRY_PATH] = { .kind = ATTR_U32 },
 	[SDEI_NMI_A_ENTRY_COMM] = { .kind = ATTR_STRING, .maxlen = SN_MAX_COMM },
 	[SDEI_NMI_A_ENTRY_PID] = { .kind = ATTR_U32 },
 	[SDEI_NMI_A_ENTRY_PC_SYM] = { .kind = ATTR_STRING, .maxlen = SN_MAX_SYMBOL },
@@ -329,7 +330,11 @@ static int parse_entry(const struct nlattr *nest, struct sn_entry *e)
 	GET_UINT(SDEI_NMI_A_ENTRY_SP, sp);
 #undef GET_UINT
 
-	e->user = tb[SDEI_NMI_A_ENTRY_USER] != NULL;
+	/* Values this version does not know are kept: the formatters say so. */
+	if (tb[SDEI_NMI_A_ENTRY_CONTEXT])
+		e->context = get_u32(tb[SDEI_NMI_A_ENTRY_CONTEXT]);
+	if (tb[SDEI_NMI_A_ENTRY_PATH])
+		e->path = get_u32(tb[SDEI_NMI_A_ENTRY_PATH]);
 	if (tb[SDEI_NMI_A_ENTRY_PID]) {
 		e->has_pid = true;
 		e->pid = get_u32(tb[SDEI_NMI_A_ENTRY_PID]);

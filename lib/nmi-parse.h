@@ -14,7 +14,8 @@
  *  - u8 is 1 byte, u32 4, uint 4 or 8, flag 0; strings must hold a NUL within their
  *    length and be no longer than the attribute's cap;
  *  - a single-valued attribute given twice rejects the message (no "last one wins");
- *  - attribute types this version does not know are ignored;
+ *  - attribute types this version does not know are ignored; an enum's value this
+ *    version does not know is kept as its number (the formatters name it unknown);
  *  - at most SN_MAX_FRAMES frames per entry, SN_MAX_ENTRIES entries per backtrace and
  *    SN_MAX_CPUS CPUs per status, otherwise -E2BIG;
  *  - a malformed message is rejected whole with -EBADMSG, nothing half-filled escapes.
@@ -72,8 +73,9 @@ struct sn_entry {
 	uint64_t pc;
 	uint64_t lr;
 	uint64_t sp;
-	bool user;  /* interrupted at EL0 */
-	char *comm; /* NULL when absent */
+	uint32_t context; /* enum sdei_nmi_context, 0 when absent */
+	uint32_t path;	  /* enum sdei_nmi_path, 0 when absent */
+	char *comm;	  /* NULL when absent */
 	bool has_pid;
 	uint32_t pid;
 	char *pc_sym; /* NULL when absent */
@@ -113,6 +115,22 @@ int sn_parse_backtrace_msg(const void *buf, size_t len, struct sn_backtrace **re
  * kernel's extack message (NLMSGERR_ATTR_MSG) or NULL when it sent none.
  */
 int sn_parse_error_msg(const void *buf, size_t len, int *ret_error, char **ret_msg);
+
+/* Captured at EL0: no kernel frames follow. */
+static inline bool sn_entry_user(const struct sn_entry *e)
+{
+	return e->context == SDEI_NMI_CONTEXT_USER;
+}
+
+/*
+ * Captured by the IPI fallback, for a CPU that had masked SDEI (deep idle, going
+ * offline); without pstate, its function ran outside an interrupt and pc and lr are its
+ * caller's.
+ */
+static inline bool sn_entry_via_ipi(const struct sn_entry *e)
+{
+	return e->path == SDEI_NMI_PATH_IPI;
+}
 
 /* SDEI_VERSION fields. */
 static inline unsigned sn_sdei_version_major(uint64_t v)

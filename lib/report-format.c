@@ -94,6 +94,7 @@ static void format_evidence(FILE *f, const struct sn_evidence *e)
 		fprintf(f, " (%s)", sn_stack_source_to_string(e->source) ?: "?");
 	if (e->has_latency_ns)
 		fprintf(f, " in %s", sn_format_ns(e->latency_ns, buf));
+	sn_format_path(f, e->path);
 	if (e->reason) {
 		fputs(": ", f);
 		sn_fputs_escaped(f, e->reason);
@@ -108,14 +109,23 @@ static void format_evidence(FILE *f, const struct sn_evidence *e)
 			sn_pstate_interrupts_masked(e->pstate) ? "masked" : "enabled",
 			sn_daif_string(sn_pstate_daif(e->pstate), daif),
 			sn_pstate_el(e->pstate, el));
-	}
+	} else if (e->path == SDEI_NMI_PATH_IPI)
+		fputs("  " SN_TEXT_IPI_NO_REGS "\n", f);
 	if (e->comm || e->has_pid) {
-		fputs("  task ", f);
+		fputs(e->context == SDEI_NMI_CONTEXT_IDLE ? "  idle task " : "  task ",
+		      f);
 		sn_fputs_escaped(f, e->comm ?: "?");
 		if (e->has_pid)
 			fprintf(f, " (pid %" PRIu32 ")", e->pid);
+		if (e->context == SDEI_NMI_CONTEXT_USER)
+			fputs(", in user mode", f);
 		fputc('\n', f);
-	}
+	} else if (e->context == SDEI_NMI_CONTEXT_IDLE)
+		fputs("  idle\n", f);
+	else if (e->context == SDEI_NMI_CONTEXT_USER)
+		fputs("  in user mode\n", f);
+	if (e->context == SDEI_NMI_CONTEXT_GUEST)
+		fputs("  " SN_TEXT_GUEST "\n", f);
 	sn_format_regs(f, "  ",
 		       &(struct sn_regs_view){ .pc_sym = e->pc_sym,
 					       .has_pc = e->has_pc,

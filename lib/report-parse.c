@@ -144,6 +144,19 @@ static int get_enum(const cJSON *j, const char *const *names, size_t n, unsigned
 	return sn_report_name_lookup(names, n, j->valuestring, ret) < 0 ? -EBADMSG : 0;
 }
 
+/* A name that name() gives a value of 1 and up (the uapi's enums): that value. */
+static int get_uapi_enum(const cJSON *j, const char *(*name)(uint32_t), uint32_t *ret)
+{
+	if (!cJSON_IsString(j))
+		return -EBADMSG;
+	for (uint32_t v = 1; name(v); v++)
+		if (strcmp(name(v), j->valuestring) == 0) {
+			*ret = v;
+			return 0;
+		}
+	return -EBADMSG;
+}
+
 static int parse_time(const cJSON *j, struct sn_report_time *ret)
 {
 	static const char *const keys[] = { "realtime", "monotonic_ns", NULL };
@@ -300,9 +313,9 @@ static int parse_task(const cJSON *j, struct sn_report *r)
 static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 {
 	static const char *const keys[] = {
-		"cpu",	  "delivery", "reason",	    "source", "latency_ns", "pc",
-		"lr",	  "sp",	      "pstate",	    "comm",   "pid",	    "pc_sym",
-		"lr_sym", "frames",   "stack_hash", NULL
+		"cpu",	      "delivery", "reason", "source", "context",    "path",
+		"latency_ns", "pc",	  "lr",	    "sp",     "pstate",	    "comm",
+		"pid",	      "pc_sym",	  "lr_sym", "frames", "stack_hash", NULL
 	};
 	const cJSON *v;
 	unsigned u;
@@ -327,6 +340,12 @@ static int parse_evidence(const cJSON *j, struct sn_evidence *e)
 			return r;
 		e->source = u;
 	}
+	if ((v = member(j, "context")) &&
+	    (r = get_uapi_enum(v, sn_context_to_string, &e->context)) < 0)
+		return r;
+	if ((v = member(j, "path")) &&
+	    (r = get_uapi_enum(v, sn_path_to_string, &e->path)) < 0)
+		return r;
 	if ((v = member(j, "latency_ns"))) {
 		if ((r = get_int(v, SN_JSON_MAX_SAFE_INT, &e->latency_ns)) < 0)
 			return r;

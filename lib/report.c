@@ -824,6 +824,8 @@ int sn_evidence_from_entry(const struct sn_entry *en, enum sn_stack_source sourc
 	}
 	if (e.delivery == SN_EVIDENCE_CAPTURED) {
 		e.source = source;
+		e.context = sn_context_to_string(en->context) ? en->context : 0;
+		e.path = sn_path_to_string(en->path) ? en->path : 0;
 		e.has_pstate = en->has_pstate;
 		e.pstate = en->pstate;
 		e.has_pc = en->has_pc;
@@ -1097,7 +1099,8 @@ static int pstate_to_json(cJSON *o, uint64_t pstate)
 bool sn_report_evidence_has_stack_fields(const struct sn_evidence *e)
 {
 	return e->has_pstate || e->has_pc || e->has_lr || e->has_sp || e->has_pid ||
-	       e->comm || e->pc_sym || e->lr_sym || e->n_frames > 0;
+	       e->comm || e->pc_sym || e->lr_sym || e->n_frames > 0 || e->context ||
+	       e->path;
 }
 
 static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
@@ -1132,6 +1135,20 @@ static int evidence_to_json(const struct sn_evidence *e, cJSON *a)
 		if (!s || e->delivery != SN_EVIDENCE_CAPTURED)
 			return -EINVAL;
 		if (!cJSON_AddStringToObject(o, "source", s))
+			return -ENOMEM;
+	}
+	if (e->context) {
+		s = sn_context_to_string(e->context);
+		if (!s)
+			return -EINVAL;
+		if (!cJSON_AddStringToObject(o, "context", s))
+			return -ENOMEM;
+	}
+	if (e->path) {
+		s = sn_path_to_string(e->path);
+		if (!s)
+			return -EINVAL;
+		if (!cJSON_AddStringToObject(o, "path", s))
 			return -ENOMEM;
 	}
 	if (e->has_latency_ns && (r = add_int(o, "latency_ns", e->latency_ns)) < 0)

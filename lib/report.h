@@ -23,10 +23,10 @@
  *                           "frames"?, "stack_hash"?},
  *                 "trigger"?: {"source", "caller", "function"?, "requester_cpu",
  *                              "target_cpus": [..]}},
- *    "cpus": [{"cpu", "delivery", "reason"?, "source"?, "latency_ns"?, "pc"?, "lr"?,
- *              "sp"?, "pstate"?: {"value", "daif": {d,a,i,f}, "interrupts_masked",
- *              "el"}, "comm"?, "pid"?, "pc_sym"?, "lr_sym"?, "frames"?,
- *              "stack_hash"?}],
+ *    "cpus": [{"cpu", "delivery", "reason"?, "source"?, "context"?, "path"?,
+ *              "latency_ns"?, "pc"?, "lr"?, "sp"?, "pstate"?: {"value",
+ *              "daif": {d,a,i,f}, "interrupts_masked", "el"}, "comm"?, "pid"?,
+ *              "pc_sym"?, "lr_sym"?, "frames"?, "stack_hash"?}],
  *    "kernel_log": {"lines": [..], "lines_dropped"},
  *    "kdump": {"checked": false} or lib/kdump.h's snapshot,
  *    "folded_count": n}
@@ -37,7 +37,12 @@
  * Minor 1 added incident.sources and incident.trigger (the BPF source). Minor 2 added
  * incident.task (a hung task's comm, pid and stack) and the kind synthetic, an
  * operator's test of the sinks (sdei-nmictl test-incident): a reader of minor 1 may
- * refuse such a report, which no stall ever makes.
+ * refuse such a report, which no stall ever makes. Minor 3 added cpus[].context (what
+ * the CPU ran when the netlink family captured it: kernel, user or idle) and
+ * cpus[].path (how: sdei, or ipi, the fallback for a CPU that had masked SDEI, whose
+ * capture may lack pstate and sp); values the family has and this version does not
+ * know are left out. Minor 4 added the context guest (a KVM guest: the registers and
+ * frames are the host's, after the guest exited).
  *
  * Numbers (I-JSON, RFC 7493): JSON integers are exact and at most 2^53 - 1, so that
  * every consumer reads them exactly (cpu, pid, latency_ns, kmsg sequence numbers,
@@ -154,6 +159,8 @@ struct sn_evidence {
 	enum sn_evidence_delivery delivery;
 	char *reason;		     /* not-requested, unavailable: why; NULL otherwise */
 	enum sn_stack_source source; /* SN_STACK_NONE when nothing below is set */
+	uint32_t context; /* enum sdei_nmi_context; 0 when absent or not known */
+	uint32_t path;	  /* enum sdei_nmi_path; 0 when absent or not known */
 	bool has_latency_ns, has_pstate, has_pc, has_lr, has_sp, has_pid;
 	uint64_t latency_ns; /* at most SN_JSON_MAX_SAFE_INT */
 	uint64_t pstate, pc, lr, sp;
@@ -310,9 +317,10 @@ int sn_report_add_kmsg_seq(struct sn_report *r, uint64_t seq);
 
 /*
  * One CPU's evidence from the netlink family (source: SN_STACK_NETLINK_REQUEST or
- * _MONITOR). An unknown delivery value is "unknown"; registers and the stack are kept
- * only for a captured entry; frames past SN_REPORT_MAX_FRAMES are left out, a latency
- * above 2^53 - 1 ns too. -E2BIG past SN_REPORT_MAX_CPUS entries.
+ * _MONITOR). An unknown delivery value is "unknown"; registers, context, path and the
+ * stack are kept only for a captured entry, a context or path this version does not
+ * know is left out; frames past SN_REPORT_MAX_FRAMES are left out, a latency above
+ * 2^53 - 1 ns too. -E2BIG past SN_REPORT_MAX_CPUS entries.
  */
 int sn_report_add_entry(struct sn_report *r, const struct sn_entry *e,
 			enum sn_stack_source source);

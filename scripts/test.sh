@@ -10,8 +10,9 @@
 #                                              control, the unpatched one, and the demo
 #                                              end to end (e.g. scripts/test.sh -L unit)
 #   scripts/test.sh --full [ctest arguments]   the long tier (ctest label "full"): the
-#                                              demo five times in a row and loops of 20
-#                                              boots; tests/lab/record-full.sh, run after
+#                                              demo five times in a row, loops of 20
+#                                              boots, the scenarios on kernel variants
+#                                              (nl-guest: -kvm); tests/lab/record-full.sh, run after
 #                                              it, files their logs for the fast tier
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

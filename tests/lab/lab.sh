@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The sdei-nmi lab: QEMU arm64 "virt" + TF-A (SDEI) + the patched or unpatched kernel.
 #
-#   lab.sh build [patched|unpatched|all]      sources, TF-A (stock, fixed), kernels, initramfs
+#   lab.sh build [KERNEL|all]                 sources, TF-A (stock, fixed), kernels, initramfs
 #   lab.sh run [options] SCENARIO             boot, run one scenario, print a verdict
-#       --kernel patched|unpatched            (default patched)
+#       --kernel KERNEL                       patched (the default) or unpatched, or a
+#                                             variant of either, BASE-VARIANT, built with
+#                                             configs/lab-VARIANT.config on top (-kvm: on
+#                                             a VHE CPU at EL2)
 #       --firmware stock|fixed                TF-A as Debian ships it (default), or with
 #                                             firmware/tf-a/*.patch (log: ...-fixed-fw)
 #       --expect pass|fail                    fail: the negative control; it passes only
 #                                             when the scenario's assertion fails
 #       --smp N  --no-sdei  --append "ARGS"  --timeout S
+#       --idle on|off                         the PSCI idle state in the device tree
+#                                             (default on: CPUs power down when idle)
 #       --tag T                               keep the log as SCENARIO-KERNEL-T.log
+#   (a scenario that sets SCENARIO_KERNEL_VARIANT=V runs on the kernel's -V variant)
 #   lab.sh check-series                       checkpatch and a build after each patch
 #   lab.sh sources                            fetch and check the pinned source tarballs
 #   lab.sh list                               the scenarios
@@ -38,6 +44,8 @@ JOBS=${SDEI_NMI_JOBS:-$(nproc)}
 CROSS=aarch64-linux-gnu-
 # the firmware a boot runs: stock TF-A (what fleets have) unless --firmware fixed
 FIRMWARE=stock
+# the device tree's PSCI idle state: CPUs power down when idle, as servers' do
+IDLE=on
 
 LINUX_VERSION=7.2.8
 LINUX_DEB=linux
@@ -52,6 +60,12 @@ TFA_SHA256=332c08d71867b7f0dce0bce4cb2abd80f19cb3e0a2de6fe07245c111189d6fb7
 
 QEMU_MACHINE=virt,secure=on,gic-version=3
 QEMU_CPU=cortex-a57
+# the -kvm kernels' machine: EL2 and a CPU with VHE (Linux uses SDEI on a VHE host
+# only; Cortex-A57 has no VHE). QEMU's "max": with neoverse-n1, TF-A 2.12.1's BL1
+# panics on every CPU before its first line (plat_panic_handler, QEMU 7.2).
+# pauth-impdef: the cheap pointer-authentication algorithm, for TCG's speed.
+QEMU_MACHINE_KVM=$QEMU_MACHINE,virtualization=on
+QEMU_CPU_KVM=${SDEI_NMI_LAB_KVM_CPU:-max,pauth-impdef=on}
 QEMU_MEM=1024
 INITRD_ADDR=0x48000000
 
@@ -167,20 +181,29 @@ tfa_patches() {
 	return 0
 }
 
+# tfa_lab_patches: tests/lab/firmware/*.patch, what the lab's platform needs of TF-A
+# (QEMU's port: power-down suspend for the idle state); in both firmware variants
+tfa_lab_patches() {
+	local p
+	for p in "$LAB_DIR"/firmware/*.patch; do [ -f "$p" ] && echo "$p"; done
+	return 0
+}
+
 # build_tfa [stock|fixed] : TF-A as Debian ships it (stock, the default: what fleets
-# run), or with the project's fixes applied (fixed)
+# run), or with the project's fixes applied (fixed); both with the lab's platform
+# patches
 build_tfa() {
 	local variant=${1:-stock} tb key dir src p patches=()
 	case "$variant" in stock | fixed) ;; *) die "firmware: stock or fixed, not '$variant'" ;; esac
 	tb=$(fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}")
-	[ "$variant" = stock ] || mapfile -t patches < <(tfa_patches)
-	key=$(key_of "$TFA_SHA256" "$(${CROSS}gcc -dumpfullversion)" tfa-v1 ${patches[@]+"${patches[@]}"})
+	mapfile -t patches < <(tfa_lab_patches)
+	[ "$variant" = stock ] || mapfile -t -O "${#patches[@]}" patches < <(tfa_patches)
+	key=$(key_of "$TFA_SHA256" "$(${CROSS}gcc -dumpfullversion)" tfa-v2 ${patches[@]+"${patches[@]}"})
 	dir=$CACHE/tfa-$key
 	if [ ! -f "$dir/bl31.bin" ]; then
-		src=$CACHE/src/tfa-$TFA_VERSION
-		[ "$variant" = stock ] || src=$CACHE/src/tfa-$TFA_VERSION-fixed
-		# a fixed tree is patched anew each time it is built
-		[ "$variant" = stock ] || rm -rf "$src"
+		src=$CACHE/src/tfa-$TFA_VERSION-$variant
+		# a tree is patched anew each time it is built
+		rm -rf "$src"
 		unpack "$tb" "$src"
 		for p in ${patches[@]+"${patches[@]}"}; do
 			log "TF-A: applying $(basename "$p")"
@@ -200,6 +223,21 @@ build_tfa() {
 }
 
 # ---------------------------------------------------------------- kernels
+
+# A kernel is patched or unpatched (its base), and may be a variant of either
+# (BASE-VARIANT, with configs/lab-VARIANT.config on top).
+kernel_base() { echo "${1%%-*}"; }
+kernel_variant() { case "$1" in *-*) echo "${1#*-}" ;; esac; }
+
+# check_kernel NAME: a kernel the lab can build, or an error that says which there are
+check_kernel() {
+	local v
+	v=$(kernel_variant "$1")
+	case "$(kernel_base "$1")" in patched | unpatched) ;; *) v=/ ;; esac
+	[ -z "$v" ] || [ -f "$TOP/configs/lab-$v.config" ] ||
+		die "no kernel '$1': patched or unpatched, or either as BASE-VARIANT with" \
+			"a configs/lab-VARIANT.config"
+}
 
 # series_patches: the patches of kernel/series, or its first $SDEI_NMI_LAB_PATCHES
 series_patches() {
@@ -224,16 +262,20 @@ lab_patches() {
 	while read -r p scope; do
 		case "$p" in "" | "#"*) continue ;; esac
 		if [ "$scope" != all ]; then
-			[ "$variant" = patched ] && [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] || continue
+			[ "$(kernel_base "$variant")" = patched ] &&
+				[ -z "${SDEI_NMI_LAB_PATCHES:-}" ] || continue
 		fi
 		echo "$LAB_DIR/kernel/$p"
 	done <"$LAB_DIR/kernel/series"
 }
 
-# kernel_fragments VARIANT
+# kernel_fragments KERNEL
 kernel_fragments() {
+	local v
 	echo "$TOP/configs/lab.config"
-	[ "$1" = unpatched ] || echo "$TOP/configs/sdei-nmi.config"
+	[ "$(kernel_base "$1")" = unpatched ] || echo "$TOP/configs/sdei-nmi.config"
+	v=$(kernel_variant "$1")
+	[ -z "$v" ] || echo "$TOP/configs/lab-$v.config"
 }
 
 # kernel_key VARIANT [NPATCHES]
@@ -241,7 +283,7 @@ kernel_key() {
 	local variant=$1 inputs=()
 	mapfile -t frags < <(kernel_fragments "$variant")
 	inputs+=("$LINUX_SHA256" "${frags[@]}" "$(${CROSS}gcc -dumpfullversion)" kernel-v1)
-	[ "$variant" = unpatched ] ||
+	[ "$(kernel_base "$variant")" = unpatched ] ||
 		mapfile -t -O "${#inputs[@]}" inputs < <(series_patches)
 	mapfile -t -O "${#inputs[@]}" inputs < <(lab_patches "$variant")
 	key_of "${inputs[@]}"
@@ -280,7 +322,7 @@ keep_mtimes() {
 	{
 		cut -d' ' -f1 "$manifest"
 		{
-			[ "$variant" = unpatched ] || series_patches
+			[ "$(kernel_base "$variant")" = unpatched ] || series_patches
 			lab_patches "$variant"
 		} | xargs -r sed -n 's|^+++ b/||p'
 	} | sort -u >"$build/.patched-files"
@@ -306,7 +348,8 @@ build_kernel() {
 	local variant=$1 key dir src build pristine p
 	key=$(kernel_key "$variant")
 	dir=$CACHE/kernel-$variant-$key
-	[ "$variant" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
+	check_kernel "$variant"
+	[ "$(kernel_base "$variant")" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
 		log "kernel: patched with the first $SDEI_NMI_LAB_PATCHES patches of the series only"
 	if [ -f "$dir/Image" ]; then
 		echo "$dir"
@@ -320,7 +363,7 @@ build_kernel() {
 	rm -rf "$src"
 	mkdir -p "$CACHE/src" "$build"
 	cp -al "$pristine" "$src"
-	if [ "$variant" = patched ]; then
+	if [ "$(kernel_base "$variant")" = patched ]; then
 		while read -r p; do
 			log "kernel: applying $(basename "$p")"
 			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
@@ -361,7 +404,9 @@ check_series() {
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
 		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
-		"$(declare -f check_series_run compare_hot_paths)" "${HOT_OBJECTS[*]}" \
+		"$(declare -f check_series_run compare_hot_paths check_series_clang \
+			check_series_sparse sparse_warnings)" "${HOT_OBJECTS[*]}" \
+		"$(clang-19 --version)" "$(sparse --version)" \
 		"$LAB_DIR/hot-paths.py")
 	stamp=$CACHE/series-$key.txt
 	if [ -f "$stamp" ]; then
@@ -424,6 +469,60 @@ compare_hot_paths() {
 	return $bad
 }
 
+# check_series_clang SRC BUILD OBJECT... : the files the series changes, built with clang
+# (Debian's LLVM 19) and W=1, warnings as errors
+check_series_clang() {
+	local src=$1 build=$2 cl=$CACHE/build/linux-series-clang t0=$SECONDS
+	shift 2
+	mkdir -p "$cl"
+	if make -C "$src" O="$cl" ARCH=arm64 LLVM=-19 \
+		KCONFIG_ALLCONFIG="$build/fragment.config" allnoconfig >"$cl/build.log" 2>&1 &&
+		make -C "$src" O="$cl" ARCH=arm64 LLVM=-19 -j"$JOBS" KCFLAGS=-Werror W=1 \
+			"$@" >>"$cl/build.log" 2>&1 &&
+		! grep -q 'warning:' "$cl/build.log"; then
+		echo "clang-19 W=1 build of ${*##*/}: clean in $((SECONDS - t0)) s"
+	else
+		echo "clang-19 W=1 build of the changed files: warnings or errors (log $cl/build.log)"
+		awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$cl/build.log"
+		return 1
+	fi
+}
+
+# sparse_warnings LOG : sparse's warnings and errors in LOG as "FILE: MESSAGE", paths
+# relative to the tree and without line numbers, so that two trees compare
+sparse_warnings() {
+	sed -nE 's#^.*/(linux-[^/]*)/([^:]+):[0-9]+:[0-9]+: (warning|error): #\2: \3: #p' "$1" |
+		sort -u
+}
+
+# check_series_sparse SRC BUILD PRISTINE OBJECT... : sparse (C=2) on the files the series
+# changes; a warning the same files have without the series is not the series'. Debian's
+# sparse (0.6.4) predates __typeof_unqual__, which Linux's headers use and for which
+# scripts/checker-valid.sh refuses it: it is told to read it as __typeof__.
+check_series_sparse() {
+	local src=$1 build=$2 pristine=$3 base=$CACHE/build/linux-hotpath-base o old=() new
+	local check='sparse -D__typeof_unqual__=__typeof__'
+	shift 3
+	for o in "$@"; do [ -f "$pristine/${o%.o}.c" ] && old+=("$o"); done
+	if ! make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS C=2 CHECK="$check" \
+		"$@" >"$build/sparse.log" 2>&1 ||
+		! grep -q '  CHECK .*arm_sdei_nmi\.c' "$build/sparse.log"; then
+		echo "sparse: the changed files were not checked (log $build/sparse.log)"
+		return 1
+	fi
+	make -C "$pristine" O="$base" ARCH=arm64 CROSS_COMPILE=$CROSS C=2 CHECK="$check" \
+		"${old[@]}" >"$base/sparse.log" 2>&1 || true
+	new=$(comm -23 <(sparse_warnings "$build/sparse.log") <(sparse_warnings "$base/sparse.log"))
+	if [ -z "$new" ]; then
+		echo "sparse (C=2) of ${*##*/}: no warning that Linux alone has not" \
+			"($(sparse_warnings "$base/sparse.log" | wc -l) in the unpatched files)"
+	else
+		echo "sparse (C=2) of the changed files: new warnings (log $build/sparse.log)"
+		printf '%s\n' "$new" | awk 'NR <= 20 { print "    " $0 }'
+		return 1
+	fi
+}
+
 check_series_run() {
 	local pristine src build p n=0 rc=0 t0 out
 	local patches=("$@")
@@ -468,7 +567,7 @@ check_series_run() {
 	t0=$SECONDS
 	local w1=(drivers/firmware/arm_sdei_nmi.o drivers/firmware/arm_sdei.o
 		drivers/firmware/arm_sdei_nmi_nl.o drivers/firmware/arm_sdei_nmi_nl_gen.o
-		arch/arm64/kernel/smp.o)
+		arch/arm64/kernel/smp.o arch/arm64/kernel/sdei.o)
 	if make -C "$src" O="$build" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
 		"${w1[@]}" >"$build/build-w1.log" 2>&1 &&
 		! grep -q 'warning:' "$build/build-w1.log"; then
@@ -501,6 +600,8 @@ check_series_run() {
 	fi
 
 	compare_hot_paths "$src" "$build" "$pristine" || rc=1
+	check_series_clang "$src" "$build" "${w1[@]}" || rc=1
+	check_series_sparse "$src" "$build" "$pristine" "${w1[@]}" || rc=1
 
 	local off=$CACHE/build/linux-series-off
 	mkdir -p "$off"
@@ -571,6 +672,7 @@ guest_programs() {
 	mkdir -p "$out" "$build"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/syscall-bench" "$TOP/tests/bench/syscall-bench.c"
 	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/as-user" "$LAB_DIR/guest/as-user.c"
+	${CROSS}gcc -O2 -static -Wall -Werror -o "$out/kvm-spin" "$LAB_DIR/guest/kvm-spin.c"
 	{
 		cmake -S "$TOP" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 			-DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/aarch64-linux-gnu.cmake" \
@@ -641,6 +743,7 @@ build_initramfs() {
 		done
 		echo "file /bin/syscall-bench $bins/syscall-bench 0755 0 0"
 		echo "file /bin/as-user $bins/as-user 0755 0 0"
+		echo "file /bin/kvm-spin $bins/kvm-spin 0755 0 0"
 		echo "file /bin/sdei-nmictl $bins/sdei-nmictl 0755 0 0"
 		echo "file /bin/sdei-nmid $bins/sdei-nmid 0755 0 0"
 		echo "file /etc/sdei-nmi/sdei-nmid.conf $TOP/configs/sdei-nmid.conf 0644 0 0"
@@ -661,7 +764,7 @@ build_initramfs() {
 
 # make_dtb SMP SDEI(yes|no) INITRD BOOTARGS OUT
 make_dtb() {
-	local smp=$1 sdei=$2 initrd=$3 bootargs=$4 out=$5 raw size end
+	local smp=$1 sdei=$2 initrd=$3 bootargs=$4 out=$5 raw size end cpu
 	raw=$out.qemu
 	qemu-system-aarch64 -machine "$QEMU_MACHINE,dumpdtb=$raw" -cpu $QEMU_CPU \
 		-smp "$smp" -m $QEMU_MEM -nographic -nic none >/dev/null 2>&1 ||
@@ -677,6 +780,29 @@ make_dtb() {
 	for node in $(fdtget -l "$out" /); do
 		case "$node" in pl061@9030000 | gpio-keys) fdtput -r "$out" "/$node" ;; esac
 	done
+	# A core power-down idle state, as servers have: PSCI CPU_SUSPEND with the
+	# original power_state format that TF-A's qemu port uses (type power-down,
+	# level 0, state id 0x02; tests/lab/firmware/ makes the port honour it). Linux's
+	# PSCI cpuidle driver runs CPU PM around it, which masks SDEI on the CPU.
+	# Without local-timer-stop: QEMU's generic timer runs on through the firmware's
+	# WFI and wakes the core, and QEMU virt has no global timer to broadcast from.
+	# With it, Linux kept time through the hrtimer broadcast alone, and one boot in
+	# about a hundred froze with every CPU in that WFI and no timer interrupt pending
+	# (tests/fixtures/lab/investigation/nl-monitor-patched-idle-all-cpus-wfi.log.gz).
+	if [ "$IDLE" = on ]; then
+		fdtput -p -c "$out" /idle-states/cpu-power-down
+		fdtput -t s "$out" /idle-states entry-method psci
+		fdtput -t s "$out" /idle-states/cpu-power-down compatible arm,idle-state
+		fdtput -t x "$out" /idle-states/cpu-power-down arm,psci-suspend-param 0x10002
+		fdtput -t u "$out" /idle-states/cpu-power-down entry-latency-us 100
+		fdtput -t u "$out" /idle-states/cpu-power-down exit-latency-us 250
+		fdtput -t u "$out" /idle-states/cpu-power-down min-residency-us 1000
+		# QEMU numbers its phandles from 0x8000 up
+		fdtput -t x "$out" /idle-states/cpu-power-down phandle 0x7f00
+		for cpu in $(fdtget -l "$out" /cpus); do
+			case "$cpu" in cpu@*) fdtput -t x "$out" "/cpus/$cpu" cpu-idle-states 0x7f00 ;; esac
+		done
+	fi
 	if [ "$sdei" = yes ]; then
 		fdtput -p -c "$out" /firmware/sdei
 		fdtput -t s "$out" /firmware/sdei compatible arm,sdei-1.0
@@ -705,6 +831,9 @@ boot() {
 	local end_re=${SCENARIO_END_REGEX:-^LAB: scenario .* end} grace=${SCENARIO_END_GRACE:-0.5}
 	local deadline
 	kdir=$(build_kernel "$variant")
+	if [ "$(kernel_variant "$variant")" = kvm ]; then
+		QEMU_MACHINE=$QEMU_MACHINE_KVM QEMU_CPU=$QEMU_CPU_KVM
+	fi
 	tdir=$(build_tfa "$FIRMWARE")
 	initrd=$(build_initramfs)
 	run=$(mktemp -d "$OUT/run-$scenario-$variant.XXXX")
@@ -728,7 +857,7 @@ boot() {
 	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
 	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
 	: >"$logf"
-	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, SDEI node: $sdei, scenario $scenario"
+	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, SDEI node: $sdei, idle state: $IDLE, scenario $scenario"
 	log "boot: bootargs: $bootargs"
 	t0=$(date +%s.%N)
 	(cd "$run" && exec qemu-system-aarch64 -machine "$QEMU_MACHINE" -cpu $QEMU_CPU \
@@ -780,7 +909,9 @@ boot() {
 	{
 		echo
 		echo "HOST: firmware: TF-A $TFA_VERSION, $FIRMWARE"
-		[ "$variant" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
+		echo "HOST: idle state: $IDLE"
+		echo "HOST: machine: $QEMU_MACHINE, $QEMU_CPU"
+		[ "$(kernel_base "$variant")" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
 			echo "HOST: kernel: the first $SDEI_NMI_LAB_PATCHES patches of the series only"
 		case "$ended" in
 		pattern) echo "HOST: end pattern '$end_re' seen; qemu stopped by the host" ;;
@@ -811,6 +942,7 @@ run_scenario() {
 		case "$1" in
 		--kernel) variant=$2; shift 2 ;;
 		--firmware) FIRMWARE=$2; shift 2 ;;
+		--idle) IDLE=$2; shift 2 ;;
 		--expect) expect=$2; shift 2 ;;
 		--smp) smp=$2; shift 2 ;;
 		--no-sdei) sdei=no; shift ;;
@@ -824,16 +956,24 @@ run_scenario() {
 	scenario=${1:?usage: lab.sh run [options] SCENARIO}
 	local file=$LAB_DIR/scenarios/$scenario.sh
 	[ -f "$file" ] || die "no scenario '$scenario' (lab.sh list)"
-	case "$variant" in patched | unpatched) ;; *) die "--kernel patched|unpatched" ;; esac
+	check_kernel "$variant"
 	case "$FIRMWARE" in stock) ;; fixed) tag=-fixed-fw$tag ;; *) die "--firmware stock|fixed" ;; esac
+	case "$IDLE" in on) ;; off) tag=-no-idle$tag ;; *) die "--idle on|off" ;; esac
 
 	# shellcheck source=/dev/null
 	. "$LAB_DIR/lib-host.sh"
 	# shellcheck source=/dev/null
 	. "$file"
+	# a scenario that needs a kernel variant runs on it: --kernel patched is patched-kvm
+	if [ -n "${SCENARIO_KERNEL_VARIANT:-}" ] && [ -z "$(kernel_variant "$variant")" ]; then
+		variant=$variant-$SCENARIO_KERNEL_VARIANT
+		check_kernel "$variant"
+	fi
 	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
 	append="${SCENARIO_APPEND:-} $append"
 	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}
+	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG
+	case "$(kernel_variant "$variant")" in debug | kcsan) timeout=$((timeout * 4)) ;; esac
 	mkdir -p "$OUT/logs"
 	local logf=$OUT/logs/$scenario-$variant$tag.log
 	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"
@@ -847,6 +987,12 @@ run_scenario() {
 
 	local verdict rc=0
 	verdict=$(check "$logf" 2>&1) || rc=$?
+	# on a debug kernel (lockdep, KASAN, KCSAN) a splat fails any scenario
+	case "$(kernel_variant "$variant")" in
+	debug | kcsan) splats "$logf" >>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; } ;;
+	esac
+	[ ! -s "$logf.splats" ] || verdict+=$'\n'$(cat "$logf.splats")
+	rm -f "$logf.splats"
 	printf '%s\n' "$verdict" | sed 's/^/  /'
 	case "$expect:$rc" in
 	pass:0) echo "PASS: $scenario on the $variant kernel" ;;
@@ -860,9 +1006,8 @@ run_scenario() {
 case "${1:-}" in
 build)
 	case "${2:-all}" in
-	patched | unpatched) build_kernel "$2" >/dev/null ;;
 	all) build_kernel patched >/dev/null; build_kernel unpatched >/dev/null ;;
-	*) die "build patched|unpatched|all" ;;
+	*) build_kernel "$2" >/dev/null ;;
 	esac
 	build_tfa stock >/dev/null
 	build_tfa fixed >/dev/null
@@ -876,5 +1021,5 @@ sources)
 	fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}"
 	;;
 list) for f in "$LAB_DIR"/scenarios/*.sh; do basename "$f" .sh; done ;;
-*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

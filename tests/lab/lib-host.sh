@@ -192,3 +192,18 @@ irq_delta() {
 			exit bad
 		}' "$log"
 }
+
+# splats LOG : the reports of the kernel's debug checkers (lockdep, KASAN, KCSAN, the
+# atomic-sleep and list checks, any WARNING or BUG) in LOG; fails when there is one.
+# The scenarios that crash on purpose end with sysrq-c's "Oops"; a report before that
+# is still one.
+SPLAT_RE='BUG: KASAN|BUG: KCSAN|WARNING: possible (circular|recursive) locking|WARNING: inconsistent lock state|WARNING: suspicious RCU usage|BUG: sleeping function called from invalid context|BUG: scheduling while atomic|BUG: workqueue lockup|list_(add|del) corruption|WARNING: CPU: [0-9]+ PID|BUG: spinlock|INFO: lockdep is turned off|DEBUG_LOCKS_WARN_ON'
+splats() {
+	local found
+	found=$(grep -E -m 5 -- "$SPLAT_RE" "$1" | q || true)
+	if [ -n "$found" ]; then
+		printf 'splat: %s\n' "$found"
+		return 1
+	fi
+	echo "no splat from the debug checkers (lockdep, KASAN, KCSAN, atomic sleep, lists)"
+}

@@ -48,19 +48,28 @@ class Log:
             body.append(line)
         raise Inconclusive(f"the guest never finished '{name}'")
 
-    def counters(self, name):
-        """{(cpu, counter): value} of the snapshot NAME."""
+    def snapshot(self, kind, name, line_re):
+        """{(cpu, key): value} of the guest's snapshot 'LAB: KIND-begin NAME' ...
+        'LAB: KIND-end NAME', from its lines matching LINE_RE (cpu, key, value)."""
         snap, inside = {}, False
         for line in self.lines:
-            if line == f"LAB: counters-begin {name}":
+            if line == f"LAB: {kind}-begin {name}":
                 inside = True
-            elif line == f"LAB: counters-end {name}":
+            elif line == f"LAB: {kind}-end {name}":
                 return snap
             elif inside:
-                m = re.fullmatch(r"/sys/kernel/sdei_nmi/cpu(\d+)/(\w+) (\d+)", line)
+                m = re.fullmatch(line_re, line)
                 if m:
                     snap[(int(m.group(1)), m.group(2))] = int(m.group(3))
-        raise Inconclusive(f"no counter snapshot '{name}'")
+        raise Inconclusive(f"no {kind} snapshot '{name}'")
+
+    def counters(self, name):
+        """{(cpu, counter): value} of the service's counters (guest: counters)."""
+        return self.snapshot("counters", name, r"/sys/kernel/sdei_nmi/cpu(\d+)/(\w+) (\d+)")
+
+    def idle_usage(self, name):
+        """{(cpu, state name): entries} of cpuidle's counts (nl-idle's idle_usage)."""
+        return self.snapshot("idle", name, r"cpu(\d+) (\S+) (\d+)")
 
 
 class Verdict:
@@ -153,19 +162,29 @@ def ncpus(log):
     return int(m.group(1))
 
 
+def cpu_text(log, v, name, header, want, cpu=2):
+    """(output, exit status) of the guest's human-readable backtrace NAME, whose
+    'CPU N:' line must match HEADER (WANT says what it should say), or None when the
+    kernel had no family (a failure)."""
+    text, rc = log.out(name)
+    if MISSING_FAMILY in text:
+        v.fail(f"backtrace --cpu {cpu}: '{text.strip()}' (exit {rc})")
+        return None
+    head = next((l for l in text.splitlines() if l.startswith(f"CPU {cpu}:")), "")
+    v.expect(re.match(header, head), f"backtrace --cpu {cpu}: '{head}'",
+             f"backtrace --cpu {cpu}: {want}, got '{head}'")
+    return text, rc
+
+
 def nl_backtrace(log, v):
     """sdei-nmictl backtrace with CPU 2 wedged: --cpu 2 (human), --all --json, status."""
     n = ncpus(log)
     require_wedge(log)
 
-    text, rc = log.out("cpu2")
-    if MISSING_FAMILY in text:
-        v.fail(f"backtrace --cpu 2: '{text.strip()}' (exit {rc})")
-    else:
-        head = next((l for l in text.splitlines() if l.startswith("CPU 2:")), "")
-        v.expect(re.match(r"CPU 2: captured in [0-9.]+ ms, interrupts masked", head),
-                 f"backtrace --cpu 2: '{head}'",
-                 f"backtrace --cpu 2: a 'captured ... interrupts masked' header, got '{head}'")
+    got = cpu_text(log, v, "cpu2", r"CPU 2: captured in [0-9.]+ ms, interrupts masked",
+                   "a 'captured ... interrupts masked' header")
+    if got:
+        text, rc = got
         v.expect("lkdtm_HARDLOCKUP+" in text, "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame",
                  "backtrace --cpu 2: the lkdtm_HARDLOCKUP frame")
         v.expect(rc == 0, "backtrace --cpu 2: exit 0", f"backtrace --cpu 2: exit {rc}, not 0")
@@ -245,21 +264,26 @@ def nl_limits(log, v):
                      f"kptr_restrict=2: a capture with frames and no raw address "
                      f"({e['delivery']}, keys {sorted(e)})")
 
-    deliveries = []
+    deliveries, paths = [], []
     for i in range(1, 6):
         text, rc = log.out(f"rate{i}")
         docs = json_docs(text, v, f"burst request {i}", "backtrace")
         if not docs:
             return
         deliveries.append(docs[0]["entries"][0]["delivery"])
+        paths.append(docs[0]["entries"][0].get("path"))
     v.expect(deliveries == ["captured"] + ["rate-limited"] * 4,
              f"burst of 5 at CPU 3 with min_interval_ms=10000: {deliveries}",
              f"burst of 5 at CPU 3: captured then 4 rate-limited, got {deliveries}")
     before, after = log.counters("rate-before"), log.counters("rate-after")
     d_sig = after[(3, "signals")] - before[(3, "signals")]
     d_rl = after[(3, "rate_limited")] - before[(3, "rate_limited")]
-    v.expect(d_sig == 1 and d_rl == 4, f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl}",
-             f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl} (want +1, +4)")
+    # an idle CPU 3 has masked SDEI: its capture then came through the IPI, no signal
+    want_sig = 0 if paths[0] == "ipi" else 1
+    v.expect(d_sig == want_sig and d_rl == 4,
+             f"CPU 3 counters: signals +{d_sig} (capture path {paths[0]}), rate_limited +{d_rl}",
+             f"CPU 3 counters: signals +{d_sig}, rate_limited +{d_rl} (want +{want_sig} for "
+             f"the capture path {paths[0]}, +4)")
 
 
 def nl_monitor(log, v):
@@ -309,17 +333,20 @@ def nl_stress(log, v):
              f"{total} of {reqs} requests answered; exit statuses other than 0, 1: {bad}")
 
     tally = {}
-    for cpu, what, cnt in re.findall(r"^CPU (\d+): (captured|timeout|offline|unsupported|"
-                                     r"rate-limited)\S* (\d+)$", text, re.M):
+    for cpu, what, cnt in re.findall(r"^CPU (\d+): (captured-ipi|captured|timeout|offline|"
+                                     r"unsupported|rate-limited)\S* (\d+)$", text, re.M):
         tally[(int(cpu), what)] = int(cnt)
     before, after = log.counters("stress-before"), log.counters("stress-after")
     for cpu in range(n):
         got = {w: tally.get((cpu, w), 0) for w in
-               ("captured", "timeout", "offline", "unsupported", "rate-limited")}
+               ("captured", "captured-ipi", "timeout", "offline", "unsupported",
+                "rate-limited")}
         d = {k: after[(cpu, k)] - before[(cpu, k)] for k in ("signals", "handled", "timeouts")}
         asked = sum(got.values())
-        ok = (asked == reqs and d["signals"] == got["captured"] + got["timeout"] and
-              d["timeouts"] == got["timeout"] and got["captured"] <= d["handled"] <= d["signals"]
+        # a capture through the IPI sent no signal; a timeout may have had either
+        sdei = got["captured"]
+        ok = (asked == reqs and sdei <= d["signals"] <= sdei + got["timeout"] and
+              d["timeouts"] == got["timeout"] and sdei <= d["handled"] <= d["signals"]
               and got["unsupported"] == 0 and got["rate-limited"] == 0)
         v.expect(ok, f"CPU {cpu}: {got}; counters {d}: they add up",
                  f"CPU {cpu}: {got}; counters {d}: they do not add up (asked {asked} of {reqs})")
@@ -351,8 +378,162 @@ def nl_inactive(log, v):
                  f"backtrace --all: {got}, exit {rc} (want all unsupported, 1)")
 
 
+IDLE_STATE = "cpu-power-down"
+
+
+def nl_idle(log, v):
+    """Rounds of backtrace --all with CPUs 1-3 idle in the power-down state."""
+    n = ncpus(log)
+    m = re.search(r"^LAB: idle done (\d+) rounds$", log.text, re.M)
+    if not m:
+        raise Inconclusive("the guest never finished its rounds (hung?)")
+    rounds = int(m.group(1))
+
+    before, after = log.idle_usage("before"), log.idle_usage("after")
+    for cpu in range(1, n):
+        if (cpu, IDLE_STATE) not in after:
+            v.fail(f"CPU {cpu} has no cpuidle state {IDLE_STATE} "
+                   f"(states: {sorted(s for c, s in after if c == cpu)})")
+            continue
+        d = after[(cpu, IDLE_STATE)] - before.get((cpu, IDLE_STATE), 0)
+        v.expect(d > 0, f"CPU {cpu} entered {IDLE_STATE} {d} times during the rounds",
+                 f"CPU {cpu} never entered {IDLE_STATE} during the rounds")
+
+    text, rc = log.out("rounds")
+    docs = json_docs(text, v, "backtrace --all --json", "backtrace")
+    if docs is None:
+        return
+    v.expect(len(docs) == rounds, f"{len(docs)} replies for {rounds} rounds",
+             f"{len(docs)} replies for {rounds} rounds")
+    tally, ipi_idle = {}, {c: 0 for c in range(n)}
+    for doc in docs:
+        for e in doc["entries"]:
+            tally[(e["cpu"], e["delivery"])] = tally.get((e["cpu"], e["delivery"]), 0) + 1
+            if (e["delivery"] == "captured" and e.get("path") == "ipi" and
+                    e.get("context") == "idle"):
+                ipi_idle[e["cpu"]] += 1
+    for cpu in range(n):
+        got = {d: c for (c2, d), c in tally.items() if c2 == cpu}
+        v.expect(got == {"captured": len(docs)},
+                 f"CPU {cpu}: captured in each of {len(docs)} replies",
+                 f"CPU {cpu}: {got} over {len(docs)} replies, not captured in each")
+    for cpu in range(1, n):
+        v.expect(ipi_idle[cpu] > 0,
+                 f"CPU {cpu}: {ipi_idle[cpu]} captures through the IPI, as its idle task",
+                 f"CPU {cpu}: no capture through the IPI as its idle task (SDEI masked "
+                 "while idle is what this scenario tests)")
+    rcs, _ = log.out("rcs")
+    bad = [l for l in rcs.splitlines() if l != "rc 0"]
+    v.expect(not bad, f"every request exited 0", f"requests exited: {bad[:3]}")
+
+    text, rc = log.out("text")
+    head = next((l for l in text.splitlines() if l.startswith("CPU 1:")), "")
+    v.expect(re.match(r"CPU 1: captured .*\bIPI\b.*\bidle\b", head),
+             f"backtrace --cpu 1: '{head}'",
+             f"backtrace --cpu 1: a capture through the IPI of the idle CPU, got '{head}'")
+
+    raw = open(log.path, errors="replace").read()
+    tail = raw[raw.find("LAB: sysrq-l of idle CPUs"):]
+    got = sorted({int(c) for c in re.findall(r"NMI backtrace for cpu (\d+)", tail)})
+    v.expect(got == list(range(n)), f"sysrq-l: a backtrace of every CPU {got}",
+             f"sysrq-l: backtraces of CPUs {got}, not 0-{n - 1}")
+    warn = re.findall(r"^.*(WARNING:|BUG:|Oops|detected stall|hard LOCKUP|soft lockup).*$",
+                      raw, re.M)
+    v.expect(not warn, "no warning in the kernel log", f"kernel log: {warn[:3]}")
+
+
+# kvm-spin's guest code (tests/lab/guest/kvm-spin.c: GUEST_BASE, GUEST_SIZE)
+GUEST_CODE = range(0x10000000, 0x10010000)
+
+
+def guest_addresses(values):
+    """The values (ints or "0x" strings) that fall in the guest's code."""
+    out = []
+    for x in values:
+        try:
+            a = x if isinstance(x, int) else int(str(x).split("+")[0], 16)
+        except ValueError:
+            continue
+        if a in GUEST_CODE:
+            out.append(hex(a))
+    return out
+
+
+def nl_guest(log, v):
+    """A KVM guest spinning on CPU 2: backtrace --cpu 2 (text, JSON), sysrq-l, a panic."""
+    ncpus(log)
+    if log.has(r"^LAB: no /dev/kvm"):
+        raise Inconclusive("no /dev/kvm: not a -kvm kernel at EL2")
+    vmm, _ = log.out("vmm")
+    if not log.has(r"^LAB: guest spinning on cpu 2$"):
+        raise Inconclusive(f"kvm-spin never ran its guest on CPU 2: {vmm.strip()!r}")
+    v.found(f"kvm-spin: {vmm.strip()!r}")
+
+    got = cpu_text(log, v, "cpu2", r"CPU 2: captured .*, running a KVM guest \(the host's",
+                   "a capture that says 'running a KVM guest'")
+    if got:
+        text, rc = got
+        v.expect("kvm_arch_vcpu_ioctl_run+" in text,
+                 "backtrace --cpu 2: the host's kvm_arch_vcpu_ioctl_run frame",
+                 "backtrace --cpu 2: no kvm_arch_vcpu_ioctl_run frame (the host's side)")
+        bad = guest_addresses(re.findall(r"0x[0-9a-f]+", text))
+        v.expect(not bad, "backtrace --cpu 2: no address of the guest's code",
+                 f"backtrace --cpu 2: the guest's addresses {bad} shown as the host's")
+        v.expect(rc == 0, "backtrace --cpu 2: exit 0", f"backtrace --cpu 2: exit {rc}, not 0")
+
+    text, rc = log.out("cpu2-json")
+    docs = json_docs(text, v, "backtrace --cpu 2 --json", "backtrace")
+    if docs:
+        e = entry(docs[0], 2)
+        if v.expect(e is not None and e["delivery"] == "captured",
+                    "backtrace --cpu 2 --json: CPU 2 captured",
+                    f"backtrace --cpu 2 --json: CPU 2 {e and e['delivery']}, not captured"):
+            v.expect(e.get("context") == "guest", "backtrace --cpu 2 --json: context guest",
+                     f"backtrace --cpu 2 --json: context {e.get('context')}, not guest")
+            v.expect(e.get("comm") == "kvm-spin",
+                     "backtrace --cpu 2 --json: task kvm-spin, the vCPU's thread",
+                     f"backtrace --cpu 2 --json: task {e.get('comm')}, not kvm-spin")
+            frames = e.get("frames", [])
+            v.expect(any(f.startswith("kvm_arch_vcpu_ioctl_run+") for f in frames),
+                     f"backtrace --cpu 2 --json: host frames {frames[:4]}",
+                     f"backtrace --cpu 2 --json: no kvm_arch_vcpu_ioctl_run in {frames[:4]}")
+            bad = guest_addresses([e[k] for k in ("pc", "lr") if k in e] + frames)
+            v.expect(not bad, "backtrace --cpu 2 --json: no address of the guest's code",
+                     f"backtrace --cpu 2 --json: the guest's addresses {bad} as the host's")
+
+    raw = open(log.path, errors="replace").read()
+    tail = raw[raw.find("LAB: sysrq-l with a guest on cpu 2"):]
+    tail = tail[:tail.find("LAB: kmsg-begin")] if "LAB: kmsg-begin" in tail else tail
+    m = re.search(r"NMI backtrace for cpu 2\n(.*?)(?=NMI backtrace for cpu|\Z)", tail, re.S)
+    if v.expect(m, "sysrq-l: a backtrace of CPU 2", "sysrq-l: no backtrace of CPU 2"):
+        block = m.group(1)
+        v.expect("kvm_arch_vcpu_ioctl_run+" in block,
+                 "sysrq-l: CPU 2's backtrace is the host's (kvm_arch_vcpu_ioctl_run)",
+                 "sysrq-l: CPU 2's backtrace has no kvm_arch_vcpu_ioctl_run frame")
+        # pc, lr and call trace lines that show a bare address (%pS of no symbol)
+        bad = guest_addresses(re.findall(r"\s(0x[0-9a-f]+)$", block, re.M))
+        v.expect(not bad, "sysrq-l: no address of the guest's code in CPU 2's backtrace",
+                 f"sysrq-l: the guest's addresses {bad} in CPU 2's backtrace")
+    said = re.search(r"sdei_nmi: CPU 2 was running a KVM guest: .*", tail)
+    v.expect(said, f"sysrq-l: '{said and said.group(0)}'",
+             "sysrq-l: no line saying that CPU 2 was running a KVM guest")
+
+    v.expect(log.has(r"^LAB: guest still spinning on cpu 2$"),
+             "the guest was still running after the backtraces",
+             "the guest had stopped by the end of the backtraces")
+    v.expect("Kernel panic - not syncing" in raw, "the panic happened",
+             "the kernel never panicked")
+    v.expect("SMP: failed to stop secondary CPUs" not in raw,
+             "no 'SMP: failed to stop secondary CPUs': the stop reached CPU 2",
+             "SMP: failed to stop secondary CPUs")
+    warn = re.findall(r"^.*(WARNING:|BUG:|Oops|detected stall|hard LOCKUP|soft lockup).*$",
+                      raw[:raw.find("LAB: panic with a guest")], re.M)
+    v.expect(not warn, "no warning in the kernel log before the panic", f"kernel log: {warn[:3]}")
+
+
 CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
-          "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive}
+          "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive,
+          "nl-idle": nl_idle, "nl-guest": nl_guest}
 
 
 def main():

@@ -69,6 +69,30 @@ def parse(text, addrs, names):
     return out
 
 
+# QEMU virt's GICv3 redistributors: one 128 KiB pair of frames (RD, SGI) per CPU
+GICR_BASE, GICR_STRIDE, GICR_SGI = 0x080a0000, 0x20000, 0x10000
+GICR_REGS = (("WAKER", 0x14), ("ISPENDR0", GICR_SGI + 0x200), ("ISACTIVER0", GICR_SGI + 0x300))
+
+
+def gic_commands(cpus):
+    return "\n".join("xp /1wx 0x%x" % (GICR_BASE + c * GICR_STRIDE + off)
+                     for c in cpus for _, off in GICR_REGS)
+
+
+def parse_gic(text, cpus):
+    """One line per CPU: its redistributor's wake state and its SGIs and PPIs pending
+    and active (an SGI left active keeps every interrupt of lower priority out)."""
+    vals = {int(a, 16): int(v, 16)
+            for a, v in re.findall(r"^([0-9a-f]{8,16}): (0x[0-9a-f]+)", text, re.M)}
+    out = []
+    for c in cpus:
+        base = GICR_BASE + c * GICR_STRIDE
+        got = ["%s 0x%08x" % (n, vals[base + off]) for n, off in GICR_REGS if base + off in vals]
+        if got:
+            out.append("HOST: gic: cpu %d redistributor: %s" % (c, ", ".join(got)))
+    return out
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: qemu-cpus.py MONITOR_SOCKET SYSTEM_MAP", file=sys.stderr)
@@ -84,6 +108,11 @@ def main():
         print("HOST: cpus: QEMU's monitor gave no registers, but: %r" % text[-300:])
         return 1
     print("\n".join(lines))
+    cpus = [int(c) for c in re.findall(r"CPU#(\d+)\s+PC=", text)]
+    try:
+        print("\n".join(parse_gic(ask(sys.argv[1], gic_commands(cpus)), cpus)))
+    except OSError as e:
+        print("HOST: gic: no answer from QEMU's monitor: %s" % e)
     return 0
 
 

@@ -44,5 +44,19 @@ check("CPU 0 in sdei_signal_fence+0x38, EL1h",
 check("CPU 1 in arm64_stop_this_cpu+0x78", "arm64_stop_this_cpu+0x78, EL1h" in lines[1])
 check("CPU 2 at EL3 is firmware", "(firmware), EL3h" in lines[2])
 check("no registers in a banner alone", qc.parse("QEMU 7.2.22 monitor\r\n(qemu) ", addrs, names) == [])
+
+# the redistributors, read with xp (as the lab's monitor answered during a hang)
+GIC = ("(qemu) xp /1wx 0x80a0014\r\n00000000080a0014: 0x00000000\r\n"
+       "(qemu) xp /1wx 0x80b0200\r\n00000000080b0200: 0x08000000\r\n"
+       "(qemu) xp /1wx 0x80b0300\r\n00000000080b0300: 0x00000000\r\n"
+       "(qemu) xp /1wx 0x80f0200\r\n00000000080f0200: 0x08000001\r\n(qemu) ")
+cmds = qc.gic_commands([0, 1])
+check("three registers asked of each CPU", cmds.count("xp /1wx") == 6 and
+      "xp /1wx 0x80b0300" in cmds and "xp /1wx 0x80d0200" in cmds)
+gic = qc.parse_gic(GIC, [0, 1, 2])
+check("CPU 0's redistributor read", gic[0] == "HOST: gic: cpu 0 redistributor: WAKER "
+      "0x00000000, ISPENDR0 0x08000000, ISACTIVER0 0x00000000")
+check("CPU 1 not answered: no line", len(gic) == 2)
+check("CPU 2: what was answered", gic[1] == "HOST: gic: cpu 2 redistributor: ISPENDR0 0x08000001")
 print("%d failed" % fails)
 sys.exit(1 if fails else 0)

@@ -11,23 +11,26 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FIX=$LAB_DIR/../fixtures/lab
 pass=0 fail=0
 
-expect() {
-	local what=$1 want=$2 scenario=$3 log=$4 got out
-	out=$(
-		. "$LAB_DIR/lib-host.sh"
-		. "$LAB_DIR/scenarios/$scenario.sh"
-		check "$log" 2>&1
-	)
+# judged WHAT WANT COMMAND... : COMMAND, run in a subshell, must return WANT
+judged() {
+	local what=$1 want=$2 got out
+	shift 2
+	out=$("$@" 2>&1)
 	got=$?
 	if [ "$got" = "$want" ]; then
 		pass=$((pass + 1))
-		echo "ok: $scenario $what: check returned $got"
+		echo "ok: $what: returned $got"
 	else
 		fail=$((fail + 1))
-		echo "not ok: $scenario $what: check returned $got, wanted $want"
+		echo "not ok: $what: returned $got, wanted $want"
 		printf '%s\n' "$out" | sed 's/^/    /'
 	fi
 }
+scenario_check() { . "$LAB_DIR/lib-host.sh" && . "$LAB_DIR/scenarios/$1.sh" && check "$2"; }
+host_splats() { . "$LAB_DIR/lib-host.sh" && splats "$1"; }
+
+# expect WHAT WANT SCENARIO LOG : the scenario's check() of LOG returns WANT
+expect() { judged "$3 $1: check" "$2" scenario_check "$3" "$4"; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,6 +51,9 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 	scenario=$(basename "$scenario_file" .sh)
 	[ "$scenario" = bench ] && continue
 	variants="patched unpatched"
+	# a scenario that runs on a kernel variant (lab.sh --kernel BASE-VARIANT)
+	kv=$(sed -n 's/^SCENARIO_KERNEL_VARIANT=//p' "$scenario_file")
+	[ -z "$kv" ] || variants="patched-$kv unpatched-$kv"
 	# a scenario whose negative control is the firmware: the patched kernel on fixed
 	# firmware must pass, on stock firmware (the default) must fail
 	grep -q '^SCENARIO_CONTROL=firmware' "$scenario_file" && variants="patched-fixed-fw patched"
@@ -71,8 +77,8 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 			fi
 			continue
 		fi
-		[ "$variant" = patched ] && expect "$variant log" 0 "$scenario" "$log"
-		if [ "$variant" = unpatched ]; then
+		case "$variant" in patched | patched-*) expect "$variant log" 0 "$scenario" "$log" ;; esac
+		if [ "${variant%%-*}" = unpatched ]; then
 			if grep -q '^SCENARIO_BASELINE=yes' "$scenario_file"; then
 				expect "$variant log (a baseline)" 0 "$scenario" "$log"
 			else
@@ -81,8 +87,8 @@ for scenario_file in "$LAB_DIR"/scenarios/*.sh; do
 		fi
 	done
 	# cut short right after the scenario began: nothing it tests has happened yet
-	log=$FIX/$scenario-patched.log
-	[ -f "$log" ] || log=$tmp/$scenario-patched.log
+	log=$FIX/$scenario-patched${kv:+-$kv}.log
+	[ -f "$log" ] || log=$tmp/$scenario-patched${kv:+-$kv}.log
 	if [ -f "$log" ]; then
 		awk '{ print } /^LAB: scenario .* begin/ { exit }' "$log" >"$tmp/$scenario-cut.log"
 		expect "log cut after boot" 2 "$scenario" "$tmp/$scenario-cut.log"
@@ -95,6 +101,41 @@ gzip -dc "$FIX/hotplug-patched.log.gz" | awk '/^LAB: kmsg-begin/ && !done { prin
 	print "[   12.345678] WARNING: CPU: 3 PID: 1 at kernel/cpu.c:123 injected+0x0/0x4"
 	done = 1; next } { print }' >"$tmp/hotplug-warning.log"
 expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log"
+
+# The debug kernels' splat check (lab.sh fails any scenario on a -debug or -kcsan kernel
+# whose log has one): a clean log passes, the same log with a lockdep or KASAN report
+# injected does not.
+splat_check() { judged "splats $1" "$2" host_splats "$3"; }
+splat_check "of the sysrq-l patched log" 0 "$FIX/sysrq-l-patched.log"
+for splat in "WARNING: possible circular locking dependency detected" \
+	"BUG: KASAN: slab-out-of-bounds in sdei_nmi_request+0x1c/0x3a0" \
+	"BUG: KCSAN: data-race in sdei_nmi_handler / sdei_nmi_request" \
+	"BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580"; do
+	sed "/^LAB: scenario .* begin/a [   12.345678] $splat" "$FIX/sysrq-l-patched.log" \
+		>"$tmp/splat.log"
+	splat_check "of that log with '${splat%% in *}' injected" 1 "$tmp/splat.log"
+done
+
+# nl-idle's control, the patched kernel without the idle state (lab.sh --idle off): no CPU
+# masks SDEI in idle, none is captured through the IPI, and the assertion fails.
+gzip -dc "$FIX/nl-idle-patched-no-idle.log.gz" >"$tmp/nl-idle-no-idle.log"
+expect "patched log without the idle state" 1 nl-idle "$tmp/nl-idle-no-idle.log"
+
+# Before the fixes of issue 14 (investigation): the series reported idle CPUs "offline"
+# (57 of 80 entries in nl-idle's rounds), and took a KVM guest's registers for the
+# host's (CPU 2's pc 0x10000004, in the guest's code, as a host frame; context kernel);
+# the first fix, which told a guest by HCR_EL2.TGE, saw none. Each must fail.
+for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-guest \
+	nl-guest-patched-kvm-tge:nl-guest; do
+	gzip -dc "$FIX/investigation/${f%%:*}.log.gz" >"$tmp/${f%%:*}.log"
+	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
+done
+
+# The idle machine's freeze (investigation; the device tree had local-timer-stop then):
+# every CPU in the firmware's power-down WFI, nothing pending, the scenario never past
+# its first command. Never a pass: inconclusive.
+gzip -dc "$FIX/investigation/nl-monitor-patched-idle-all-cpus-wfi.log.gz" >"$tmp/freeze.log"
+expect "log of the idle machine's freeze" 2 nl-monitor "$tmp/freeze.log"
 
 # A crash stop whose SDEI rung named CPU 3 as well as the wedged CPU 2: CPU 3, a kworker
 # holding the UART's lock, kept interrupts masked through the IPI's wait. That passes;

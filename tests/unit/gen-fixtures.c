@@ -149,6 +149,11 @@ int main(int argc, char *argv[])
 		"SDEI_NMI_CMD_BACKTRACE_NTF: CPU 1 in user mode, CPU 2 in a module; "
 		"8-byte uints",
 		backtrace_msg(&sample_backtrace_ntf));
+	r |= write_fixture(
+		dir, "backtrace-ipi",
+		"SDEI_NMI_CMD_BACKTRACE reply for CPUs 1-3: 1 idle through the IPI,\n"
+		"2 idle through the IPI without registers, 3 unknown context 7 and path 9",
+		backtrace_msg(&sample_backtrace_ipi));
 	r |= write_fixture(dir, "error-extack",
 			   "NLMSG_ERROR -EINVAL, capped, extack \"CPU 99 out of range\"",
 			   test_error_new(-EINVAL, "CPU 99 out of range", true));

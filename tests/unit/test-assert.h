@@ -39,7 +39,8 @@ static inline void assert_entry_equal(const struct sn_entry *a, const struct sn_
 	assert_int_equal(a->lr, b->lr);
 	assert_int_equal(a->has_sp, b->has_sp);
 	assert_int_equal(a->sp, b->sp);
-	assert_int_equal(a->user, b->user);
+	assert_int_equal(a->context, b->context);
+	assert_int_equal(a->path, b->path);
 	assert_int_equal(a->has_pid, b->has_pid);
 	assert_int_equal(a->pid, b->pid);
 	assert_str_or_null(a->comm, b->comm);

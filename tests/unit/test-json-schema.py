@@ -76,17 +76,51 @@ mutations = [
     ("backtrace", lambda d: d["entries"][0].update(pc="ffff8000"), "pc not 0x-hex"),
     ("backtrace", lambda d: d["entries"][0].update(interrupts_masked="yes"), "masked not bool"),
     ("backtrace", lambda d: d["entries"][0].update(frames=[1]), "frame not a string"),
+    ("backtrace", lambda d: d["entries"][0].pop("context"), "captured without context"),
+    ("backtrace", lambda d: d["entries"][0].pop("path"), "captured without path"),
+    ("backtrace", lambda d: d["entries"][0].update(context="asleep"), "unknown context name"),
+    ("backtrace", lambda d: d["entries"][0].update(context="unknown-"), "unknown- without number"),
+    ("backtrace", lambda d: d["entries"][0].update(context=3), "context a number"),
+    ("backtrace", lambda d: d["entries"][0].update(path="nmi"), "unknown path name"),
+    ("backtrace", lambda d: d["entries"][0].update(user=False), "the old user flag"),
+    ("backtrace", lambda d: d["entries"][1].update(path="ipi"), "path on a CPU not captured"),
+    ("backtrace", lambda d: d["entries"][1].update(context="idle"),
+     "context on a CPU not captured"),
     ("status", lambda d: d.pop("state"), "status without state"),
     ("status", lambda d: d.update(state="inactive"), "inactive without reason"),
     ("status", lambda d: d["cpus"][0].pop("online"), "cpu without online"),
     ("status", lambda d: d["sdei_version"].pop("major"), "version without major"),
 ]
+
+
+def ipi_without_registers(d):
+    e = d["entries"][0]
+    e.update(path="ipi", context="idle")
+    for k in ("pstate", "daif", "interrupts_masked", "el", "sp"):
+        e.pop(k, None)
+
+
+# Variations the schemas must accept.
+variations = [
+    ("backtrace", ipi_without_registers, "path ipi without pstate or sp"),
+    ("backtrace", lambda d: d["entries"][0].update(context="guest"), "a KVM guest"),
+    ("backtrace", lambda d: d["entries"][0].update(context="unknown-7", path="unknown-9"),
+     "context and path of a newer kernel"),
+    ("backtrace", lambda d: d["entries"][0].update(context="user", frames=[]),
+     "context user without frames"),
+]
 assert reply["entries"][0] is captured, "the first entry of backtrace-reply.json is captured"
+assert reply["entries"][1]["delivery"] != "captured", "its second is not"
 for name, mutate, what in mutations:
     doc = copy.deepcopy({"backtrace": reply, "status": status, "kdump": kdump}[name])
     mutate(doc)
     check(name, doc, False, what)
+for name, mutate, what in variations:
+    doc = copy.deepcopy({"backtrace": reply}[name])
+    mutate(doc)
+    check(name, doc, True, what)
 
 if not failed:
-    print(f"PASS: {len(docs)} fixtures valid, {len(mutations)} mutations rejected")
+    print(f"PASS: {len(docs)} fixtures valid, {len(mutations)} mutations rejected, "
+          f"{len(variations)} variations accepted")
 sys.exit(failed)

@@ -60,8 +60,10 @@ int test_put_entry(struct nl_msg *m, const struct sn_entry *e)
 		r |= test_put_uint(m, SDEI_NMI_A_ENTRY_LR, e->lr);
 	if (e->has_sp)
 		r |= test_put_uint(m, SDEI_NMI_A_ENTRY_SP, e->sp);
-	if (e->user)
-		r |= nla_put_flag(m, SDEI_NMI_A_ENTRY_USER);
+	if (e->context)
+		r |= nla_put_u32(m, SDEI_NMI_A_ENTRY_CONTEXT, e->context);
+	if (e->path)
+		r |= nla_put_u32(m, SDEI_NMI_A_ENTRY_PATH, e->path);
 	if (e->comm)
 		r |= nla_put_string(m, SDEI_NMI_A_ENTRY_COMM, e->comm);
 	if (e->has_pid)
@@ -350,6 +352,8 @@ static struct sn_entry reply_entries[] = {
 		.lr = UINT64_C(0xffff800080a1b1f0),
 		.has_sp = true,
 		.sp = UINT64_C(0xffff80008000bd40),
+		.context = SDEI_NMI_CONTEXT_KERNEL,
+		.path = SDEI_NMI_PATH_SDEI,
 		.comm = "sdei-nmictl",
 		.has_pid = true,
 		.pid = 120,
@@ -378,6 +382,8 @@ static struct sn_entry reply_entries[] = {
 		/* kptr_restrict: no raw pc or lr, the stack pointer is kept */
 		.has_sp = true,
 		.sp = UINT64_C(0xffff800081234560),
+		.context = SDEI_NMI_CONTEXT_KERNEL,
+		.path = SDEI_NMI_PATH_SDEI,
 		.comm = "bash",
 		.has_pid = true,
 		.pid = 93,
@@ -421,7 +427,8 @@ static struct sn_entry ntf_entries[] = {
 		.pstate = 0x80000000, /* EL0t, N set, nothing masked */
 		.has_pc = true,
 		.pc = UINT64_C(0x0000aaaab1234568),
-		.user = true,
+		.context = SDEI_NMI_CONTEXT_USER,
+		.path = SDEI_NMI_PATH_SDEI,
 		.comm = "busy\033[2Jloop", /* a task may name itself anything */
 		.has_pid = true,
 		.pid = 4242,
@@ -438,6 +445,8 @@ static struct sn_entry ntf_entries[] = {
 		.seq = 4,
 		.has_pstate = true,
 		.pstate = 0x3c5, /* EL1h, everything masked */
+		.context = SDEI_NMI_CONTEXT_KERNEL,
+		.path = SDEI_NMI_PATH_SDEI,
 		.comm = "sh",
 		.has_pid = true,
 		.pid = 77,
@@ -452,6 +461,104 @@ const struct sn_backtrace sample_backtrace_ntf = {
 	.cmd = SDEI_NMI_CMD_BACKTRACE_NTF,
 	.n_entries = ELEMENTSOF(ntf_entries),
 	.entries = ntf_entries,
+};
+
+static char *frames_idle_irq[] = {
+	"cpuidle_enter_state+0xc0/0x420",
+	"cpuidle_enter+0x3c/0x58",
+	"do_idle+0x208/0x290",
+	"cpu_startup_entry+0x40/0x50",
+	"secondary_start_kernel+0x130/0x158",
+	"__secondary_switched+0xc0/0xc8",
+};
+
+static char *frames_idle_queue[] = {
+	"__flush_smp_call_function_queue+0x1d4/0x2a8",
+	"flush_smp_call_function_queue+0x4c/0x98",
+	"do_idle+0x230/0x290",
+	"cpu_startup_entry+0x40/0x50",
+	"secondary_start_kernel+0x130/0x158",
+	"__secondary_switched+0xc0/0xc8",
+};
+
+static char *frames_newer[] = {
+	"worker_thread+0x1a0/0x2f0",
+};
+
+static struct sn_entry ipi_entries[] = {
+	{
+		.cpu = 1,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.has_latency_ns = true,
+		.latency_ns = 1200000,
+		.has_time_ns = true,
+		.time_ns = UINT64_C(61200000123),
+		.has_seq = true,
+		.seq = 7,
+		.has_pstate = true,
+		.pstate = 0x60000005, /* EL1h, nothing masked: the IPI's interrupt */
+		.has_sp = true,
+		.sp = UINT64_C(0xffff800080f3be60),
+		.context = SDEI_NMI_CONTEXT_IDLE,
+		.path = SDEI_NMI_PATH_IPI,
+		.comm = "swapper/1",
+		.has_pid = true,
+		.pid = 0,
+		.pc_sym = "cpuidle_enter_state+0xc0/0x420",
+		.lr_sym = "cpuidle_enter_state+0xb8/0x420",
+		.n_frames = ELEMENTSOF(frames_idle_irq),
+		.frames = frames_idle_irq,
+	},
+	{
+		/* Run from the call queue on the way out of idle: no registers. */
+		.cpu = 2,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.has_latency_ns = true,
+		.latency_ns = 2350000,
+		.has_time_ns = true,
+		.time_ns = UINT64_C(61200001345),
+		.has_seq = true,
+		.seq = 7,
+		.context = SDEI_NMI_CONTEXT_IDLE,
+		.path = SDEI_NMI_PATH_IPI,
+		.comm = "swapper/2",
+		.has_pid = true,
+		.pid = 0,
+		.pc_sym = "__flush_smp_call_function_queue+0x1d4/0x2a8",
+		.lr_sym = "flush_smp_call_function_queue+0x4c/0x98",
+		.n_frames = ELEMENTSOF(frames_idle_queue),
+		.frames = frames_idle_queue,
+	},
+	{
+		/* A newer kernel's context and path. */
+		.cpu = 3,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.has_latency_ns = true,
+		.latency_ns = 9100,
+		.has_time_ns = true,
+		.time_ns = UINT64_C(61199991000),
+		.has_seq = true,
+		.seq = 12,
+		.has_pstate = true,
+		.pstate = 0x600000c5, /* EL1h, I and F masked */
+		.context = 7,
+		.path = 9,
+		.comm = "kworker/3:0",
+		.has_pid = true,
+		.pid = 31,
+		.pc_sym = "worker_thread+0x1a0/0x2f0",
+		.n_frames = ELEMENTSOF(frames_newer),
+		.frames = frames_newer,
+	},
+};
+
+const struct sn_backtrace sample_backtrace_ipi = {
+	.cmd = SDEI_NMI_CMD_BACKTRACE,
+	.n_entries = ELEMENTSOF(ipi_entries),
+	.entries = ipi_entries,
 };
 
 static struct sn_entry delivery_entries[] = {

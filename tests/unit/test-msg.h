@@ -36,6 +36,12 @@ extern const struct sn_status sample_status_inactive;
 extern const struct sn_backtrace sample_backtrace_reply;
 /* A sysrq-l on CPU 0 answered through SDEI by CPUs 1 (user mode) and 2. */
 extern const struct sn_backtrace sample_backtrace_ntf;
+/*
+ * CPUs 1-3 of an idle machine: 1 and 2 idle in a power-down state, which masks SDEI,
+ * and captured through the IPI fallback, 2 outside an interrupt (no pstate, no sp);
+ * 3 from a newer kernel, with a context (7) and a path (9) this version does not know.
+ */
+extern const struct sn_backtrace sample_backtrace_ipi;
 /* One entry per delivery status, the unknown one included. */
 extern const struct sn_backtrace sample_backtrace_deliveries;
 

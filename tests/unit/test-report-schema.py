@@ -96,12 +96,37 @@ mutations = [
     (hard, lambda d: d["cpus"][1].update(source="kmsg"), "source on a timeout"),
     (unavail, cpu0(lambda c: c.pop("reason")), "unavailable without reason"),
     (unavail, cpu0(lambda c: c.update(comm="x")), "comm without source"),
+    (hard, cpu0(lambda c: c.update(context="asleep")), "unknown context"),
+    (hard, cpu0(lambda c: c.update(context="unknown-7")), "a context not named"),
+    (hard, cpu0(lambda c: c.update(path="nmi")), "unknown path"),
+    (hard, lambda d: d["cpus"][1].update(context="idle"), "context on a timeout"),
+    (unavail, cpu0(lambda c: c.update(path="ipi")), "path without source"),
 ]
+assert hard["cpus"][0]["context"] == "kernel" and hard["cpus"][0]["path"] == "sdei"
+
+
+def idle_ipi(c):
+    c.update(context="idle", path="ipi")
+    c.pop("pstate")
+    c.pop("sp")
+
+
+# What the schema must accept besides the fixtures.
+variations = [
+    (hard, cpu0(idle_ipi), "idle through the IPI, without pstate or sp"),
+    (hard, cpu0(lambda c: c.update(context="guest")), "a KVM guest (minor 4)"),
+    (hard, cpu0(lambda c: [c.pop("context"), c.pop("path")]), "no context or path (minor 2)"),
+]
+for base, mutate, what in variations:
+    doc = copy.deepcopy(base)
+    mutate(doc)
+    check(doc, True, what)
 for base, mutate, what in mutations:
     doc = copy.deepcopy(base)
     mutate(doc)
     check(doc, False, what)
 
 if not failed:
-    print(f"PASS: {len(docs)} reports valid, {len(mutations)} mutations rejected")
+    print(f"PASS: {len(docs)} reports valid, {len(mutations)} mutations rejected, "
+          f"{len(variations)} variations accepted")
 sys.exit(failed)

@@ -22,7 +22,9 @@
 #include <cmocka.h>
 
 #include "kdump.h"
+#include "nmi-format.h"
 #include "report.h"
+#include "report-format.h"
 
 #define ROOT	     FIXTURES_DIR "/root"
 #define ROOT_PARTIAL FIXTURES_DIR "/root-partial"
@@ -77,6 +79,8 @@ static struct sn_report *sample_hard_lockup(void)
 		.lr = 0xffff800080a1b2a0,
 		.has_sp = true,
 		.sp = 0xffff80008403fd90,
+		.context = SDEI_NMI_CONTEXT_KERNEL,
+		.path = SDEI_NMI_PATH_SDEI,
 		.comm = "kworker/2:1",
 		.has_pid = true,
 		.pid = 87,
@@ -566,6 +570,16 @@ static void test_parse_strict(void **state)
 		  "machine id not hex" },
 		{ "\"frames\":[", "\"frames\":[\"\",", "empty frame" },
 		{ "\"lines_dropped\":0", "\"lines_dropped\":null", "null" },
+		{ "\"context\":\"kernel\"", "\"context\":\"asleep\"", "unknown context" },
+		{ "\"context\":\"kernel\"", "\"context\":\"unknown-7\"",
+		  "context the family did not name" },
+		{ "\"path\":\"sdei\"", "\"path\":\"nmi\"", "unknown path" },
+		{ "\"path\":\"sdei\"", "\"path\":1", "path as a number" },
+		{ "\"delivery\":\"timeout\"",
+		  "\"delivery\":\"timeout\",\"context\":\"idle\"",
+		  "context without a source" },
+		{ "\"delivery\":\"timeout\"", "\"delivery\":\"timeout\",\"path\":\"ipi\"",
+		  "path without a source" },
 	};
 
 	/* The sample holds what the mutations replace. */
@@ -865,6 +879,133 @@ static void test_evidence_copy(void **state)
 	sn_evidence_done(&e);
 }
 
+/*
+ * Context and path (minor 3): an idle CPU captured through the IPI fallback outside an
+ * interrupt (no pstate, no sp), kept and read back; a newer kernel's values left out;
+ * nothing of them for a CPU not captured.
+ */
+static void test_context_path(void **state)
+{
+	static char *frames[] = { "__flush_smp_call_function_queue+0x1d4/0x2a8",
+				  "do_idle+0x230/0x290" };
+	struct sn_entry idle = {
+		.cpu = 1,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.has_latency_ns = true,
+		.latency_ns = 2350000,
+		.context = SDEI_NMI_CONTEXT_IDLE,
+		.path = SDEI_NMI_PATH_IPI,
+		.comm = "swapper/1",
+		.has_pid = true,
+		.pid = 0,
+		.pc_sym = "__flush_smp_call_function_queue+0x1d4/0x2a8",
+		.n_frames = ELEMENTSOF(frames),
+		.frames = frames,
+	};
+	struct sn_entry newer = idle, timeout = {
+		.cpu = 3,
+		.delivery = SDEI_NMI_DELIVERY_TIMEOUT,
+		.context = SDEI_NMI_CONTEXT_KERNEL,
+		.path = SDEI_NMI_PATH_SDEI,
+	};
+	struct sn_report_time t = { 1793613845123456, 98765432101234 };
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL, *back = NULL;
+	_cleanup_(freep) char *json = NULL, *again = NULL, *text = NULL, *none = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	newer.cpu = 2;
+	newer.context = 7;
+	newer.path = 9;
+	assert_int_equal(sn_report_new(SN_INCIDENT_OTHER, &r), 0);
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_add_entry(r, &idle, SN_STACK_NETLINK_REQUEST), 0);
+	assert_int_equal(sn_report_add_entry(r, &newer, SN_STACK_NETLINK_REQUEST), 0);
+	assert_int_equal(sn_report_add_entry(r, &timeout, SN_STACK_NETLINK_REQUEST), 0);
+	assert_int_equal(r->evidence[0].context, SDEI_NMI_CONTEXT_IDLE);
+	assert_int_equal(r->evidence[0].path, SDEI_NMI_PATH_IPI);
+	assert_false(r->evidence[0].has_pstate);
+	assert_int_equal(r->evidence[1].context, 0);
+	assert_int_equal(r->evidence[1].path, 0);
+	assert_int_equal(r->evidence[2].context, 0);
+	assert_int_equal(r->evidence[2].path, 0);
+
+	json = serialize(r);
+	assert_non_null(strstr(json,
+			       "{\"cpu\":1,\"delivery\":\"captured\","
+			       "\"source\":\"netlink-request\",\"context\":\"idle\","
+			       "\"path\":\"ipi\",\"latency_ns\":2350000,\"comm\""));
+	assert_non_null(strstr(json, "{\"cpu\":2,\"delivery\":\"captured\","
+				     "\"source\":\"netlink-request\",\"latency_ns\""));
+	assert_non_null(strstr(json, "{\"cpu\":3,\"delivery\":\"timeout\"}"));
+	assert_null(strstr(json, "pstate"));
+	assert_int_equal(sn_report_parse(json, strlen(json), &back), 0);
+	assert_int_equal(back->evidence[0].context, SDEI_NMI_CONTEXT_IDLE);
+	assert_int_equal(back->evidence[0].path, SDEI_NMI_PATH_IPI);
+	again = serialize(back);
+	assert_string_equal(json, again);
+
+	/* What sdei-nmictl reports show says of it. */
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(sn_report_format(f, back), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text,
+			       "CPU 1: captured (netlink-request) in 2.35 ms through "
+			       "an IPI (SDEI masked: deep idle or going offline)\n"
+			       "  no registers ("));
+	assert_non_null(strstr(text, "\n  idle task swapper/1 (pid 0)\n"));
+
+	/* Not one the family took: -EINVAL, as for a stack without a source. */
+	r->evidence[2].context = SDEI_NMI_CONTEXT_IDLE;
+	assert_int_equal(sn_report_serialize(r, &none, &size), -EINVAL);
+	r->evidence[2].context = 0;
+	/* A value without a name. */
+	r->evidence[0].path = 9;
+	assert_int_equal(sn_report_serialize(r, &none, &size), -EINVAL);
+	assert_null(none);
+}
+
+/* The context guest (minor 4): kept, read back and said in the text. */
+static void test_context_guest(void **state)
+{
+	static char *frames[] = { "kvm_arch_vcpu_ioctl_run+0x2f4/0x8c0",
+				  "kvm_vcpu_ioctl+0x2a0/0xa00" };
+	struct sn_entry guest = {
+		.cpu = 2,
+		.delivery = SDEI_NMI_DELIVERY_CAPTURED,
+		.trigger = SDEI_NMI_TRIGGER_REQUEST,
+		.context = SDEI_NMI_CONTEXT_GUEST,
+		.path = SDEI_NMI_PATH_SDEI,
+		.comm = "kvm-spin",
+		.has_pid = true,
+		.pid = 201,
+		.pc_sym = "kvm_arch_vcpu_ioctl_run+0x2f4/0x8c0",
+		.n_frames = ELEMENTSOF(frames),
+		.frames = frames,
+	};
+	struct sn_report_time t = { 1793613845123456, 98765432101234 };
+	_cleanup_(sn_report_freep) struct sn_report *r = NULL, *back = NULL;
+	_cleanup_(freep) char *json = NULL, *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	assert_int_equal(sn_report_new(SN_INCIDENT_OTHER, &r), 0);
+	sn_report_seen(r, &t);
+	assert_int_equal(sn_report_add_entry(r, &guest, SN_STACK_NETLINK_REQUEST), 0);
+	json = serialize(r);
+	assert_non_null(strstr(json, "\"context\":\"guest\",\"path\":\"sdei\""));
+	assert_int_equal(sn_report_parse(json, strlen(json), &back), 0);
+	assert_int_equal(back->evidence[0].context, SDEI_NMI_CONTEXT_GUEST);
+
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(sn_report_format(f, back), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(text, "\n  task kvm-spin (pid 201)\n  " SN_TEXT_GUEST "\n"));
+}
+
 static int write_fixtures(const char *dir)
 {
 	for (size_t i = 0; i < ELEMENTSOF(samples); i++) {
@@ -893,6 +1034,8 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_host_read),     cmocka_unit_test(test_realtime),
 		cmocka_unit_test(test_evidence_copy), cmocka_unit_test(test_trigger),
 		cmocka_unit_test(test_host_rename),
+		cmocka_unit_test(test_context_path),
+		cmocka_unit_test(test_context_guest),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixtures") == 0)

@@ -27,8 +27,7 @@ enum sdei_nmi_state {
  *   context.
  * @SDEI_NMI_DELIVERY_TIMEOUT: The CPU did not take the event within the
  *   timeout.
- * @SDEI_NMI_DELIVERY_OFFLINE: The CPU is offline, or going offline, and was
- *   not signalled.
+ * @SDEI_NMI_DELIVERY_OFFLINE: The CPU is offline and was not signalled.
  * @SDEI_NMI_DELIVERY_UNSUPPORTED: The service is inactive, or firmware refused
  *   to signal the CPU.
  * @SDEI_NMI_DELIVERY_RATE_LIMITED: The CPU was signalled for userspace less
@@ -51,6 +50,39 @@ enum sdei_nmi_delivery {
 enum sdei_nmi_trigger {
 	SDEI_NMI_TRIGGER_REQUEST = 1,
 	SDEI_NMI_TRIGGER_KERNEL,
+};
+
+/**
+ * enum sdei_nmi_context - What the CPU was running when it was captured.
+ * @SDEI_NMI_CONTEXT_KERNEL: A task in the kernel; its kernel stack follows.
+ * @SDEI_NMI_CONTEXT_USER: A task at EL0; no kernel frames follow.
+ * @SDEI_NMI_CONTEXT_IDLE: The CPU's idle task: the CPU was idle, or entering
+ *   or leaving an idle state. Its kernel stack follows.
+ * @SDEI_NMI_CONTEXT_GUEST: A KVM guest: the event found the CPU running one.
+ *   The guest's registers are not shown; the registers and the kernel stack
+ *   that follow are the host's, taken once the guest had exited to it.
+ */
+enum sdei_nmi_context {
+	SDEI_NMI_CONTEXT_KERNEL = 1,
+	SDEI_NMI_CONTEXT_USER,
+	SDEI_NMI_CONTEXT_IDLE,
+	SDEI_NMI_CONTEXT_GUEST,
+};
+
+/**
+ * enum sdei_nmi_path - How the capture was taken.
+ * @SDEI_NMI_PATH_SDEI: In the SDEI event handler, whatever the CPU's interrupt
+ *   mask; the registers are the interrupted context's.
+ * @SDEI_NMI_PATH_IPI: In an IPI, for a CPU that had masked SDEI (in a deep
+ *   idle state, whose CPU PM masks it, or on its way offline) and so could not
+ *   be signalled; the registers are those the IPI interrupted. Where the CPU
+ *   ran the IPI's function outside an interrupt (leaving idle, or going
+ *   offline), pc, lr and the frames are that function's caller's and the
+ *   registers are absent.
+ */
+enum sdei_nmi_path {
+	SDEI_NMI_PATH_SDEI = 1,
+	SDEI_NMI_PATH_IPI,
 };
 
 enum {
@@ -89,7 +121,8 @@ enum {
 	SDEI_NMI_A_ENTRY_PC,
 	SDEI_NMI_A_ENTRY_LR,
 	SDEI_NMI_A_ENTRY_SP,
-	SDEI_NMI_A_ENTRY_USER,
+	SDEI_NMI_A_ENTRY_CONTEXT,
+	SDEI_NMI_A_ENTRY_PATH,
 	SDEI_NMI_A_ENTRY_COMM,
 	SDEI_NMI_A_ENTRY_PID,
 	SDEI_NMI_A_ENTRY_PC_SYM,

@@ -24,6 +24,9 @@ wedge_cpu() {
 	taskset "$mask" sh -c 'echo HARDLOCKUP > /sys/kernel/debug/provoke-crash/DIRECT' &
 	# give it time to get there; the LKDTM line in the log confirms it
 	sleep 2
+	# the console prints through a kthread, at the level in force when it prints: a
+	# scenario that lowers it next could lose that line from the serial log
+	dmesg | grep 'lkdtm: Performing direct entry HARDLOCKUP'
 	mark "wedged cpu $1"
 }
 

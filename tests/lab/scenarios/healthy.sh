@@ -3,6 +3,8 @@
 # afterwards the timer and IPIs must still arrive on every CPU: nothing lost, nothing
 # hung, no PE left with an unacknowledged firmware interrupt. On the unpatched kernel
 # the backtraces travel as IPIs, so the IPI count moves and the assertion fails.
+# CPUs 1-3 run a busy loop meanwhile: an idle CPU is in the power-down idle state,
+# whose CPU PM masks SDEI, and rightly takes the IPI instead (nl-idle tests that path).
 
 # 200 rounds of backtraces do not fit the default 128 KiB log buffer
 SCENARIO_APPEND="nmi_watchdog=0 log_buf_len=4M"
@@ -10,6 +12,14 @@ SCENARIO_TIMEOUT=600
 ROUNDS=200
 
 guest() {
+	c=1 busy=""
+	while [ $c -lt "$(ncpus)" ]; do
+		taskset "$(printf '%x' $((1 << c)))" sh -c 'while :; do :; done' &
+		busy="$busy $!"
+		c=$((c + 1))
+	done
+	# the loops are running (and their CPUs out of idle) before the first round
+	sleep 1
 	irq_snapshot before
 	i=0
 	while [ $i -lt $ROUNDS ]; do
@@ -17,6 +27,9 @@ guest() {
 		i=$((i + 1))
 	done
 	echo "LAB: rounds done $i"
+	# shellcheck disable=SC2086
+	kill $busy
+	wait
 	irqs_still_arrive
 }
 
