@@ -135,8 +135,8 @@ static void test_backtrace_large(void **state)
 	assert_string_equal(b->entries[63].frames[31], names[31]);
 }
 
-/* An entry holding whatever extra is given, after cpu and delivery. */
-static struct nl_msg *entry_msg(int type, const void *data, int len)
+/* An entry holding whatever extra is given, TIMES times, after cpu and delivery. */
+static struct nl_msg *entry_msg_times(int type, const void *data, int len, int times)
 {
 	struct nl_msg *m = test_msg_new(SDEI_NMI_CMD_BACKTRACE);
 	struct nlattr *nest;
@@ -146,10 +146,15 @@ static struct nl_msg *entry_msg(int type, const void *data, int len)
 	assert_non_null(nest);
 	assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_CPU, 2), 0);
 	assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_DELIVERY, 1), 0);
-	if (type > 0)
+	for (int i = 0; type > 0 && i < times; i++)
 		assert_int_equal(nla_put(m, type, len, data), 0);
 	assert_int_equal(nla_nest_end(m, nest), 0);
 	return m;
+}
+
+static struct nl_msg *entry_msg(int type, const void *data, int len)
+{
+	return entry_msg_times(type, data, len, 1);
 }
 
 static int parse_entry_with(int type, const void *data, int len)
@@ -249,19 +254,11 @@ static void test_context_path(void **state)
 	}
 	/* Given twice: rejected, as every single-valued attribute is. */
 	{
+		const uint32_t ipi = SDEI_NMI_PATH_IPI;
 		_cleanup_(nlmsg_freep) struct nl_msg *m =
-			test_msg_new(SDEI_NMI_CMD_BACKTRACE);
+			entry_msg_times(SDEI_NMI_A_ENTRY_PATH, &ipi, sizeof(ipi), 2);
 		_cleanup_(sn_backtrace_freep) struct sn_backtrace *b = NULL;
-		struct nlattr *nest;
 
-		assert_non_null(m);
-		nest = nla_nest_start(m, SDEI_NMI_A_BACKTRACE_ENTRY | NLA_F_NESTED);
-		assert_non_null(nest);
-		assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_CPU, 2), 0);
-		assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_DELIVERY, 1), 0);
-		assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_PATH, 1), 0);
-		assert_int_equal(nla_put_u32(m, SDEI_NMI_A_ENTRY_PATH, 2), 0);
-		assert_int_equal(nla_nest_end(m, nest), 0);
 		assert_int_equal(parse_backtrace(m, &b), -EBADMSG);
 		assert_null(b);
 	}
