@@ -18,6 +18,7 @@
 #   (a scenario that sets SCENARIO_KERNEL_VARIANT=V runs on the kernel's -V variant)
 #   lab.sh check-series                       checkpatch and a build after each patch
 #   lab.sh sources                            fetch and check the pinned source tarballs
+#                                             (Linux, TF-A, EDK2)
 #   lab.sh list                               the scenarios
 #
 # Sources come from ../shared/cache/ (sha256-checked) when it is there, otherwise from
@@ -67,9 +68,13 @@ QEMU_CPU=cortex-a57
 QEMU_MACHINE_KVM=$QEMU_MACHINE,virtualization=on
 QEMU_CPU_KVM=${SDEI_NMI_LAB_KVM_CPU:-max,pauth-impdef=on}
 QEMU_MEM=1024
+QEMU_MEM_DEBUG=4096
+CRASHKERNEL_DEBUG=2048M
 INITRD_ADDR=0x48000000
 
 log() { printf 'lab: %s\n' "$*" >&2; }
+# shellcheck source=tests/lab/lib-acpi.sh
+. "$LAB_DIR/lib-acpi.sh"
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -831,14 +836,20 @@ boot() {
 	local end_re=${SCENARIO_END_REGEX:-^LAB: scenario .* end} grace=${SCENARIO_END_GRACE:-0.5}
 	local deadline
 	kdir=$(build_kernel "$variant")
-	if [ "$(kernel_variant "$variant")" = kvm ]; then
-		QEMU_MACHINE=$QEMU_MACHINE_KVM QEMU_CPU=$QEMU_CPU_KVM
-	fi
+	case "$(kernel_variant "$variant")" in
+	kvm) QEMU_MACHINE=$QEMU_MACHINE_KVM QEMU_CPU=$QEMU_CPU_KVM ;;
+	# KASAN's shadow and the checkers' own data (see run_scenario, crashkernel=)
+	debug | kcsan) QEMU_MEM=$QEMU_MEM_DEBUG ;;
+	esac
 	tdir=$(build_tfa "$FIRMWARE")
 	initrd=$(build_initramfs)
 	run=$(mktemp -d "$OUT/run-$scenario-$variant.XXXX")
 	cp "$tdir"/bl{1,2,31}.bin "$run/"
-	cp "$kdir/Image" "$run/bl33.bin"
+	if is_acpi "$variant"; then
+		acpi_stage "$kdir" "$run"
+	else
+		cp "$kdir/Image" "$run/bl33.bin"
+	fi
 	cp "$initrd" "$run/initramfs.cpio.gz"
 	local disks=()
 	if [ "${SCENARIO_DISKS:-}" = kdump ]; then
@@ -855,15 +866,24 @@ boot() {
 			-device virtio-blk-device,drive=dump)
 	fi
 	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
-	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
+	# how the kernel, its initramfs and its description reach it: a device tree and
+	# memory that TF-A's BL31 hands over, or EDK2 and ACPI (lib-acpi.sh)
+	local boot_args=() described="SDEI node: $sdei, idle state: $IDLE"
+	if is_acpi "$variant"; then
+		mapfile -t boot_args < <(acpi_qemu_args "$bootargs")
+		described="EDK2 $EDK2_VERSION and ACPI"
+	else
+		make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
+		boot_args=(-dtb boot.dtb
+			-device "loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on")
+	fi
 	: >"$logf"
-	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, SDEI node: $sdei, idle state: $IDLE, scenario $scenario"
+	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, $described, scenario $scenario"
 	log "boot: bootargs: $bootargs"
 	t0=$(date +%s.%N)
 	(cd "$run" && exec qemu-system-aarch64 -machine "$QEMU_MACHINE" -cpu $QEMU_CPU \
 		-smp "$smp" -m $QEMU_MEM -nographic -nic none -no-reboot \
-		-bios bl1.bin -dtb boot.dtb \
-		-device loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on \
+		-bios bl1.bin "${boot_args[@]}" \
 		-semihosting-config enable=on,target=native "${disks[@]}" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
 		-serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
@@ -909,8 +929,12 @@ boot() {
 	{
 		echo
 		echo "HOST: firmware: TF-A $TFA_VERSION, $FIRMWARE"
-		echo "HOST: idle state: $IDLE"
-		echo "HOST: machine: $QEMU_MACHINE, $QEMU_CPU"
+		if is_acpi "$variant"; then
+			echo "HOST: boot: EDK2 $EDK2_VERSION (BL33), ACPI; no device tree given"
+		else
+			echo "HOST: idle state: $IDLE"
+		fi
+		echo "HOST: machine: $QEMU_MACHINE, $QEMU_CPU, $QEMU_MEM MiB"
 		[ "$(kernel_base "$variant")" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
 			echo "HOST: kernel: the first $SDEI_NMI_LAB_PATCHES patches of the series only"
 		case "$ended" in
@@ -972,8 +996,20 @@ run_scenario() {
 	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
 	append="${SCENARIO_APPEND:-} $append"
 	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}
-	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG
-	case "$(kernel_variant "$variant")" in debug | kcsan) timeout=$((timeout * 4)) ;; esac
+	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG, and their
+	# kernels need more memory. KASAN's shadow is an eighth of all RAM and goes into the
+	# dump whatever its level: with 1 GiB and crashkernel=320M, neither the crashed
+	# kernel's /var/crash (sdei-nmictl kdump: not ready) nor the capture kernel's could
+	# hold it, and makedumpfile failed. Half the RAM for each kernel, and a /var/crash
+	# as large as the crashed kernel's free memory (guest/init), hold it. The last
+	# crashkernel= wins.
+	case "$(kernel_variant "$variant")" in
+	debug | kcsan)
+		timeout=$((timeout * 4))
+		[[ $append != *crashkernel=* ]] ||
+			append="$append crashkernel=$CRASHKERNEL_DEBUG sdei_lab.var_crash_size=90%"
+		;;
+	esac
 	mkdir -p "$OUT/logs"
 	local logf=$OUT/logs/$scenario-$variant$tag.log
 	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"
@@ -1007,7 +1043,7 @@ case "${1:-}" in
 build)
 	case "${2:-all}" in
 	all) build_kernel patched >/dev/null; build_kernel unpatched >/dev/null ;;
-	*) build_kernel "$2" >/dev/null ;;
+	*) build_kernel "$2" >/dev/null; ! is_acpi "$2" || build_edk2 >/dev/null ;;
 	esac
 	build_tfa stock >/dev/null
 	build_tfa fixed >/dev/null
@@ -1019,6 +1055,9 @@ check-series) check_series ;;
 sources)
 	fetch_source "$LINUX_TARBALL" "$LINUX_SHA256" "$LINUX_DEB" "${LINUX_DEB_VERSIONS[@]}"
 	fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}"
+	fetch_source "$EDK2_TARBALL" "$EDK2_SHA256" "$EDK2_DEB" "${EDK2_DEB_VERSIONS[@]}"
+	fetch_source "$EDK2_DEBIAN_TARBALL" "$EDK2_DEBIAN_SHA256" "$EDK2_DEB" \
+		"${EDK2_DEB_VERSIONS[@]}"
 	;;
 list) for f in "$LAB_DIR"/scenarios/*.sh; do basename "$f" .sh; done ;;
 *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

@@ -116,6 +116,24 @@ for splat in "WARNING: possible circular locking dependency detected" \
 	splat_check "of that log with '${splat%% in *}' injected" 1 "$tmp/splat.log"
 done
 
+# The debug kernels' runs (tests/fixtures/lab/debug/, filed by record-full.sh from the
+# long tier's full.debug.* and full.kcsan.*): each log passes its scenario's check and
+# has no splat.
+debug_logs=0
+for f in "$FIX"/debug/*.log.gz; do
+	[ -f "$f" ] || continue
+	name=$(basename "$f" .log.gz)
+	scenario=${name%-patched-*}
+	gzip -dc "$f" >"$tmp/$name.log"
+	expect "${name#"$scenario"-} log" 0 "$scenario" "$tmp/$name.log"
+	splat_check "of the ${name#"$scenario"-} $scenario log" 0 "$tmp/$name.log"
+	debug_logs=$((debug_logs + 1))
+done
+if [ "$debug_logs" -lt 16 ]; then
+	fail=$((fail + 1))
+	echo "not ok: $debug_logs debug kernels' logs in $FIX/debug, not 16 (8 scenarios, 2 kernels)"
+fi
+
 # nl-idle's control, the patched kernel without the idle state (lab.sh --idle off): no CPU
 # masks SDEI in idle, none is captured through the IPI, and the assertion fails.
 gzip -dc "$FIX/nl-idle-patched-no-idle.log.gz" >"$tmp/nl-idle-no-idle.log"
