@@ -408,9 +408,9 @@ check_series() {
 	# A pass is cached under a key of every input, like the builds: the same series,
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
-		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
+		"$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" "$(${CROSS}gcc -dumpfullversion)" \
 		"$(declare -f check_series_run compare_hot_paths check_series_clang \
-			check_series_sparse sparse_warnings)" "${HOT_OBJECTS[*]}" \
+			check_series_sparse sparse_warnings check_series_acpi)" "${HOT_OBJECTS[*]}" \
 		"$(clang-19 --version)" "$(sparse --version)" \
 		"$LAB_DIR/hot-paths.py")
 	stamp=$CACHE/series-$key.txt
@@ -621,7 +621,34 @@ check_series_run() {
 		echo "build of the whole series with ARM_SDEI_NMI off: FAILED (log $off/build.log)"
 		rc=1
 	fi
+	check_series_acpi "$src" || rc=1
 	return $rc
+}
+
+# check_series_acpi SRC: the whole series with UEFI, ACPI and PCI on as well
+# (configs/lab-acpi.config, the -acpi kernels'), where patch 10 and the SDEI core's ACPI
+# code build; the files the series changes there, with W=1, warnings as errors. The
+# builds after each patch leave ACPI off, as the lab's kernels do.
+check_series_acpi() {
+	local src=$1 acpi=$CACHE/build/linux-series-acpi t0=$SECONDS
+	local objs=(drivers/acpi/bus.o drivers/firmware/arm_sdei.o drivers/firmware/arm_sdei_nmi.o)
+	mkdir -p "$acpi"
+	cat "$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" \
+		>"$acpi/fragment.config"
+	if make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS \
+		KCONFIG_ALLCONFIG="$acpi/fragment.config" allnoconfig >"$acpi/build.log" 2>&1 &&
+		grep -q '^CONFIG_ACPI=y' "$acpi/.config" &&
+		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
+			KCFLAGS=-Werror Image >>"$acpi/build.log" 2>&1 &&
+		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
+			"${objs[@]}" >>"$acpi/build.log" 2>&1 &&
+		! grep -q 'warning:' "$acpi/build.log"; then
+		echo "build of the whole series with ACPI on, W=1 on ${objs[*]##*/}: ok in $((SECONDS - t0)) s"
+	else
+		echo "build of the whole series with ACPI on: FAILED or warnings (log $acpi/build.log)"
+		awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$acpi/build.log"
+		return 1
+	fi
 }
 
 # ---------------------------------------------------------------- guest userspace

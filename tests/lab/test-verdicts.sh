@@ -149,6 +149,12 @@ for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-g
 	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
 done
 
+# The -acpi kernel with the series' patches 1-9 only (investigation: lab.sh run --kernel
+# patched-acpi acpi with SDEI_NMI_LAB_PATCHES=9), built without GHES: upstream read the
+# ACPI SDEI table from GHES's initialisation alone, and the service stayed inactive.
+gzip -dc "$FIX/investigation/acpi-patched-acpi-series-1-9.log.gz" >"$tmp/acpi-series-1-9.log"
+expect "patched-acpi log with patches 1-9 (no GHES)" 1 acpi "$tmp/acpi-series-1-9.log"
+
 # The idle machine's freeze (investigation; the device tree had local-timer-stop then):
 # every CPU in the firmware's power-down WFI, nothing pending, the scenario never past
 # its first command. Never a pass: inconclusive.
