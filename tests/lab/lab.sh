@@ -625,19 +625,24 @@ check_series_run() {
 	return $rc
 }
 
-# check_series_acpi SRC: the whole series with UEFI, ACPI and PCI on as well
-# (configs/lab-acpi.config, the -acpi kernels'), where patch 10 and the SDEI core's ACPI
+# check_series_acpi SRC: the whole series with UEFI, ACPI, PCI (configs/lab-acpi.config,
+# the -acpi kernels') and APEI GHES on as well, where patch 10 and the SDEI core's ACPI
 # code build; the files the series changes there, with W=1, warnings as errors. The
 # builds after each patch leave ACPI off, as the lab's kernels do.
 check_series_acpi() {
 	local src=$1 acpi=$CACHE/build/linux-series-acpi t0=$SECONDS
-	local objs=(drivers/acpi/bus.o drivers/firmware/arm_sdei.o drivers/firmware/arm_sdei_nmi.o)
+	local objs=(drivers/acpi/bus.o drivers/acpi/apei/ghes.o drivers/firmware/arm_sdei.o
+		drivers/firmware/arm_sdei_nmi.o)
 	mkdir -p "$acpi"
-	cat "$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" \
-		>"$acpi/fragment.config"
+	# with GHES, whose initialisation patch 10 changes (the -acpi kernels have none)
+	{
+		cat "$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config" \
+			"$TOP/configs/lab-acpi.config"
+		printf '%s\n' CONFIG_ACPI_APEI=y CONFIG_ACPI_APEI_GHES=y
+	} >"$acpi/fragment.config"
 	if make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS \
 		KCONFIG_ALLCONFIG="$acpi/fragment.config" allnoconfig >"$acpi/build.log" 2>&1 &&
-		grep -q '^CONFIG_ACPI=y' "$acpi/.config" &&
+		grep -q '^CONFIG_ACPI_APEI_GHES=y' "$acpi/.config" &&
 		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
 			KCFLAGS=-Werror Image >>"$acpi/build.log" 2>&1 &&
 		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
@@ -886,7 +891,8 @@ boot() {
 		(cd "$run" && cp "$kdir/Image" Image &&
 			printf '%s\n' Image initramfs.cpio.gz | cpio -o -H newc --quiet >payload.img &&
 			rm Image)
-		truncate -s 768M "$run/dump.img"
+		# three quarters of RAM: 768 MiB, and the debug kernels' larger dumps
+		truncate -s "$((QEMU_MEM * 3 / 4))M" "$run/dump.img"
 		disks=(-drive "if=none,file=payload.img,format=raw,id=payload,readonly=on"
 			-device virtio-blk-device,drive=payload
 			-drive "if=none,file=dump.img,format=raw,id=dump"
@@ -897,6 +903,7 @@ boot() {
 	# memory that TF-A's BL31 hands over, or EDK2 and ACPI (lib-acpi.sh)
 	local boot_args=() described="SDEI node: $sdei, idle state: $IDLE"
 	if is_acpi "$variant"; then
+		acpi_options "$sdei" "$IDLE"
 		mapfile -t boot_args < <(acpi_qemu_args "$bootargs")
 		described="EDK2 $EDK2_VERSION and ACPI"
 	else

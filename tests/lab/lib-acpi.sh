@@ -61,16 +61,18 @@ build_edk2() {
 		t0=$SECONDS
 		# Debian removed the prebuilt LTO stub library; build it as debian/rules does.
 		# edksetup.sh reads unset variables: it runs without set -u.
+		# (set -e does not hold inside a subshell whose status is tested: each step
+		# says itself that it failed)
 		(
 			set +u
-			cd "$src"
+			cd "$src" || exit 1
 			"${CROSS}gcc" -c -fpic ArmPkg/Library/GccLto/liblto-aarch64.s \
-				-o ArmPkg/Library/GccLto/liblto-aarch64.a
+				-o ArmPkg/Library/GccLto/liblto-aarch64.a || exit 1
 			unset WORKSPACE EDK_TOOLS_PATH CONF_PATH
 			export GCC5_AARCH64_PREFIX=$CROSS PYTHON3_ENABLE=TRUE
 			# shellcheck disable=SC1091
-			. ./edksetup.sh
-			make -C BaseTools -j"$JOBS"
+			. ./edksetup.sh || exit 1
+			make -C BaseTools -j"$JOBS" || exit 1
 			build -a AARCH64 -t GCC5 -b RELEASE -n "$JOBS" \
 				-p ArmVirtPkg/ArmVirtQemuKernel.dsc
 		) >"$CACHE/edk2-build.log" 2>&1 ||
@@ -86,8 +88,18 @@ build_edk2() {
 
 # acpi_stage KDIR RUN: EDK2 is BL33 and the kernel waits in RUN for QEMU's fw_cfg
 acpi_stage() {
-	cp "$(build_edk2)/QEMU_EFI.fd" "$2/bl33.bin"
+	local fw
+	fw=$(build_edk2)
+	cp "$fw/QEMU_EFI.fd" "$2/bl33.bin"
 	cp "$1/Image" "$2/Image"
+}
+
+# acpi_options SDEI IDLE: what the device tree would say has no ACPI counterpart here
+acpi_options() {
+	[ "$1" = yes ] ||
+		die "--no-sdei: the -acpi kernels' SDEI table comes from EDK2 (tests/lab/firmware/edk2/)"
+	[ "$2" = on ] ||
+		die "--idle: the -acpi kernels have no idle states (QEMU's tables have no _LPI)"
 }
 
 # acpi_qemu_args BOOTARGS: QEMU's arguments that hand EDK2 the kernel, its initramfs

@@ -81,9 +81,12 @@ capture() {
 	makedumpfile $MAKEDUMP_ARGS /proc/vmcore "$KDUMP_COREDIR/vmcore"
 	mark "capture: makedumpfile exit $?"
 	size=$(wc -c <"$KDUMP_COREDIR/vmcore")
-	dd if="$KDUMP_COREDIR/vmcore" of="$dump" bs=1M 2>/dev/null
-	sync
-	mark "capture: vmcore of $size bytes copied to $dump"
+	if dd if="$KDUMP_COREDIR/vmcore" of="$dump" bs=1M 2>/dev/null; then
+		sync
+		mark "capture: vmcore of $size bytes copied to $dump"
+	else
+		mark "capture: copying the vmcore of $size bytes to $dump failed"
+	fi
 }
 
 host_after() {
@@ -155,6 +158,10 @@ check() {
 	assert_cpus_off "$log" || rc=1
 	if ! has "$log" 'LAB: capture: makedumpfile exit 0'; then
 		echo "missing: makedumpfile did not write the vmcore"
+		return 1
+	fi
+	if has "$log" 'LAB: capture: copying the vmcore .* failed'; then
+		echo "missing: the vmcore did not fit the dump disk (lab.sh sizes it)"
 		return 1
 	fi
 	# the console interleaves the guest's lines with the kernel's: no anchors
