@@ -194,6 +194,18 @@ tfa_lab_patches() {
 	return 0
 }
 
+# apply_patches SRC WHAT PATCH... : each patch into the tree SRC, in order, named in the
+# log; WHAT (the tree) in the error of one that does not apply
+apply_patches() {
+	local src=$1 what=$2 p
+	shift 2
+	for p in "$@"; do
+		log "$what: applying $(basename "$p")"
+		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+			die "$p does not apply to $what"
+	done
+}
+
 # build_tfa [stock|fixed] : TF-A as Debian ships it (stock, the default: what fleets
 # run), or with the project's fixes applied (fixed); both with the lab's platform
 # patches
@@ -210,11 +222,7 @@ build_tfa() {
 		# a tree is patched anew each time it is built
 		rm -rf "$src"
 		unpack "$tb" "$src"
-		for p in ${patches[@]+"${patches[@]}"}; do
-			log "TF-A: applying $(basename "$p")"
-			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
-				die "firmware/tf-a/$(basename "$p") does not apply to TF-A $TFA_VERSION"
-		done
+		apply_patches "$src" "TF-A $TFA_VERSION" ${patches[@]+"${patches[@]}"}
 		log "building TF-A $TFA_VERSION with SDEI ($variant)"
 		make -C "$src" -j"$JOBS" CROSS_COMPILE=$CROSS PLAT=qemu \
 			QEMU_USE_GIC_DRIVER=QEMU_GICV3 ARM_LINUX_KERNEL_AS_BL33=1 \

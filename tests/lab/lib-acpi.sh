@@ -52,11 +52,7 @@ build_edk2() {
 			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$src/debian/patches/$p" ||
 				die "Debian's edk2 patch $p does not apply"
 		done <"$src/debian/patches/series"
-		for p in ${patches[@]+"${patches[@]}"}; do
-			log "EDK2: applying $(basename "$p")"
-			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
-				die "firmware/edk2/$(basename "$p") does not apply to EDK2 $EDK2_VERSION"
-		done
+		apply_patches "$src" "EDK2 $EDK2_VERSION" ${patches[@]+"${patches[@]}"}
 		log "building EDK2 $EDK2_VERSION ArmVirtQemuKernel (log $CACHE/edk2-build.log)"
 		t0=$SECONDS
 		# Debian removed the prebuilt LTO stub library; build it as debian/rules does.

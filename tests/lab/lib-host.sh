@@ -111,6 +111,19 @@ assert_stop_rung() {
 	return 0
 }
 
+# check_panic_stop LOG CPU : the kernel panicked (else inconclusive, 2); its stop's SDEI
+# rung named CPU and every CPU stopped (else 1)
+check_panic_stop() {
+	local rc=0
+	if ! has "$1" 'Kernel panic - not syncing'; then
+		echo "inconclusive: the kernel never panicked"
+		return 2
+	fi
+	assert_stop_rung "$1" "$2" || rc=1
+	assert_no_stop_failure "$1" || rc=1
+	return $rc
+}
+
 # assert_no_stop_failure LOG
 assert_no_stop_failure() {
 	local line

@@ -117,22 +117,24 @@ for splat in "WARNING: possible circular locking dependency detected" \
 done
 
 # The debug kernels' runs (tests/fixtures/lab/debug/, filed by record-full.sh from the
-# long tier's full.debug.* and full.kcsan.*): each log passes its scenario's check and
-# has no splat.
-debug_logs=0
-for f in "$FIX"/debug/*.log.gz; do
-	[ -f "$f" ] || continue
-	name=$(basename "$f" .log.gz)
-	scenario=${name%-patched-*}
-	gzip -dc "$f" >"$tmp/$name.log"
-	expect "${name#"$scenario"-} log" 0 "$scenario" "$tmp/$name.log"
-	splat_check "of the ${name#"$scenario"-} $scenario log" 0 "$tmp/$name.log"
-	debug_logs=$((debug_logs + 1))
+# long tier's full.debug.* and full.kcsan.*): every scenario of LAB_DEBUG_SCENARIOS
+# (tests/CMakeLists.txt) on both kernels, each passing its check with no splat.
+debug_scenarios=$(sed -n '/set(LAB_DEBUG_SCENARIOS/,/)/p' "$LAB_DIR/../CMakeLists.txt" |
+	tr -d '()' | sed 's/set//; s/LAB_DEBUG_SCENARIOS//')
+[ -n "$debug_scenarios" ] || { fail=$((fail + 1)); echo "not ok: no LAB_DEBUG_SCENARIOS"; }
+for kernel in debug kcsan; do
+	for scenario in $debug_scenarios; do
+		f=$FIX/debug/$scenario-patched-$kernel.log.gz
+		if [ ! -f "$f" ]; then
+			fail=$((fail + 1))
+			echo "not ok: $scenario patched-$kernel: no recorded log $f"
+			continue
+		fi
+		gzip -dc "$f" >"$tmp/$scenario-$kernel.log"
+		expect "patched-$kernel log" 0 "$scenario" "$tmp/$scenario-$kernel.log"
+		splat_check "of the patched-$kernel $scenario log" 0 "$tmp/$scenario-$kernel.log"
+	done
 done
-if [ "$debug_logs" -lt 16 ]; then
-	fail=$((fail + 1))
-	echo "not ok: $debug_logs debug kernels' logs in $FIX/debug, not 16 (8 scenarios, 2 kernels)"
-fi
 
 # nl-idle's control, the patched kernel without the idle state (lab.sh --idle off): no CPU
 # masks SDEI in idle, none is captured through the IPI, and the assertion fails.
