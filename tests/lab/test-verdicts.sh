@@ -151,6 +151,13 @@ for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-g
 	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
 done
 
+# kdump-guest: the same dump with CPU 2's pc in the guest's code (0x10000004), as if the
+# guest's registers had been saved as the host's, must fail.
+gzip -dc "$FIX/kdump-guest-patched-kvm.log.gz" |
+	sed -E '/^HOST: vmcore: note 2: /s/ pc 0x[0-9a-f]+ [^ ]+/ pc 0x0000000010000004 ?/' \
+		>"$tmp/kdump-guest-guest-pc.log"
+expect "patched-kvm log with CPU 2's pc in the guest" 1 kdump-guest "$tmp/kdump-guest-guest-pc.log"
+
 # The -acpi kernel with the series' patches 1-9 only (investigation: lab.sh run --kernel
 # patched-acpi acpi with SDEI_NMI_LAB_PATCHES=9), built without GHES: upstream read the
 # ACPI SDEI table from GHES's initialisation alone, and the service stayed inactive.

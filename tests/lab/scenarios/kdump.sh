@@ -176,7 +176,18 @@ check() {
 	fi
 	line=$(grep -m1 'LAB: kdump: sdei-nmictl kdump exit' "$log" | q)
 	echo "found: $line"
-	[[ "$line" == *"exit 0 "* ]] || { echo "wrong: sdei-nmictl kdump should report ready (exit 0)"; rc=1; }
+	if [[ "$line" == *"exit 0 "* ]]; then
+		:
+	elif [ -n "$guest" ] && [[ "$line" == *"exit 1 "* ]] &&
+		has "$log" '^WARN +sdei-stop +no /sys/kernel/sdei_nmi' &&
+		! awk '/^(WARN|FAIL) +/ && !/^WARN +sdei-stop / { f = 1 } END { exit !f }' "$log"; then
+		# kdump-guest is a baseline: without the series, sdei-nmictl kdump rightly
+		# warns of the missing SDEI stop (DEGRADED, exit 1), and of nothing else
+		echo "found: DEGRADED for the missing SDEI stop alone (a kernel without the series)"
+	else
+		echo "wrong: sdei-nmictl kdump should report ready (exit 0)"
+		rc=1
+	fi
 	# a CPU in a guest takes the stop IPI (the guest exits to the host): no rung needed
 	if [ -z "$guest" ]; then
 		assert_stop_rung "$log" 2 || rc=1
@@ -198,7 +209,7 @@ check() {
 		return 1
 	fi
 	# the console interleaves the guest's lines with the kernel's: no anchors
-	cpus=$(grep -m1 -o 'LAB: scenario kdump begin on [0-9]* CPUs' "$log" | cut -d' ' -f6)
+	cpus=$(grep -m1 -o -E 'LAB: scenario [a-z-]+ begin on [0-9]+ CPUs' "$log" | cut -d' ' -f6)
 	if [ -z "$guest" ]; then
 		pid=$(grep -m1 -o 'LAB: kdump: wedge pid [0-9]*' "$log" | cut -d' ' -f5)
 	else
@@ -231,8 +242,12 @@ check() {
 			{ echo "wrong: the vCPU thread's note should be CPU 2's"; rc=1; }
 		c=${line#* pc }
 		c=${c%% *}
-		[[ "$c" == 0xffff* ]] ||
-			{ echo "wrong: CPU 2's pc $c is not the host kernel's (the guest's?)"; rc=1; }
+		if [[ "$c" == 0xffff* ]]; then
+			echo "found: CPU 2's registers are the host's: the vCPU thread (pid $pid), pc $c"
+		else
+			echo "wrong: CPU 2's pc $c is not the host kernel's (the guest's?)"
+			rc=1
+		fi
 		return $rc
 	fi
 	[[ "$line" == *" pc "*" lkdtm_HARDLOCKUP+"* ]] ||
