@@ -1067,7 +1067,10 @@ run_scenario() {
 	verdict=$(check "$logf" 2>&1) || rc=$?
 	# on a debug kernel (lockdep, KASAN, KCSAN) a splat fails any scenario
 	case "$(kernel_variant "$variant")" in
-	debug | kcsan) splats "$logf" >>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; } ;;
+	debug | kcsan)
+		{ checkers_on "$logf" "$(kernel_variant "$variant")" && splats "$logf"; } \
+			>>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; }
+		;;
 	esac
 	[ ! -s "$logf.splats" ] || verdict+=$'\n'$(cat "$logf.splats")
 	rm -f "$logf.splats"

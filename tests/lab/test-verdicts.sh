@@ -28,6 +28,7 @@ judged() {
 }
 scenario_check() { . "$LAB_DIR/lib-host.sh" && . "$LAB_DIR/scenarios/$1.sh" && check "$2"; }
 host_splats() { . "$LAB_DIR/lib-host.sh" && splats "$1"; }
+host_checkers() { . "$LAB_DIR/lib-host.sh" && checkers_on "$1" "$2"; }
 
 # expect WHAT WANT SCENARIO LOG : the scenario's check() of LOG returns WANT
 expect() { judged "$3 $1: check" "$2" scenario_check "$3" "$4"; }
@@ -107,6 +108,8 @@ expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log
 # injected does not.
 splat_check() { judged "splats $1" "$2" host_splats "$3"; }
 splat_check "of the sysrq-l patched log" 0 "$FIX/sysrq-l-patched.log"
+# a debug kernel whose checkers never said they run proves nothing: KCSAN built but off
+judged "checkers on in a log without them" 1 host_checkers "$FIX/sysrq-l-patched.log" kcsan
 for splat in "WARNING: possible circular locking dependency detected" \
 	"BUG: KASAN: slab-out-of-bounds in sdei_nmi_request+0x1c/0x3a0" \
 	"BUG: KCSAN: data-race in sdei_nmi_handler / sdei_nmi_request" \
@@ -133,6 +136,8 @@ for kernel in debug kcsan; do
 		gzip -dc "$f" >"$tmp/$scenario-$kernel.log"
 		expect "patched-$kernel log" 0 "$scenario" "$tmp/$scenario-$kernel.log"
 		splat_check "of the patched-$kernel $scenario log" 0 "$tmp/$scenario-$kernel.log"
+		judged "checkers on in the patched-$kernel $scenario log" 0 host_checkers \
+			"$tmp/$scenario-$kernel.log" "$kernel"
 	done
 done
 
