@@ -18,10 +18,12 @@ host_pkgs=(build-essential cmake pkg-config git clang-format codespell
 	   libcmocka-dev libsystemd-dev libnl-genl-3-dev libcjson-dev libinih-dev
 	   libcurl4-openssl-dev libbpf-dev libelf-dev zlib1g-dev
 	   scdoc python3-jsonschema prometheus clang llvm bpftool strace openssl)
+# (uuid-dev: EDK2's BaseTools, for the -acpi kernels' firmware, tests/lab/lib-acpi.sh)
 lab_pkgs=(gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler bc bison flex
 	  libssl-dev dwarves cpio xz-utils kmod rsync python3 perl ca-certificates
 	  binutils-aarch64-linux-gnu libc6-dev-arm64-cross file python3-yaml
-	  python3-jsonschema clang-19 lld-19 llvm-19 sparse)
+	  python3-jsonschema clang-19 lld-19 llvm-19 sparse
+	  uuid-dev patch)
 # What sdei-nmictl and sdei-nmid link for the guest: installed next to the host's
 # (multiarch; apt brings the host's copies to the same versions), for
 # cmake -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake.

@@ -18,6 +18,7 @@
 #   (a scenario that sets SCENARIO_KERNEL_VARIANT=V runs on the kernel's -V variant)
 #   lab.sh check-series                       checkpatch and a build after each patch
 #   lab.sh sources                            fetch and check the pinned source tarballs
+#                                             (Linux, TF-A, EDK2)
 #   lab.sh list                               the scenarios
 #
 # Sources come from ../shared/cache/ (sha256-checked) when it is there, otherwise from
@@ -67,9 +68,13 @@ QEMU_CPU=cortex-a57
 QEMU_MACHINE_KVM=$QEMU_MACHINE,virtualization=on
 QEMU_CPU_KVM=${SDEI_NMI_LAB_KVM_CPU:-max,pauth-impdef=on}
 QEMU_MEM=1024
+QEMU_MEM_DEBUG=4096
+CRASHKERNEL_DEBUG=2048M
 INITRD_ADDR=0x48000000
 
 log() { printf 'lab: %s\n' "$*" >&2; }
+# shellcheck source=tests/lab/lib-acpi.sh
+. "$LAB_DIR/lib-acpi.sh"
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -189,6 +194,18 @@ tfa_lab_patches() {
 	return 0
 }
 
+# apply_patches SRC WHAT PATCH... : each patch into the tree SRC, in order, named in the
+# log; WHAT (the tree) in the error of one that does not apply
+apply_patches() {
+	local src=$1 what=$2 p
+	shift 2
+	for p in "$@"; do
+		log "$what: applying $(basename "$p")"
+		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+			die "$p does not apply to $what"
+	done
+}
+
 # build_tfa [stock|fixed] : TF-A as Debian ships it (stock, the default: what fleets
 # run), or with the project's fixes applied (fixed); both with the lab's platform
 # patches
@@ -205,11 +222,7 @@ build_tfa() {
 		# a tree is patched anew each time it is built
 		rm -rf "$src"
 		unpack "$tb" "$src"
-		for p in ${patches[@]+"${patches[@]}"}; do
-			log "TF-A: applying $(basename "$p")"
-			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
-				die "firmware/tf-a/$(basename "$p") does not apply to TF-A $TFA_VERSION"
-		done
+		apply_patches "$src" "TF-A $TFA_VERSION" ${patches[@]+"${patches[@]}"}
 		log "building TF-A $TFA_VERSION with SDEI ($variant)"
 		make -C "$src" -j"$JOBS" CROSS_COMPILE=$CROSS PLAT=qemu \
 			QEMU_USE_GIC_DRIVER=QEMU_GICV3 ARM_LINUX_KERNEL_AS_BL33=1 \
@@ -403,9 +416,9 @@ check_series() {
 	# A pass is cached under a key of every input, like the builds: the same series,
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
-		"$TOP/configs/sdei-nmi.config" "$(${CROSS}gcc -dumpfullversion)" \
+		"$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" "$(${CROSS}gcc -dumpfullversion)" \
 		"$(declare -f check_series_run compare_hot_paths check_series_clang \
-			check_series_sparse sparse_warnings)" "${HOT_OBJECTS[*]}" \
+			check_series_sparse sparse_warnings check_series_acpi)" "${HOT_OBJECTS[*]}" \
 		"$(clang-19 --version)" "$(sparse --version)" \
 		"$LAB_DIR/hot-paths.py")
 	stamp=$CACHE/series-$key.txt
@@ -616,7 +629,39 @@ check_series_run() {
 		echo "build of the whole series with ARM_SDEI_NMI off: FAILED (log $off/build.log)"
 		rc=1
 	fi
+	check_series_acpi "$src" || rc=1
 	return $rc
+}
+
+# check_series_acpi SRC: the whole series with UEFI, ACPI, PCI (configs/lab-acpi.config,
+# the -acpi kernels') and APEI GHES on as well, where patch 10 and the SDEI core's ACPI
+# code build; the files the series changes there, with W=1, warnings as errors. The
+# builds after each patch leave ACPI off, as the lab's kernels do.
+check_series_acpi() {
+	local src=$1 acpi=$CACHE/build/linux-series-acpi t0=$SECONDS
+	local objs=(drivers/acpi/bus.o drivers/acpi/apei/ghes.o drivers/firmware/arm_sdei.o
+		drivers/firmware/arm_sdei_nmi.o)
+	mkdir -p "$acpi"
+	# with GHES, whose initialisation patch 10 changes (the -acpi kernels have none)
+	{
+		cat "$TOP/configs/lab.config" "$TOP/configs/sdei-nmi.config" \
+			"$TOP/configs/lab-acpi.config"
+		printf '%s\n' CONFIG_ACPI_APEI=y CONFIG_ACPI_APEI_GHES=y
+	} >"$acpi/fragment.config"
+	if make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS \
+		KCONFIG_ALLCONFIG="$acpi/fragment.config" allnoconfig >"$acpi/build.log" 2>&1 &&
+		grep -q '^CONFIG_ACPI_APEI_GHES=y' "$acpi/.config" &&
+		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
+			KCFLAGS=-Werror Image >>"$acpi/build.log" 2>&1 &&
+		make -C "$src" O="$acpi" ARCH=arm64 CROSS_COMPILE=$CROSS KCFLAGS=-Werror W=1 \
+			"${objs[@]}" >>"$acpi/build.log" 2>&1 &&
+		! grep -q 'warning:' "$acpi/build.log"; then
+		echo "build of the whole series with ACPI on, W=1 on ${objs[*]##*/}: ok in $((SECONDS - t0)) s"
+	else
+		echo "build of the whole series with ACPI on: FAILED or warnings (log $acpi/build.log)"
+		awk '/error|warning/ && ++n <= 20 { print "    " $0 }' "$acpi/build.log"
+		return 1
+	fi
 }
 
 # ---------------------------------------------------------------- guest userspace
@@ -831,14 +876,20 @@ boot() {
 	local end_re=${SCENARIO_END_REGEX:-^LAB: scenario .* end} grace=${SCENARIO_END_GRACE:-0.5}
 	local deadline
 	kdir=$(build_kernel "$variant")
-	if [ "$(kernel_variant "$variant")" = kvm ]; then
-		QEMU_MACHINE=$QEMU_MACHINE_KVM QEMU_CPU=$QEMU_CPU_KVM
-	fi
+	case "$(kernel_variant "$variant")" in
+	kvm) QEMU_MACHINE=$QEMU_MACHINE_KVM QEMU_CPU=$QEMU_CPU_KVM ;;
+	# KASAN's shadow and the checkers' own data (see run_scenario, crashkernel=)
+	debug | kcsan) QEMU_MEM=$QEMU_MEM_DEBUG ;;
+	esac
 	tdir=$(build_tfa "$FIRMWARE")
 	initrd=$(build_initramfs)
 	run=$(mktemp -d "$OUT/run-$scenario-$variant.XXXX")
 	cp "$tdir"/bl{1,2,31}.bin "$run/"
-	cp "$kdir/Image" "$run/bl33.bin"
+	if is_acpi "$variant"; then
+		acpi_stage "$kdir" "$run"
+	else
+		cp "$kdir/Image" "$run/bl33.bin"
+	fi
 	cp "$initrd" "$run/initramfs.cpio.gz"
 	local disks=()
 	if [ "${SCENARIO_DISKS:-}" = kdump ]; then
@@ -848,22 +899,33 @@ boot() {
 		(cd "$run" && cp "$kdir/Image" Image &&
 			printf '%s\n' Image initramfs.cpio.gz | cpio -o -H newc --quiet >payload.img &&
 			rm Image)
-		truncate -s 768M "$run/dump.img"
+		# three quarters of RAM: 768 MiB, and the debug kernels' larger dumps
+		truncate -s "$((QEMU_MEM * 3 / 4))M" "$run/dump.img"
 		disks=(-drive "if=none,file=payload.img,format=raw,id=payload,readonly=on"
 			-device virtio-blk-device,drive=payload
 			-drive "if=none,file=dump.img,format=raw,id=dump"
 			-device virtio-blk-device,drive=dump)
 	fi
 	bootargs="console=ttyAMA0 irqchip.gicv3_pseudo_nmi=0 sdei_lab.scenario=$scenario $append"
-	make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
+	# how the kernel, its initramfs and its description reach it: a device tree and
+	# memory that TF-A's BL31 hands over, or EDK2 and ACPI (lib-acpi.sh)
+	local boot_args=() described="SDEI node: $sdei, idle state: $IDLE"
+	if is_acpi "$variant"; then
+		acpi_options "$sdei" "$IDLE"
+		mapfile -t boot_args < <(acpi_qemu_args "$bootargs")
+		described="EDK2 $EDK2_VERSION and ACPI"
+	else
+		make_dtb "$smp" "$sdei" "$run/initramfs.cpio.gz" "$bootargs" "$run/boot.dtb"
+		boot_args=(-dtb boot.dtb
+			-device "loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on")
+	fi
 	: >"$logf"
-	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, SDEI node: $sdei, idle state: $IDLE, scenario $scenario"
+	log "boot: $variant kernel, $FIRMWARE TF-A $TFA_VERSION, $smp CPUs, $described, scenario $scenario"
 	log "boot: bootargs: $bootargs"
 	t0=$(date +%s.%N)
 	(cd "$run" && exec qemu-system-aarch64 -machine "$QEMU_MACHINE" -cpu $QEMU_CPU \
 		-smp "$smp" -m $QEMU_MEM -nographic -nic none -no-reboot \
-		-bios bl1.bin -dtb boot.dtb \
-		-device loader,file=initramfs.cpio.gz,addr=$INITRD_ADDR,force-raw=on \
+		-bios bl1.bin "${boot_args[@]}" \
 		-semihosting-config enable=on,target=native "${disks[@]}" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
 		-serial "file:$logf" </dev/null >"$run/qemu.out" 2>&1) &
@@ -909,8 +971,12 @@ boot() {
 	{
 		echo
 		echo "HOST: firmware: TF-A $TFA_VERSION, $FIRMWARE"
-		echo "HOST: idle state: $IDLE"
-		echo "HOST: machine: $QEMU_MACHINE, $QEMU_CPU"
+		if is_acpi "$variant"; then
+			echo "HOST: boot: EDK2 $EDK2_VERSION (BL33), ACPI; no device tree given"
+		else
+			echo "HOST: idle state: $IDLE"
+		fi
+		echo "HOST: machine: $QEMU_MACHINE, $QEMU_CPU, $QEMU_MEM MiB"
 		[ "$(kernel_base "$variant")" = unpatched ] || [ -z "${SDEI_NMI_LAB_PATCHES:-}" ] ||
 			echo "HOST: kernel: the first $SDEI_NMI_LAB_PATCHES patches of the series only"
 		case "$ended" in
@@ -972,8 +1038,20 @@ run_scenario() {
 	[ "${SCENARIO_NO_SDEI:-}" = yes ] && sdei=no
 	append="${SCENARIO_APPEND:-} $append"
 	timeout=${timeout:-${SCENARIO_TIMEOUT:-120}}
-	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG
-	case "$(kernel_variant "$variant")" in debug | kcsan) timeout=$((timeout * 4)) ;; esac
+	# lockdep, KASAN and KCSAN slow the kernel down several times under TCG, and their
+	# kernels need more memory. KASAN's shadow is an eighth of all RAM and goes into the
+	# dump whatever its level: with 1 GiB and crashkernel=320M, neither the crashed
+	# kernel's /var/crash (sdei-nmictl kdump: not ready) nor the capture kernel's could
+	# hold it, and makedumpfile failed. Half the RAM for each kernel, and a /var/crash
+	# as large as the crashed kernel's free memory (guest/init), hold it. The last
+	# crashkernel= wins.
+	case "$(kernel_variant "$variant")" in
+	debug | kcsan)
+		timeout=$((timeout * 4))
+		[[ $append != *crashkernel=* ]] ||
+			append="$append crashkernel=$CRASHKERNEL_DEBUG sdei_lab.var_crash_size=90%"
+		;;
+	esac
 	mkdir -p "$OUT/logs"
 	local logf=$OUT/logs/$scenario-$variant$tag.log
 	boot "$variant" "$scenario" "$smp" "$sdei" "$append" "$timeout" "$logf"
@@ -989,7 +1067,10 @@ run_scenario() {
 	verdict=$(check "$logf" 2>&1) || rc=$?
 	# on a debug kernel (lockdep, KASAN, KCSAN) a splat fails any scenario
 	case "$(kernel_variant "$variant")" in
-	debug | kcsan) splats "$logf" >>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; } ;;
+	debug | kcsan)
+		{ checkers_on "$logf" "$(kernel_variant "$variant")" && splats "$logf"; } \
+			>>"$logf.splats" || { [ "$rc" = 2 ] || rc=1; }
+		;;
 	esac
 	[ ! -s "$logf.splats" ] || verdict+=$'\n'$(cat "$logf.splats")
 	rm -f "$logf.splats"
@@ -1007,7 +1088,7 @@ case "${1:-}" in
 build)
 	case "${2:-all}" in
 	all) build_kernel patched >/dev/null; build_kernel unpatched >/dev/null ;;
-	*) build_kernel "$2" >/dev/null ;;
+	*) build_kernel "$2" >/dev/null; ! is_acpi "$2" || build_edk2 >/dev/null ;;
 	esac
 	build_tfa stock >/dev/null
 	build_tfa fixed >/dev/null
@@ -1019,6 +1100,9 @@ check-series) check_series ;;
 sources)
 	fetch_source "$LINUX_TARBALL" "$LINUX_SHA256" "$LINUX_DEB" "${LINUX_DEB_VERSIONS[@]}"
 	fetch_source "$TFA_TARBALL" "$TFA_SHA256" "$TFA_DEB" "${TFA_DEB_VERSIONS[@]}"
+	fetch_source "$EDK2_TARBALL" "$EDK2_SHA256" "$EDK2_DEB" "${EDK2_DEB_VERSIONS[@]}"
+	fetch_source "$EDK2_DEBIAN_TARBALL" "$EDK2_DEBIAN_SHA256" "$EDK2_DEB" \
+		"${EDK2_DEB_VERSIONS[@]}"
 	;;
 list) for f in "$LAB_DIR"/scenarios/*.sh; do basename "$f" .sh; done ;;
 *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

@@ -111,6 +111,19 @@ assert_stop_rung() {
 	return 0
 }
 
+# check_panic_stop LOG CPU : the kernel panicked (else inconclusive, 2); its stop's SDEI
+# rung named CPU and every CPU stopped (else 1)
+check_panic_stop() {
+	local rc=0
+	if ! has "$1" 'Kernel panic - not syncing'; then
+		echo "inconclusive: the kernel never panicked"
+		return 2
+	fi
+	assert_stop_rung "$1" "$2" || rc=1
+	assert_no_stop_failure "$1" || rc=1
+	return $rc
+}
+
 # assert_no_stop_failure LOG
 assert_no_stop_failure() {
 	local line
@@ -198,6 +211,26 @@ irq_delta() {
 # The scenarios that crash on purpose end with sysrq-c's "Oops"; a report before that
 # is still one.
 SPLAT_RE='BUG: KASAN|BUG: KCSAN|WARNING: possible (circular|recursive) locking|WARNING: inconsistent lock state|WARNING: suspicious RCU usage|BUG: sleeping function called from invalid context|BUG: scheduling while atomic|BUG: workqueue lockup|list_(add|del) corruption|WARNING: CPU: [0-9]+ PID|BUG: spinlock|INFO: lockdep is turned off|DEBUG_LOCKS_WARN_ON'
+# checkers_on LOG debug|kcsan : the kernel said at boot that its checkers run. A KCSAN
+# built without KCSAN_EARLY_ENABLE watches nothing until debugfs turns it on, and its
+# runs found nothing (seen): a log without these lines proves nothing.
+checkers_on() {
+	local re missing=""
+	case "$2" in
+	debug) set -- "$1" 'KernelAddressSanitizer initialized' 'Lock dependency validator' ;;
+	kcsan) set -- "$1" 'kcsan: enabled early' ;;
+	*) echo "checkers_on: debug or kcsan, not '$2'"; return 1 ;;
+	esac
+	for re in "${@:2}"; do
+		has "$1" "$re" || missing="${missing:+$missing, }'$re'"
+	done
+	if [ -n "$missing" ]; then
+		echo "missing: the checkers never said they run: $missing"
+		return 1
+	fi
+	echo "checkers on: ${*:2}"
+}
+
 splats() {
 	local found
 	found=$(grep -E -m 5 -- "$SPLAT_RE" "$1" | q || true)

@@ -531,7 +531,27 @@ def nl_guest(log, v):
     v.expect(not warn, "no warning in the kernel log before the panic", f"kernel log: {warn[:3]}")
 
 
-CHECKS = {"nl-backtrace": nl_backtrace, "nl-limits": nl_limits,
+def acpi(log, v):
+    """The kernel found SDEI through ACPI (its SDEI table; no device tree node), and
+    the service answers as in nl-backtrace."""
+    text, _ = log.out("acpi-tables")
+    tables = text.split()
+    if "FACP" not in tables:
+        raise Inconclusive(f"no ACPI boot (tables: {tables}): not an -acpi kernel?")
+    v.expect("SDEI" in tables, "ACPI: the SDEI table",
+             f"ACPI: no SDEI table among {' '.join(tables)}")
+    v.expect(not log.has(r"^LAB: an SDEI node in the device tree$"),
+             "no SDEI node in a device tree", "an SDEI node in the device tree")
+    raw = open(log.path, encoding="utf-8", errors="replace").read()
+    m = re.search(r"^\[[ 0-9.]+\] (sdei: SDEIv\S+ \S+ detected in firmware\.)$", raw, re.M)
+    v.expect(m, f"kernel: '{m.group(1) if m else ''}'", "kernel: 'sdei: SDEIv... detected'")
+    m = re.search(r"^\[[ 0-9.]+\] (sdei_nmi: .*)$", raw, re.M)
+    v.expect(m and "sdei_nmi: active:" in m.group(1), f"kernel: '{m.group(1) if m else ''}'",
+             f"kernel: the service active, not '{m.group(1) if m else 'nothing'}'")
+    nl_backtrace(log, v)
+
+
+CHECKS = {"nl-backtrace": nl_backtrace, "acpi": acpi, "nl-limits": nl_limits,
           "nl-monitor": nl_monitor, "nl-stress": nl_stress, "nl-inactive": nl_inactive,
           "nl-idle": nl_idle, "nl-guest": nl_guest}
 

@@ -28,6 +28,7 @@ judged() {
 }
 scenario_check() { . "$LAB_DIR/lib-host.sh" && . "$LAB_DIR/scenarios/$1.sh" && check "$2"; }
 host_splats() { . "$LAB_DIR/lib-host.sh" && splats "$1"; }
+host_checkers() { . "$LAB_DIR/lib-host.sh" && checkers_on "$1" "$2"; }
 
 # expect WHAT WANT SCENARIO LOG : the scenario's check() of LOG returns WANT
 expect() { judged "$3 $1: check" "$2" scenario_check "$3" "$4"; }
@@ -107,6 +108,8 @@ expect "patched log with a WARNING injected" 1 hotplug "$tmp/hotplug-warning.log
 # injected does not.
 splat_check() { judged "splats $1" "$2" host_splats "$3"; }
 splat_check "of the sysrq-l patched log" 0 "$FIX/sysrq-l-patched.log"
+# a debug kernel whose checkers never said they run proves nothing: KCSAN built but off
+judged "checkers on in a log without them" 1 host_checkers "$FIX/sysrq-l-patched.log" kcsan
 for splat in "WARNING: possible circular locking dependency detected" \
 	"BUG: KASAN: slab-out-of-bounds in sdei_nmi_request+0x1c/0x3a0" \
 	"BUG: KCSAN: data-race in sdei_nmi_handler / sdei_nmi_request" \
@@ -114,6 +117,28 @@ for splat in "WARNING: possible circular locking dependency detected" \
 	sed "/^LAB: scenario .* begin/a [   12.345678] $splat" "$FIX/sysrq-l-patched.log" \
 		>"$tmp/splat.log"
 	splat_check "of that log with '${splat%% in *}' injected" 1 "$tmp/splat.log"
+done
+
+# The debug kernels' runs (tests/fixtures/lab/debug/, filed by record-full.sh from the
+# long tier's full.debug.* and full.kcsan.*): every scenario of LAB_DEBUG_SCENARIOS
+# (tests/CMakeLists.txt) on both kernels, each passing its check with no splat.
+debug_scenarios=$(sed -n '/set(LAB_DEBUG_SCENARIOS/,/)/p' "$LAB_DIR/../CMakeLists.txt" |
+	tr -d '()' | sed 's/set//; s/LAB_DEBUG_SCENARIOS//')
+[ -n "$debug_scenarios" ] || { fail=$((fail + 1)); echo "not ok: no LAB_DEBUG_SCENARIOS"; }
+for kernel in debug kcsan; do
+	for scenario in $debug_scenarios; do
+		f=$FIX/debug/$scenario-patched-$kernel.log.gz
+		if [ ! -f "$f" ]; then
+			fail=$((fail + 1))
+			echo "not ok: $scenario patched-$kernel: no recorded log $f"
+			continue
+		fi
+		gzip -dc "$f" >"$tmp/$scenario-$kernel.log"
+		expect "patched-$kernel log" 0 "$scenario" "$tmp/$scenario-$kernel.log"
+		splat_check "of the patched-$kernel $scenario log" 0 "$tmp/$scenario-$kernel.log"
+		judged "checkers on in the patched-$kernel $scenario log" 0 host_checkers \
+			"$tmp/$scenario-$kernel.log" "$kernel"
+	done
 done
 
 # nl-idle's control, the patched kernel without the idle state (lab.sh --idle off): no CPU
@@ -130,6 +155,19 @@ for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-g
 	gzip -dc "$FIX/investigation/${f%%:*}.log.gz" >"$tmp/${f%%:*}.log"
 	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
 done
+
+# kdump-guest: the same dump with CPU 2's pc in the guest's code (0x10000004), as if the
+# guest's registers had been saved as the host's, must fail.
+gzip -dc "$FIX/kdump-guest-patched-kvm.log.gz" |
+	sed -E '/^HOST: vmcore: note 2: /s/ pc 0x[0-9a-f]+ [^ ]+/ pc 0x0000000010000004 ?/' \
+		>"$tmp/kdump-guest-guest-pc.log"
+expect "patched-kvm log with CPU 2's pc in the guest" 1 kdump-guest "$tmp/kdump-guest-guest-pc.log"
+
+# The -acpi kernel with the series' patches 1-9 only (investigation: lab.sh run --kernel
+# patched-acpi acpi with SDEI_NMI_LAB_PATCHES=9), built without GHES: upstream read the
+# ACPI SDEI table from GHES's initialisation alone, and the service stayed inactive.
+gzip -dc "$FIX/investigation/acpi-patched-acpi-series-1-9.log.gz" >"$tmp/acpi-series-1-9.log"
+expect "patched-acpi log with patches 1-9 (no GHES)" 1 acpi "$tmp/acpi-series-1-9.log"
 
 # The idle machine's freeze (investigation; the device tree had local-timer-stop then):
 # every CPU in the firmware's power-down WFI, nothing pending, the scenario never past

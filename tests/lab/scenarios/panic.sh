@@ -13,14 +13,7 @@ guest() {
 }
 
 check() {
-	local log=$1 rc=0
-	require_begin "$log" || return
-	require_wedge "$log" 2 || return
-	if ! has "$log" 'Kernel panic - not syncing'; then
-		echo "inconclusive: the kernel never panicked"
-		return 2
-	fi
-	assert_stop_rung "$log" 2 || rc=1
-	assert_no_stop_failure "$log" || rc=1
-	return $rc
+	require_begin "$1" || return
+	require_wedge "$1" 2 || return
+	check_panic_stop "$1" 2
 }
