@@ -156,6 +156,12 @@ for f in nl-idle-patched-before-fix:nl-idle nl-guest-patched-kvm-before-fix:nl-g
 	expect "log of ${f%%:*}" 1 "${f##*:}" "$tmp/${f%%:*}.log"
 done
 
+# nl-guest when sysrq-l's event lands in the host's half of the run loop (the world switch,
+# at EL2 with interrupts masked): CPU 2 was not in the guest then, and its own backtrace,
+# with no "running a KVM guest" line, is right.
+gzip -dc "$FIX/investigation/nl-guest-patched-kvm-host-half.log.gz" >"$tmp/nl-guest-host-half.log"
+expect "patched-kvm log, sysrq-l in the host's world switch" 0 nl-guest "$tmp/nl-guest-host-half.log"
+
 # kdump-guest: the same dump with CPU 2's pc in the guest's code (0x10000004), as if the
 # guest's registers had been saved as the host's, must fail.
 gzip -dc "$FIX/kdump-guest-patched-kvm.log.gz" |

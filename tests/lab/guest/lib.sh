@@ -189,3 +189,20 @@ find_disks() {
 		if [ "$(head -c 6 "$d")" = 070701 ]; then payload=$d; else dump=$d; fi
 	done
 }
+
+# kvm_guest_on_cpu2: kvm-spin's guest (guest/kvm-spin.c) running on CPU 2 (a -kvm
+# kernel), its VMM's pid in $spin and its output in the log as 'vmm'; fails when the VMM
+# is not running a second after it said the guest runs
+kvm_guest_on_cpu2() {
+	taskset 4 kvm-spin 2 >/tmp/kvm-spin.out 2>&1 &
+	spin=$!
+	# KVM_RUN entered; the guest spins from then on
+	i=0
+	while ! grep -q "guest running" /tmp/kvm-spin.out && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1
+	run_out vmm cat /tmp/kvm-spin.out
+	kill -0 "$spin" 2>/dev/null
+}

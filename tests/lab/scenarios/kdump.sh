@@ -72,16 +72,7 @@ guest_on_cpu2() {
 		mark "kdump: no /dev/kvm: not a -kvm kernel at EL2"
 		return 1
 	fi
-	taskset 4 kvm-spin 2 >/tmp/kvm-spin.out 2>&1 &
-	spin=$!
-	i=0
-	while ! grep -q "guest running" /tmp/kvm-spin.out && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1
-	run_out vmm cat /tmp/kvm-spin.out
-	kill -0 "$spin" 2>/dev/null || { mark "kdump: kvm-spin exited"; return 1; }
+	kvm_guest_on_cpu2 || { mark "kdump: kvm-spin exited"; return 1; }
 	mark "kdump: guest on cpu 2, vmm pid $spin"
 }
 

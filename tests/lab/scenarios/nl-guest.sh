@@ -21,17 +21,7 @@ guest() {
 		dump_kmsg
 		return
 	fi
-	taskset 4 kvm-spin 2 >/tmp/kvm-spin.out 2>&1 &
-	spin=$!
-	# KVM_RUN entered; the guest spins from then on
-	i=0
-	while ! grep -q "guest running" /tmp/kvm-spin.out && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 1
-	run_out vmm cat /tmp/kvm-spin.out
-	if kill -0 "$spin" 2>/dev/null; then mark "guest spinning on cpu 2"; fi
+	if kvm_guest_on_cpu2; then mark "guest spinning on cpu 2"; fi
 	counters guest-before
 	run_out cpu2 sdei-nmictl backtrace --cpu 2
 	sleep 0.3
