@@ -73,9 +73,9 @@ CRASHKERNEL_DEBUG=2048M
 INITRD_ADDR=0x48000000
 
 log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 # shellcheck source=tests/lab/lib-acpi.sh
 . "$LAB_DIR/lib-acpi.sh"
-die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -180,17 +180,16 @@ linux_pristine() {
 # ---------------------------------------------------------------- firmware
 
 # tfa_patches: firmware/tf-a/*.patch, the fixes the project carries for TF-A
-tfa_patches() {
-	local p
-	for p in "$TOP"/firmware/tf-a/*.patch; do [ -f "$p" ] && echo "$p"; done
-	return 0
-}
+tfa_patches() { patches_in "$TOP/firmware/tf-a"; }
 
 # tfa_lab_patches: tests/lab/firmware/*.patch, what the lab's platform needs of TF-A
 # (QEMU's port: power-down suspend for the idle state); in both firmware variants
-tfa_lab_patches() {
+tfa_lab_patches() { patches_in "$LAB_DIR/firmware"; }
+
+# patches_in DIR: DIR/*.patch, in name order (none is no error)
+patches_in() {
 	local p
-	for p in "$LAB_DIR"/firmware/*.patch; do [ -f "$p" ] && echo "$p"; done
+	for p in "$1"/*.patch; do [ -f "$p" ] && echo "$p"; done
 	return 0
 }
 
@@ -416,7 +415,8 @@ check_series() {
 	# A pass is cached under a key of every input, like the builds: the same series,
 	# configs, compiler and checker give the same answer.
 	key=$(key_of "$LINUX_SHA256" "${patches[@]}" "$TOP/configs/lab.config" \
-		"$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" "$(${CROSS}gcc -dumpfullversion)" \
+		"$TOP/configs/sdei-nmi.config" "$TOP/configs/lab-acpi.config" \
+		"$(${CROSS}gcc -dumpfullversion)" \
 		"$(declare -f check_series_run compare_hot_paths check_series_clang \
 			check_series_sparse sparse_warnings check_series_acpi)" "${HOT_OBJECTS[*]}" \
 		"$(clang-19 --version)" "$(sparse --version)" \

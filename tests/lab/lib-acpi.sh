@@ -24,19 +24,13 @@ EDK2_DEBIAN_SHA256=a1d848115ae9b140e64d3ab34f7c08210b665bee473e3242a6801c1636787
 # is_acpi VARIANT: the kernel boots through EDK2 and ACPI
 is_acpi() { [ "$(kernel_variant "$1")" = acpi ]; }
 
-edk2_lab_patches() {
-	local p
-	for p in "$LAB_DIR"/firmware/edk2/*.patch; do [ -f "$p" ] && echo "$p"; done
-	return 0
-}
-
 # build_edk2: the directory of QEMU_EFI.fd, built once per key of its inputs
 build_edk2() {
-	local tb dtb key dir src p patches=() t0
+	local tb dtb key dir src patches=() debian=() t0
 	tb=$(fetch_source "$EDK2_TARBALL" "$EDK2_SHA256" "$EDK2_DEB" "${EDK2_DEB_VERSIONS[@]}")
 	dtb=$(fetch_source "$EDK2_DEBIAN_TARBALL" "$EDK2_DEBIAN_SHA256" "$EDK2_DEB" \
 		"${EDK2_DEB_VERSIONS[@]}")
-	mapfile -t patches < <(edk2_lab_patches)
+	mapfile -t patches < <(patches_in "$LAB_DIR/firmware/edk2")
 	key=$(key_of "$EDK2_SHA256" "$EDK2_DEBIAN_SHA256" "$("${CROSS}gcc" -dumpfullversion)" \
 		edk2-v1 ${patches[@]+"${patches[@]}"})
 	dir=$CACHE/edk2-$key
@@ -47,12 +41,10 @@ build_edk2() {
 		unpack "$tb" "$src"
 		tar -xJf "$dtb" -C "$src"
 		# Debian's patches, in the order of its quilt series, then the lab's
-		while read -r p; do
-			case "$p" in "" | "#"*) continue ;; esac
-			patch -d "$src" -p1 -s --no-backup-if-mismatch <"$src/debian/patches/$p" ||
-				die "Debian's edk2 patch $p does not apply"
-		done <"$src/debian/patches/series"
-		apply_patches "$src" "EDK2 $EDK2_VERSION" ${patches[@]+"${patches[@]}"}
+		mapfile -t debian < <(sed -e '/^#/d' -e '/^$/d' -e "s|^|$src/debian/patches/|" \
+			"$src/debian/patches/series")
+		apply_patches "$src" "EDK2 $EDK2_VERSION" ${debian[@]+"${debian[@]}"} \
+			${patches[@]+"${patches[@]}"}
 		log "building EDK2 $EDK2_VERSION ArmVirtQemuKernel (log $CACHE/edk2-build.log)"
 		t0=$SECONDS
 		# Debian removed the prebuilt LTO stub library; build it as debian/rules does.
